@@ -1,0 +1,15 @@
+import type { LogEntry } from '../core/events';
+
+/** The server log's lines, as the original Python server printed them. */
+export function formatLog(entry: LogEntry): string {
+  switch (entry.type) {
+    case 'connected':
+      return `[+] ${entry.name} connected from ${entry.remote.address}:${entry.remote.port}`;
+    case 'said':
+      return `${entry.name}: ${entry.text}`;
+    case 'disconnected':
+      return `[-] ${entry.name} disconnected`;
+    case 'error':
+      return `[!] Error with ${entry.name}: ${entry.error}`;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The chat's vocabulary: events flow into the core, outputs flow out.
+ * Everything here is plain data so that any transport (TCP text, WebSocket JSON, a Redis relay)
+ * can produce events and render outputs without the core knowing about it.
+ */
+
+/** Identifies one connection. Transports choose the format; the core only compares them. */
+export type ClientId = string;
+
+export interface RemoteAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Why a connection ended, as the transport saw it. */
+export type DisconnectReason =
+  /** The client closed its side (EOF) or the socket closed cleanly. */
+  | 'closed'
+  /** The socket failed: reset, write error, or an eviction by the transport. */
+  | 'error';
+
+// ---------------------------------------------------------------------------------------------
+// Events: what the core consumes. Transports emit the first three; operators may emit any.
+// ---------------------------------------------------------------------------------------------
+
+/** A new connection was accepted. */
+export interface ConnectedEvent {
+  readonly type: 'connected';
+  readonly id: ClientId;
+  readonly remote: RemoteAddress;
+}
+
+/** A client sent a line of text (already decoded, CR stripped, trimmed, non-empty). */
+export interface LineEvent {
+  readonly type: 'line';
+  readonly id: ClientId;
+  readonly text: string;
+}
+
+/** A connection ended, however it ended. */
+export interface DisconnectedEvent {
+  readonly type: 'disconnected';
+  readonly id: ClientId;
+  readonly reason: DisconnectReason;
+  /** The error message when reason is 'error'. */
+  readonly error?: string;
+}
+
+/** The server is stopping: say goodbye to everyone and stop announcing anything else. */
+export interface ShutdownEvent {
+  readonly type: 'shutdown';
+}
+
+export type ChatEvent = ConnectedEvent | LineEvent | DisconnectedEvent | ShutdownEvent;
+
+// ---------------------------------------------------------------------------------------------
+// Messages: the structured content of a delivery. Transports decide how each one looks.
+// ---------------------------------------------------------------------------------------------
+
+export interface WelcomeMessage {
+  readonly type: 'welcome';
+  readonly name: string;
+}
+export interface JoinedMessage {
+  readonly type: 'joined';
+  readonly name: string;
+}
+export interface SaidMessage {
+  readonly type: 'said';
+  readonly name: string;
+  readonly text: string;
+}
+export interface LeftMessage {
+  readonly type: 'left';
+  readonly name: string;
+}
+export interface ShutdownMessage {
+  readonly type: 'shutdown';
+}
+
+export type ChatMessage = WelcomeMessage | JoinedMessage | SaidMessage | LeftMessage | ShutdownMessage;
+
+// ---------------------------------------------------------------------------------------------
+// Outputs: what the core produces. Transports act on deliveries and closes; logs go to the operator.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One message for a set of clients. `to` is shared with the registry (never copied per message),
+ * and `except` names the one client in it that must not get the message (the sender).
+ */
+export interface Delivery {
+  readonly kind: 'deliver';
+  readonly to: readonly ClientId[];
+  readonly except?: ClientId;
+  readonly message: ChatMessage;
+  /** When the core handled the event, from the injected clock (ms). */
+  readonly at: number;
+}
+
+/** Ask the transport to close a connection once what was delivered to it is flushed. */
+export interface CloseRequest {
+  readonly kind: 'close';
+  readonly id: ClientId;
+}
+
+export type LogEntry =
+  | { readonly type: 'connected'; readonly name: string; readonly remote: RemoteAddress }
+  | { readonly type: 'said'; readonly name: string; readonly text: string }
+  | { readonly type: 'disconnected'; readonly name: string }
+  | { readonly type: 'error'; readonly name: string; readonly error: string };
+
+/** A line for the server's own log. */
+export interface LogOutput {
+  readonly kind: 'log';
+  readonly entry: LogEntry;
+  readonly at: number;
+}
+
+export type ChatOutput = Delivery | CloseRequest | LogOutput;
+
+/** True when `id` is one of the delivery's recipients. */
+export function isRecipient(delivery: Delivery, id: ClientId): boolean {
+  return id !== delivery.except && delivery.to.includes(id);
+}

@@ -1,0 +1,103 @@
+import { type AddressInfo, createServer } from 'node:net';
+import {
+  type MonoTypeOperatorFunction,
+  type Observable,
+  Subject,
+  type Subscription,
+  observeOn,
+  queueScheduler,
+} from 'rxjs';
+import { chat } from '../core/chat';
+import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
+import type { NameSource } from '../core/names';
+import { TcpTransport } from '../transports/tcp/tcp-transport';
+import { fakerNames } from './faker-names';
+
+/** A policy or feature over the event stream, installed in front of the core. */
+export type ChatOperator = MonoTypeOperatorFunction<ChatEvent>;
+
+export interface ChatServerOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 5000; 0 picks a free port. */
+  readonly port?: number;
+  /** Name candidates; default: faker usernames. */
+  readonly names?: NameSource;
+  /** Clock for output timestamps; default Date.now. */
+  readonly now?: () => number;
+  /** Applied to the event stream in order, before the core. */
+  readonly operators?: readonly ChatOperator[];
+  /** Receives the server log (connections, messages, errors). */
+  readonly onLog?: (log: LogOutput) => void;
+  /** A line longer than this many bytes is dropped without being buffered whole. */
+  readonly maxLineBytes?: number;
+  /** How long close() waits for clients to hang up before destroying their sockets. Default 2000. */
+  readonly closeTimeoutMs?: number;
+}
+
+export interface ChatServer {
+  readonly host: string;
+  readonly port: number;
+  /** Every output of the core, as it happens (hot). */
+  readonly outputs$: Observable<ChatOutput>;
+  /** Says goodbye to every client, flushes, closes every socket and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Starts a chat server on TCP and resolves once it accepts connections. */
+export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  const server = createServer();
+  const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
+  const transport = new TcpTransport(server, { maxLineBytes: options.maxLineBytes, closeTimeoutMs });
+  const hub = new Subject<ChatEvent>();
+  const outputs$ = new Subject<ChatOutput>();
+  const core = chat({ names: options.names ?? fakerNames(), now: options.now ?? Date.now });
+
+  // The queue scheduler trampolines: an event raised while another is being handled (a socket
+  // destroyed mid-delivery emits synchronously) waits its turn instead of re-entering the core.
+  const serialized$ = hub.pipe(observeOn(queueScheduler));
+  const withOperators = (options.operators ?? []).reduce<Observable<ChatEvent>>((s, op) => op(s), serialized$);
+
+  const subscriptions: Subscription[] = [];
+  subscriptions.push(
+    core(withOperators).subscribe({
+      next: (output) => {
+        if (output.kind === 'log') options.onLog?.(output);
+        else transport.handle(output);
+        outputs$.next(output);
+      },
+      error: (error: unknown) => {
+        // A broken pipeline must not leave a server that accepts and ignores clients.
+        console.error('[!] chat pipeline failed:', error);
+        void shutdown();
+      },
+    }),
+  );
+  // Connections feed the hub but never complete it: one client leaving must not end the chat.
+  subscriptions.push(transport.events$.subscribe({ next: (event) => hub.next(event) }));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 5000, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  function shutdown(): Promise<void> {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      hub.next({ type: 'shutdown' });
+      const deadline = setTimeout(() => transport.destroyAll(), closeTimeoutMs + 500);
+      deadline.unref();
+    }).finally(() => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+      outputs$.complete();
+    });
+    return closing;
+  }
+
+  return { host: address.address, port: address.port, outputs$: outputs$.asObservable(), close: shutdown };
+}

@@ -1,0 +1,51 @@
+import type { Socket } from 'node:net';
+import { Observable, catchError, concat, endWith, map, of } from 'rxjs';
+import type { ChatEvent, ClientId } from '../../core/events';
+import { LineSplitter } from './line-splitter';
+
+/**
+ * A socket's decoded lines: completes when the socket closes, errors when it fails.
+ * Unsubscribing removes every listener it added, so a closed connection leaves nothing behind.
+ */
+export function socketLines(socket: Socket, maxLineBytes?: number): Observable<string> {
+  return new Observable<string>((subscriber) => {
+    const splitter = new LineSplitter(
+      { line: (text) => subscriber.next(text), overflow: () => undefined },
+      maxLineBytes,
+    );
+    const onData = (chunk: Buffer) => splitter.push(chunk);
+    const onEnd = () => splitter.end();
+    const onError = (error: Error) => subscriber.error(error);
+    const onClose = () => subscriber.complete();
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    return () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+  });
+}
+
+/** One connection as chat events: connected, its lines, then exactly one disconnected. */
+export function socketEvents(id: ClientId, socket: Socket, maxLineBytes?: number): Observable<ChatEvent> {
+  const remote = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
+  return concat(
+    of<ChatEvent>({ type: 'connected', id, remote }),
+    socketLines(socket, maxLineBytes).pipe(
+      map((text): ChatEvent => ({ type: 'line', id, text })),
+      endWith<ChatEvent>({ type: 'disconnected', id, reason: 'closed' }),
+      catchError((error: Error) =>
+        of<ChatEvent>({ type: 'disconnected', id, reason: 'error', error: describeError(error) }),
+      ),
+    ),
+  );
+}
+
+function describeError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}

@@ -1,0 +1,145 @@
+import type { Server, Socket } from 'node:net';
+import { type Observable, finalize, fromEvent, mergeMap } from 'rxjs';
+import type { ChatEvent, ChatOutput, ClientId, Delivery } from '../../core/events';
+import { socketEvents } from './socket-events';
+import { encodeLine } from './text-format';
+
+export interface TcpTransportOptions {
+  /** A longer line is dropped without being buffered whole. */
+  readonly maxLineBytes?: number;
+  /** After a close request, how long to wait for the peer to hang up before destroying the socket. */
+  readonly closeTimeoutMs?: number;
+}
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
+const noop = () => undefined;
+
+/** A socket and the output batched for it during the current event-loop turn. */
+class Connection {
+  pending: Buffer[] = [];
+  pendingBytes = 0;
+  /** Listed in the transport's dirty list for the next flush. */
+  queued = false;
+  closing = false;
+  /** One callback per connection, not per write: it evicts the client when a write fails. */
+  readonly afterWrite: (error?: Error | null) => void;
+
+  constructor(
+    readonly id: ClientId,
+    readonly socket: Socket,
+  ) {
+    this.afterWrite = (error) => {
+      if (error) socket.destroy(error);
+    };
+  }
+}
+
+/**
+ * The TCP edge: accepted sockets become event streams, and outputs become bytes on sockets.
+ * Writes are batched per socket per event-loop turn: one `write()` per socket per turn, whatever
+ * the number of messages, because the cost of a chat server is system calls.
+ * The connection table maps ids to sockets; who is online is the core's registry, not this.
+ */
+export class TcpTransport {
+  /** Every accepted connection's events, merged. Subscribe once. */
+  readonly events$: Observable<ChatEvent>;
+  private readonly connections = new Map<ClientId, Connection>();
+  private dirty: Connection[] = [];
+  private flushScheduled = false;
+  private nextId = 0;
+
+  constructor(
+    server: Server,
+    private readonly options: TcpTransportOptions = {},
+  ) {
+    this.events$ = fromEvent<Socket>(server, 'connection').pipe(mergeMap((socket) => this.accept(socket)));
+  }
+
+  /** Open connections, closing ones included. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Acts on one core output: queue a delivery's bytes, or close a connection after its output. */
+  handle(output: ChatOutput): void {
+    if (output.kind === 'deliver') this.deliver(output);
+    else if (output.kind === 'close') this.requestClose(output.id);
+  }
+
+  /** Destroys every socket at once: the last resort of a shutdown that took too long. */
+  destroyAll(): void {
+    for (const connection of this.connections.values()) connection.socket.destroy();
+  }
+
+  private accept(socket: Socket): Observable<ChatEvent> {
+    const id = String(++this.nextId);
+    // Keep one listener for good: an error after the stream's teardown must not crash the process.
+    socket.on('error', noop);
+    socket.setNoDelay(true);
+    this.connections.set(id, new Connection(id, socket));
+    return socketEvents(id, socket, this.options.maxLineBytes).pipe(finalize(() => this.connections.delete(id)));
+  }
+
+  private deliver(delivery: Delivery): void {
+    const bytes = encodeLine(delivery.message);
+    const { to, except } = delivery;
+    for (let i = 0; i < to.length; i++) {
+      const id = to[i]!;
+      if (id === except) continue;
+      const connection = this.connections.get(id);
+      if (connection !== undefined && !connection.closing) this.enqueue(connection, bytes);
+    }
+  }
+
+  private enqueue(connection: Connection, bytes: Buffer): void {
+    connection.pending.push(bytes);
+    connection.pendingBytes += bytes.length;
+    this.markDirty(connection);
+  }
+
+  private requestClose(id: ClientId): void {
+    const connection = this.connections.get(id);
+    if (connection === undefined || connection.closing) return;
+    connection.closing = true;
+    this.markDirty(connection);
+  }
+
+  private markDirty(connection: Connection): void {
+    if (!connection.queued) {
+      connection.queued = true;
+      this.dirty.push(connection);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Runs once per turn after I/O: each dirty socket gets one write of everything queued for it. */
+  private readonly flush = (): void => {
+    const dirty = this.dirty;
+    this.dirty = [];
+    this.flushScheduled = false;
+    for (const connection of dirty) {
+      connection.queued = false;
+      const { socket, pending, pendingBytes } = connection;
+      if (pendingBytes > 0) {
+        connection.pending = [];
+        connection.pendingBytes = 0;
+        if (!socket.destroyed) {
+          const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+          socket.write(data, connection.afterWrite);
+        }
+      }
+      if (connection.closing) this.close(connection);
+    }
+  };
+
+  private close(connection: Connection): void {
+    const { socket } = connection;
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+}
