@@ -8,9 +8,9 @@ export { TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-tra
 export { LineSplitter } from './transports/tcp/line-splitter';
 export { socketEvents, socketLines } from './transports/tcp/socket-events';
 export { fakerNames } from './server/faker-names';
+export type { ChatOperator } from './core/chat-operator';
 export {
   createChatServer,
-  type ChatOperator,
   type ChatServer,
   type ChatServerOptions,
 } from './server/create-chat-server';

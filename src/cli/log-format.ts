@@ -8,7 +8,11 @@ export function formatLog(entry: LogEntry): string {
     case 'said':
       return `${entry.name}: ${entry.text}`;
     case 'disconnected':
-      return `[-] ${entry.name} disconnected`;
+      return entry.reason === undefined
+        ? `[-] ${entry.name} disconnected`
+        : `[-] ${entry.name} disconnected (${entry.reason})`;
+    case 'renamed':
+      return `[*] ${entry.from} is now known as ${entry.to}`;
     case 'error':
       return `[!] Error with ${entry.name}: ${entry.error}`;
   }

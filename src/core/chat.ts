@@ -1,16 +1,19 @@
 import { type Observable, type OperatorFunction, mergeMap, scan } from 'rxjs';
+import { HELP_LINES } from './command-help';
 import type {
   ChatEvent,
   ChatMessage,
   ChatOutput,
   ClientId,
+  Command,
   ConnectedEvent,
   DisconnectedEvent,
   LineEvent,
   LogEntry,
+  NoticeLevel,
 } from './events';
-import { type NameSource, uniqueName } from './names';
-import { type Registry, emptyRegistry, join, leave } from './registry';
+import { type NameSource, isValidName, uniqueName } from './names';
+import { type Client, type Registry, emptyRegistry, findByName, join, leave, onlineNames, rename } from './registry';
 
 export interface ChatOptions {
   /** Raw name candidates (e.g. faker usernames); cleaned and made unique by the core. */
@@ -28,7 +31,7 @@ export interface ChatState {
 
 export const initialChatState: ChatState = { registry: emptyRegistry, closing: false };
 
-interface Step {
+export interface ChatStep {
   readonly state: ChatState;
   readonly outputs: readonly ChatOutput[];
 }
@@ -42,7 +45,7 @@ const NOTHING: readonly ChatOutput[] = [];
 export function chat(options: ChatOptions): OperatorFunction<ChatEvent, ChatOutput> {
   return (event$: Observable<ChatEvent>) =>
     event$.pipe(
-      scan((step: Step, event: ChatEvent) => reduceChat(step.state, event, options), {
+      scan((step: ChatStep, event: ChatEvent) => reduceChat(step.state, event, options), {
         state: initialChatState,
         outputs: NOTHING,
       }),
@@ -51,26 +54,38 @@ export function chat(options: ChatOptions): OperatorFunction<ChatEvent, ChatOutp
 }
 
 /** One step of the protocol: the next state and what to send, for one event. */
-export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOptions): Step {
+export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOptions): ChatStep {
+  if (event.type === 'shutdown') return onShutdown(state, options);
+  if (state.closing) {
+    // Shutting down: turn newcomers away, announce nothing else.
+    if (event.type !== 'connected') return unchanged(state);
+    return { state, outputs: [{ kind: 'close', id: event.id }] };
+  }
+  const at = options.now();
   switch (event.type) {
     case 'connected':
-      return onConnected(state, event, options);
-    case 'line':
-      return onLine(state, event, options);
+      return onConnected(state, event, options.names, at);
     case 'disconnected':
-      return onDisconnected(state, event, options);
-    case 'shutdown':
-      return onShutdown(state, options);
+      return onDisconnected(state, event, at);
+    case 'line':
+      return onLine(state, event, at);
+    case 'line-too-long':
+      return reply(state, notice(event.id, 'error', `line too long (max ${event.maxBytes} bytes)`, at));
+    case 'notice':
+      return reply(state, notice(event.id, event.level, event.text, at));
+    case 'kick':
+      return depart(state, event.id, at, { notice: event.reason, logReason: event.reason });
+    case 'command': {
+      const client = state.registry.clients.get(event.id);
+      return client === undefined ? unchanged(state) : onCommand(state, client, event.command, at);
+    }
   }
 }
 
-function onConnected(state: ChatState, event: ConnectedEvent, options: ChatOptions): Step {
-  if (state.closing || state.registry.clients.has(event.id)) {
-    return { state, outputs: state.closing ? [{ kind: 'close', id: event.id }] : NOTHING };
-  }
-  const name = uniqueName(options.names, state.registry.taken);
+function onConnected(state: ChatState, event: ConnectedEvent, names: NameSource, at: number): ChatStep {
+  if (state.registry.clients.has(event.id)) return unchanged(state);
+  const name = uniqueName(names, state.registry.taken);
   const registry = join(state.registry, { id: event.id, name, remote: event.remote });
-  const at = options.now();
   return {
     state: { ...state, registry },
     outputs: [
@@ -81,11 +96,10 @@ function onConnected(state: ChatState, event: ConnectedEvent, options: ChatOptio
   };
 }
 
-function onLine(state: ChatState, event: LineEvent, options: ChatOptions): Step {
+function onLine(state: ChatState, event: LineEvent, at: number): ChatStep {
   const client = state.registry.clients.get(event.id);
   const text = event.text.trim();
-  if (client === undefined || state.closing || text.length === 0) return { state, outputs: NOTHING };
-  const at = options.now();
+  if (client === undefined || text.length === 0) return unchanged(state);
   return {
     state,
     outputs: [
@@ -95,29 +109,111 @@ function onLine(state: ChatState, event: LineEvent, options: ChatOptions): Step 
   };
 }
 
-function onDisconnected(state: ChatState, event: DisconnectedEvent, options: ChatOptions): Step {
-  const client = state.registry.clients.get(event.id);
-  if (client === undefined) return { state, outputs: NOTHING };
-  const registry = leave(state.registry, event.id);
-  const at = options.now();
+function onDisconnected(state: ChatState, event: DisconnectedEvent, at: number): ChatStep {
+  const logError = event.reason === 'error' ? (event.error ?? 'connection error') : undefined;
+  return depart(state, event.id, at, { logError, closed: true });
+}
+
+interface Departure {
+  /** The connection is already gone: no notice, no close request. */
+  readonly closed?: boolean;
+  /** An error notice for the leaver before its connection is closed. */
+  readonly notice?: string;
+  /** Shown to everyone else with the leave (the /quit reason). */
+  readonly publicReason?: string;
+  readonly logReason?: string;
+  readonly logError?: string;
+}
+
+/** Removes a client, announces its leave to the others and, unless it is gone already, closes it. */
+function depart(state: ChatState, id: ClientId, at: number, how: Departure): ChatStep {
   const outputs: ChatOutput[] = [];
-  if (event.reason === 'error') {
-    outputs.push(log({ type: 'error', name: client.name, error: event.error ?? 'connection error' }, at));
-  }
-  outputs.push(log({ type: 'disconnected', name: client.name }, at));
-  if (!state.closing && registry.order.length > 0) {
-    outputs.push(deliver(registry.order, { type: 'left', name: client.name }, at));
+  if (how.notice !== undefined) outputs.push(notice(id, 'error', how.notice, at));
+  if (!how.closed) outputs.push({ kind: 'close', id });
+  const client = state.registry.clients.get(id);
+  if (client === undefined) return { state, outputs };
+
+  const registry = leave(state.registry, id);
+  if (how.logError !== undefined) outputs.push(log({ type: 'error', name: client.name, error: how.logError }, at));
+  outputs.push(
+    log(
+      how.logReason === undefined
+        ? { type: 'disconnected', name: client.name }
+        : { type: 'disconnected', name: client.name, reason: how.logReason },
+      at,
+    ),
+  );
+  if (registry.order.length > 0) {
+    const left: ChatMessage =
+      how.publicReason === undefined
+        ? { type: 'left', name: client.name }
+        : { type: 'left', name: client.name, reason: how.publicReason };
+    outputs.push(deliver(registry.order, left, at));
   }
   return { state: { ...state, registry }, outputs };
 }
 
-function onShutdown(state: ChatState, options: ChatOptions): Step {
-  if (state.closing) return { state, outputs: NOTHING };
+function onCommand(state: ChatState, client: Client, command: Command, at: number): ChatStep {
+  const { registry } = state;
+  switch (command.name) {
+    case 'nick':
+      return onNick(state, client, command.newName, at);
+    case 'who':
+      return reply(state, deliver([client.id], { type: 'who', names: onlineNames(registry) }, at));
+    case 'me':
+      return reply(state, deliver(registry.order, { type: 'action', name: client.name, text: command.action }, at, client.id));
+    case 'msg': {
+      const target = findByName(registry, command.to);
+      if (target === undefined) return reply(state, notice(client.id, 'error', `no such user: ${command.to}`, at));
+      return reply(state, deliver([target.id], { type: 'private', from: client.name, text: command.text }, at));
+    }
+    case 'quit':
+      return command.reason === undefined
+        ? depart(state, client.id, at, { logReason: 'quit' })
+        : depart(state, client.id, at, { logReason: `quit: ${command.reason}`, publicReason: command.reason });
+    case 'help':
+      return { state, outputs: HELP_LINES.map((line) => notice(client.id, 'info', line, at)) };
+  }
+}
+
+function onNick(state: ChatState, client: Client, newName: string, at: number): ChatStep {
+  if (!isValidName(newName)) {
+    return reply(state, notice(client.id, 'error', `invalid name: ${newName} (use 1-32 of A-Z a-z 0-9 . _ -)`, at));
+  }
+  if (newName === client.name) return reply(state, notice(client.id, 'error', `you are already ${newName}`, at));
+  const holder = findByName(state.registry, newName);
+  if (holder !== undefined && holder.id !== client.id) {
+    return reply(state, notice(client.id, 'error', `name taken: ${newName}`, at));
+  }
+  const registry = rename(state.registry, client.id, newName);
+  return {
+    state: { ...state, registry },
+    outputs: [
+      log({ type: 'renamed', from: client.name, to: newName }, at),
+      deliver(registry.order, { type: 'renamed', from: client.name, to: newName }, at),
+    ],
+  };
+}
+
+function onShutdown(state: ChatState, options: ChatOptions): ChatStep {
+  if (state.closing) return unchanged(state);
   const { order } = state.registry;
   const outputs: ChatOutput[] = [];
   if (order.length > 0) outputs.push(deliver(order, { type: 'shutdown' }, options.now()));
   for (const id of order) outputs.push({ kind: 'close', id });
   return { state: { ...state, closing: true }, outputs };
+}
+
+function unchanged(state: ChatState): ChatStep {
+  return { state, outputs: NOTHING };
+}
+
+function reply(state: ChatState, output: ChatOutput): ChatStep {
+  return { state, outputs: [output] };
+}
+
+function notice(id: ClientId, level: NoticeLevel, text: string, at: number): ChatOutput {
+  return deliver([id], { type: 'notice', level, text }, at);
 }
 
 function deliver(to: readonly ClientId[], message: ChatMessage, at: number, except?: ClientId): ChatOutput {
@@ -127,3 +223,4 @@ function deliver(to: readonly ClientId[], message: ChatMessage, at: number, exce
 function log(entry: LogEntry, at: number): ChatOutput {
   return { kind: 'log', entry, at };
 }
+

@@ -46,12 +46,63 @@ export interface DisconnectedEvent {
   readonly error?: string;
 }
 
+/** The transport dropped a line longer than its limit, without buffering it whole. */
+export interface LineTooLongEvent {
+  readonly type: 'line-too-long';
+  readonly id: ClientId;
+  readonly maxBytes: number;
+}
+
+/** A parsed chat command (see `commands()`); the core acts on it like on any other event. */
+export interface CommandEvent {
+  readonly type: 'command';
+  readonly id: ClientId;
+  readonly command: Command;
+}
+
+/** Tell one client something: emitted by operators (rate limiter, command parser, ...). */
+export interface NoticeEvent {
+  readonly type: 'notice';
+  readonly id: ClientId;
+  readonly level: NoticeLevel;
+  readonly text: string;
+}
+
+/**
+ * Disconnect a client on the server's initiative (idle, server full, policy): it gets `reason` as an
+ * error notice, its leave is announced at once, and the transport closes its connection.
+ */
+export interface KickEvent {
+  readonly type: 'kick';
+  readonly id: ClientId;
+  readonly reason: string;
+}
+
 /** The server is stopping: say goodbye to everyone and stop announcing anything else. */
 export interface ShutdownEvent {
   readonly type: 'shutdown';
 }
 
-export type ChatEvent = ConnectedEvent | LineEvent | DisconnectedEvent | ShutdownEvent;
+export type ChatEvent =
+  | ConnectedEvent
+  | LineEvent
+  | DisconnectedEvent
+  | LineTooLongEvent
+  | CommandEvent
+  | NoticeEvent
+  | KickEvent
+  | ShutdownEvent;
+
+/** The commands of the chat, as structured data. Parsing text into these is `commands()`'s job. */
+export type Command =
+  | { readonly name: 'nick'; readonly newName: string }
+  | { readonly name: 'who' }
+  | { readonly name: 'me'; readonly action: string }
+  | { readonly name: 'msg'; readonly to: string; readonly text: string }
+  | { readonly name: 'quit'; readonly reason?: string }
+  | { readonly name: 'help' };
+
+export type NoticeLevel = 'info' | 'error';
 
 // ---------------------------------------------------------------------------------------------
 // Messages: the structured content of a delivery. Transports decide how each one looks.
@@ -73,12 +124,50 @@ export interface SaidMessage {
 export interface LeftMessage {
   readonly type: 'left';
   readonly name: string;
+  /** The reason given with /quit. */
+  readonly reason?: string;
+}
+export interface RenamedMessage {
+  readonly type: 'renamed';
+  readonly from: string;
+  readonly to: string;
+}
+export interface ActionMessage {
+  readonly type: 'action';
+  readonly name: string;
+  readonly text: string;
+}
+export interface PrivateMessage {
+  readonly type: 'private';
+  readonly from: string;
+  readonly text: string;
+}
+export interface WhoMessage {
+  readonly type: 'who';
+  /** Names in join order. */
+  readonly names: readonly string[];
+}
+/** Information (`info`) or an error (`error`) for one client. */
+export interface NoticeMessage {
+  readonly type: 'notice';
+  readonly level: NoticeLevel;
+  readonly text: string;
 }
 export interface ShutdownMessage {
   readonly type: 'shutdown';
 }
 
-export type ChatMessage = WelcomeMessage | JoinedMessage | SaidMessage | LeftMessage | ShutdownMessage;
+export type ChatMessage =
+  | WelcomeMessage
+  | JoinedMessage
+  | SaidMessage
+  | LeftMessage
+  | RenamedMessage
+  | ActionMessage
+  | PrivateMessage
+  | WhoMessage
+  | NoticeMessage
+  | ShutdownMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Outputs: what the core produces. Transports act on deliveries and closes; logs go to the operator.
@@ -106,7 +195,8 @@ export interface CloseRequest {
 export type LogEntry =
   | { readonly type: 'connected'; readonly name: string; readonly remote: RemoteAddress }
   | { readonly type: 'said'; readonly name: string; readonly text: string }
-  | { readonly type: 'disconnected'; readonly name: string }
+  | { readonly type: 'disconnected'; readonly name: string; readonly reason?: string }
+  | { readonly type: 'renamed'; readonly from: string; readonly to: string }
   | { readonly type: 'error'; readonly name: string; readonly error: string };
 
 /** A line for the server's own log. */

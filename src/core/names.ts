@@ -28,7 +28,7 @@ export function nameKey(name: string): string {
  * Draws a valid name that is not in `taken` (lower-cased keys). Tries the source a few times,
  * then numbers the last draw, which always terminates because `taken` is finite.
  */
-export function uniqueName(source: NameSource, taken: ReadonlySet<string>): string {
+export function uniqueName(source: NameSource, taken: { has(key: string): boolean }): string {
   let candidate = FALLBACK_NAME;
   for (let draw = 0; draw < MAX_DRAWS; draw++) {
     candidate = cleanName(source());

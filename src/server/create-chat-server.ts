@@ -1,6 +1,5 @@
 import { type AddressInfo, createServer } from 'node:net';
 import {
-  type MonoTypeOperatorFunction,
   type Observable,
   Subject,
   type Subscription,
@@ -8,13 +7,12 @@ import {
   queueScheduler,
 } from 'rxjs';
 import { chat } from '../core/chat';
+import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
 import type { NameSource } from '../core/names';
 import { TcpTransport } from '../transports/tcp/tcp-transport';
 import { fakerNames } from './faker-names';
 
-/** A policy or feature over the event stream, installed in front of the core. */
-export type ChatOperator = MonoTypeOperatorFunction<ChatEvent>;
 
 export interface ChatServerOptions {
   /** Default 127.0.0.1. */
@@ -31,6 +29,8 @@ export interface ChatServerOptions {
   readonly onLog?: (log: LogOutput) => void;
   /** A line longer than this many bytes is dropped without being buffered whole. */
   readonly maxLineBytes?: number;
+  /** A client whose unsent output passes this many bytes is evicted. */
+  readonly maxBufferBytes?: number;
   /** How long close() waits for clients to hang up before destroying their sockets. Default 2000. */
   readonly closeTimeoutMs?: number;
 }
@@ -48,7 +48,11 @@ export interface ChatServer {
 export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const server = createServer();
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
-  const transport = new TcpTransport(server, { maxLineBytes: options.maxLineBytes, closeTimeoutMs });
+  const transport = new TcpTransport(server, {
+    maxLineBytes: options.maxLineBytes,
+    maxBufferBytes: options.maxBufferBytes,
+    closeTimeoutMs,
+  });
   const hub = new Subject<ChatEvent>();
   const outputs$ = new Subject<ChatOutput>();
   const core = chat({ names: options.names ?? fakerNames(), now: options.now ?? Date.now });

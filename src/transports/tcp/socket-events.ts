@@ -3,14 +3,17 @@ import { Observable, catchError, concat, endWith, map, of } from 'rxjs';
 import type { ChatEvent, ClientId } from '../../core/events';
 import { LineSplitter } from './line-splitter';
 
+/** A decoded line, or `TOO_LONG` where a line over the limit was dropped. */
+export const TOO_LONG = Symbol('line too long');
+
 /**
  * A socket's decoded lines: completes when the socket closes, errors when it fails.
  * Unsubscribing removes every listener it added, so a closed connection leaves nothing behind.
  */
-export function socketLines(socket: Socket, maxLineBytes?: number): Observable<string> {
-  return new Observable<string>((subscriber) => {
+export function socketLines(socket: Socket, maxLineBytes?: number): Observable<string | typeof TOO_LONG> {
+  return new Observable<string | typeof TOO_LONG>((subscriber) => {
     const splitter = new LineSplitter(
-      { line: (text) => subscriber.next(text), overflow: () => undefined },
+      { line: (text) => subscriber.next(text), overflow: () => subscriber.next(TOO_LONG) },
       maxLineBytes,
     );
     const onData = (chunk: Buffer) => splitter.push(chunk);
@@ -36,7 +39,10 @@ export function socketEvents(id: ClientId, socket: Socket, maxLineBytes?: number
   return concat(
     of<ChatEvent>({ type: 'connected', id, remote }),
     socketLines(socket, maxLineBytes).pipe(
-      map((text): ChatEvent => ({ type: 'line', id, text })),
+      map(
+        (text): ChatEvent =>
+          text === TOO_LONG ? { type: 'line-too-long', id, maxBytes: maxLineBytes ?? 0 } : { type: 'line', id, text },
+      ),
       endWith<ChatEvent>({ type: 'disconnected', id, reason: 'closed' }),
       catchError((error: Error) =>
         of<ChatEvent>({ type: 'disconnected', id, reason: 'error', error: describeError(error) }),

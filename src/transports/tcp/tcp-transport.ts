@@ -7,6 +7,11 @@ import { encodeLine } from './text-format';
 export interface TcpTransportOptions {
   /** A longer line is dropped without being buffered whole. */
   readonly maxLineBytes?: number;
+  /**
+   * A client whose unsent output (queued here plus the socket's own buffer) passes this many bytes
+   * has stopped reading: it is evicted so that it cannot hold the server's memory.
+   */
+  readonly maxBufferBytes?: number;
   /** After a close request, how long to wait for the peer to hang up before destroying the socket. */
   readonly closeTimeoutMs?: number;
 }
@@ -92,9 +97,22 @@ export class TcpTransport {
   }
 
   private enqueue(connection: Connection, bytes: Buffer): void {
+    const limit = this.options.maxBufferBytes;
+    if (limit !== undefined && connection.pendingBytes + bytes.length + connection.socket.writableLength > limit) {
+      this.evict(connection, new Error(`output buffer over ${limit} bytes (client not reading)`));
+      return;
+    }
     connection.pending.push(bytes);
     connection.pendingBytes += bytes.length;
     this.markDirty(connection);
+  }
+
+  /** Drops what was queued and destroys the socket; its stream reports the error and the leave follows. */
+  private evict(connection: Connection, error: Error): void {
+    connection.pending = [];
+    connection.pendingBytes = 0;
+    connection.closing = true;
+    connection.socket.destroy(error);
   }
 
   private requestClose(id: ClientId): void {

@@ -10,7 +10,19 @@ export function formatText(message: ChatMessage): string {
     case 'said':
       return `${message.name}: ${message.text}`;
     case 'left':
-      return `[-] ${message.name} left the chat.`;
+      return message.reason === undefined
+        ? `[-] ${message.name} left the chat.`
+        : `[-] ${message.name} left the chat. (${message.reason})`;
+    case 'renamed':
+      return `${message.from} is now known as ${message.to}`;
+    case 'action':
+      return `* ${message.name} ${message.text}`;
+    case 'private':
+      return `[pm] ${message.from}: ${message.text}`;
+    case 'who':
+      return `[*] ${message.names.length} online: ${message.names.join(', ')}`;
+    case 'notice':
+      return `${message.level === 'error' ? '[!]' : '[*]'} ${message.text}`;
     case 'shutdown':
       return '[*] server shutting down';
   }
