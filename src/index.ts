@@ -15,3 +15,6 @@ export {
   type ChatServerOptions,
 } from './server/create-chat-server';
 export { formatLog } from './cli/log-format';
+export * from './operators';
+export { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from './server/create-chat-server';
+export { COMMAND_HELP, HELP_LINES } from './core/command-help';

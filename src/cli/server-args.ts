@@ -1,8 +1,16 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_POLICY } from '../operators/builtin-operators';
+import { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from '../server/create-chat-server';
 
 export interface ServerArgs {
   readonly host: string;
   readonly port: number;
+  readonly maxLineBytes: number;
+  readonly rate: number;
+  readonly burst: number;
+  readonly maxBufferBytes: number;
+  readonly maxClients: number;
+  readonly idleTimeoutSeconds: number;
 }
 
 export type ParsedServerArgs =
@@ -10,39 +18,78 @@ export type ParsedServerArgs =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' };
 
-export const SERVER_USAGE = `Usage: rxchat-server [options]
+interface NumberFlag {
+  readonly key: Exclude<keyof ServerArgs, 'host'>;
+  readonly flag: string;
+  readonly env?: string;
+  readonly value: string;
+  readonly fallback: number;
+  readonly min: number;
+  readonly max?: number;
+  readonly integer: boolean;
+  readonly help: string;
+}
 
-Options:
-  --host HOST   address to listen on (env CHAT_HOST, default 127.0.0.1)
-  --port PORT   port to listen on, 0 for any free port (env CHAT_PORT, default 5000)
-  -h, --help    show this help
-  -v, --version show the version`;
+const NUMBER_FLAGS: readonly NumberFlag[] = [
+  { key: 'port', flag: 'port', env: 'CHAT_PORT', value: 'PORT', fallback: 5000, min: 0, max: 65535, integer: true, help: 'port to listen on, 0 for any free port' },
+  { key: 'maxLineBytes', flag: 'max-line-bytes', value: 'N', fallback: DEFAULT_MAX_LINE_BYTES, min: 1, integer: true, help: 'longest line a client may send, in bytes' },
+  { key: 'rate', flag: 'rate', value: 'N', fallback: DEFAULT_POLICY.rate, min: 0, integer: false, help: 'lines per second per client, 0 for no limit' },
+  { key: 'burst', flag: 'burst', value: 'N', fallback: DEFAULT_POLICY.burst, min: 1, integer: true, help: 'lines a client may send at once' },
+  { key: 'maxBufferBytes', flag: 'max-buffer-bytes', value: 'N', fallback: DEFAULT_MAX_BUFFER_BYTES, min: 1, integer: true, help: 'unsent output past which a client is evicted' },
+  { key: 'maxClients', flag: 'max-clients', value: 'N', fallback: DEFAULT_POLICY.maxClients, min: 1, integer: true, help: 'connections past which newcomers are refused' },
+  { key: 'idleTimeoutSeconds', flag: 'idle-timeout', value: 'SECONDS', fallback: DEFAULT_POLICY.idleTimeoutSeconds, min: 0, integer: false, help: 'disconnect a client silent that long, 0 for never' },
+];
+
+function usageLine(name: string, help: string): string {
+  return `  ${name.padEnd(26)} ${help}`;
+}
+
+export const SERVER_USAGE = [
+  'Usage: rxchat-server [options]',
+  '',
+  'Options:',
+  usageLine('--host HOST', 'address to listen on (env CHAT_HOST, default 127.0.0.1)'),
+  ...NUMBER_FLAGS.map((f) =>
+    usageLine(`--${f.flag} ${f.value}`, `${f.help} (${f.env ? `env ${f.env}, ` : ''}default ${f.fallback})`),
+  ),
+  usageLine('-h, --help', 'show this help'),
+  usageLine('-v, --version', 'show the version'),
+].join('\n');
 
 /** Flags win over environment variables, which win over defaults. Throws with a clear message. */
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedServerArgs {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) return { kind: 'help' };
-  if (values.version) return { kind: 'version' };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    host: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+  };
+  for (const f of NUMBER_FLAGS) options[f.flag] = { type: 'string' };
+  const { values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  if (values['help']) return { kind: 'help' };
+  if (values['version']) return { kind: 'version' };
   if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
-  const host = values.host ?? env['CHAT_HOST'] ?? '127.0.0.1';
+
+  const host = (values['host'] as string | undefined) ?? env['CHAT_HOST'] ?? '127.0.0.1';
   if (host.trim() === '') throw new Error('invalid host: it must not be empty');
-  const port = parsePort(values.port ?? env['CHAT_PORT'] ?? '5000');
-  return { kind: 'run', args: { host, port } };
+  const numbers = {} as Record<NumberFlag['key'], number>;
+  for (const f of NUMBER_FLAGS) {
+    const text = (values[f.flag] as string | undefined) ?? (f.env ? env[f.env] : undefined);
+    numbers[f.key] = text === undefined ? f.fallback : parseNumber(f, text);
+  }
+  return { kind: 'run', args: { host, ...numbers } };
 }
 
+function parseNumber(f: NumberFlag, text: string): number {
+  const pattern = f.integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
+  const value = Number(text.trim());
+  const range = `${f.integer ? 'a whole number' : 'a number'} from ${f.min}${f.max === undefined ? ' up' : ` to ${f.max}`}`;
+  if (!pattern.test(text.trim()) || value < f.min || (f.max !== undefined && value > f.max)) {
+    throw new Error(`invalid --${f.flag}: ${JSON.stringify(text)} (expected ${range})`);
+  }
+  return value;
+}
+
+/** A port in 0-65535, for callers that only need that. */
 export function parsePort(text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new Error(`invalid port: ${JSON.stringify(text)} (expected 0-65535)`);
-  const port = Number(text);
-  if (port > 65535) throw new Error(`invalid port: ${text} (expected 0-65535)`);
-  return port;
+  return parseNumber(NUMBER_FLAGS[0]!, text);
 }

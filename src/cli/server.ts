@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseServerArgs(process.argv.slice(2), process.env);
   } catch (error) {
-    process.stderr.write(`rxchat-server: ${(error as Error).message}\n\n${SERVER_USAGE}\n`);
+    process.stderr.write(`rxchat-server: ${(error as Error).message}\nTry --help for the list of options.\n`);
     process.exit(2);
   }
   if (parsed.kind === 'help') return void process.stdout.write(`${SERVER_USAGE}\n`);

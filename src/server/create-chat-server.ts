@@ -10,11 +10,12 @@ import { chat } from '../core/chat';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
 import type { NameSource } from '../core/names';
+import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
 import { TcpTransport } from '../transports/tcp/tcp-transport';
 import { fakerNames } from './faker-names';
 
 
-export interface ChatServerOptions {
+export interface ChatServerOptions extends PolicyOptions {
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** Default 5000; 0 picks a free port. */
@@ -23,13 +24,17 @@ export interface ChatServerOptions {
   readonly names?: NameSource;
   /** Clock for output timestamps; default Date.now. */
   readonly now?: () => number;
-  /** Applied to the event stream in order, before the core. */
-  readonly operators?: readonly ChatOperator[];
+  /**
+   * The operators in front of the core, in order. Default: the built-in policies configured by this
+   * object's limits (`defaultOperators`). A function receives the built-ins by name to reorder,
+   * replace or drop them and add your own; an array replaces them all.
+   */
+  readonly operators?: readonly ChatOperator[] | ((builtins: BuiltinOperators) => readonly ChatOperator[]);
   /** Receives the server log (connections, messages, errors). */
   readonly onLog?: (log: LogOutput) => void;
-  /** A line longer than this many bytes is dropped without being buffered whole. */
+  /** A line longer than this many bytes is dropped without being buffered whole. Default 4096. */
   readonly maxLineBytes?: number;
-  /** A client whose unsent output passes this many bytes is evicted. */
+  /** A client whose unsent output passes this many bytes is evicted. Default 1 MiB. */
   readonly maxBufferBytes?: number;
   /** How long close() waits for clients to hang up before destroying their sockets. Default 2000. */
   readonly closeTimeoutMs?: number;
@@ -44,13 +49,23 @@ export interface ChatServer {
   close(): Promise<void>;
 }
 
+export const DEFAULT_MAX_LINE_BYTES = 4096;
+export const DEFAULT_MAX_BUFFER_BYTES = 1024 * 1024;
+
+function resolveOperators(options: ChatServerOptions): readonly ChatOperator[] {
+  const { operators } = options;
+  if (Array.isArray(operators)) return operators;
+  const builtins = builtinOperators(options);
+  return typeof operators === 'function' ? operators(builtins) : defaultOperators(builtins);
+}
+
 /** Starts a chat server on TCP and resolves once it accepts connections. */
 export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const server = createServer();
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
   const transport = new TcpTransport(server, {
-    maxLineBytes: options.maxLineBytes,
-    maxBufferBytes: options.maxBufferBytes,
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
     closeTimeoutMs,
   });
   const hub = new Subject<ChatEvent>();
@@ -60,7 +75,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // The queue scheduler trampolines: an event raised while another is being handled (a socket
   // destroyed mid-delivery emits synchronously) waits its turn instead of re-entering the core.
   const serialized$ = hub.pipe(observeOn(queueScheduler));
-  const withOperators = (options.operators ?? []).reduce<Observable<ChatEvent>>((s, op) => op(s), serialized$);
+  const withOperators = resolveOperators(options).reduce<Observable<ChatEvent>>((s, op) => op(s), serialized$);
 
   const subscriptions: Subscription[] = [];
   subscriptions.push(

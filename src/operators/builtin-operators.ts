@@ -1,0 +1,52 @@
+import type { SchedulerLike } from 'rxjs';
+import type { ChatOperator } from '../core/chat-operator';
+import { commands } from './commands';
+import { idleTimeout } from './idle-timeout';
+import { maxClients } from './max-clients';
+import { rateLimit } from './rate-limit';
+import { stripControl } from './strip-control';
+
+/** The limits behind the built-in policies; each is also a flag of `rxchat-server`. */
+export interface PolicyOptions {
+  /** Lines per second per client (token bucket); 0 turns rate limiting off. Default 5. */
+  readonly rate?: number;
+  /** Lines a client may send at once. Default 10. */
+  readonly burst?: number;
+  /** Open connections past which newcomers are refused. Default 10000. */
+  readonly maxClients?: number;
+  /** Seconds of silence before a client is disconnected; 0 (the default) turns it off. */
+  readonly idleTimeoutSeconds?: number;
+  /** Whose clock the timed policies use: virtual in marble tests. */
+  readonly scheduler?: SchedulerLike;
+}
+
+export const DEFAULT_POLICY = { rate: 5, burst: 10, maxClients: 10_000, idleTimeoutSeconds: 0 } as const;
+
+/** The built-in operators, configured, by name: pick, reorder, replace or drop them. */
+export interface BuiltinOperators {
+  readonly stripControl: ChatOperator;
+  readonly maxClients: ChatOperator;
+  readonly idleTimeout: ChatOperator;
+  readonly rateLimit: ChatOperator;
+  readonly commands: ChatOperator;
+}
+
+export function builtinOperators(policy: PolicyOptions = {}): BuiltinOperators {
+  const scheduler = policy.scheduler;
+  return {
+    stripControl: stripControl(),
+    maxClients: maxClients(policy.maxClients ?? DEFAULT_POLICY.maxClients),
+    idleTimeout: idleTimeout((policy.idleTimeoutSeconds ?? DEFAULT_POLICY.idleTimeoutSeconds) * 1_000, { scheduler }),
+    rateLimit: rateLimit({ rate: policy.rate ?? DEFAULT_POLICY.rate, burst: policy.burst ?? DEFAULT_POLICY.burst, scheduler }),
+    commands: commands(),
+  };
+}
+
+/**
+ * The order the server installs them in: text is cleaned before anyone reads it, refused clients
+ * go no further, silence is measured before the rate limiter drops lines, and commands are parsed
+ * last so that operators before them can add commands of their own.
+ */
+export function defaultOperators(builtins: BuiltinOperators): ChatOperator[] {
+  return [builtins.stripControl, builtins.maxClients, builtins.idleTimeout, builtins.rateLimit, builtins.commands];
+}

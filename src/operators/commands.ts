@@ -1,0 +1,56 @@
+import { map } from 'rxjs';
+import type { ChatOperator } from '../core/chat-operator';
+import type { ChatEvent, ClientId, Command, LineEvent } from '../core/events';
+
+type Parsed = Command | { readonly error: string } | { readonly say: string };
+
+const usage = (text: string) => ({ error: `usage: ${text}` });
+
+/**
+ * Parses the text of a line that starts with `/` into a command, a usage error, or (for `//`)
+ * a message that keeps one leading slash. Command words are case-insensitive.
+ */
+export function parseCommand(text: string): Parsed {
+  if (text.startsWith('//')) return { say: text.slice(1) };
+  const match = /^\/(\S*)\s*(.*)$/s.exec(text);
+  const word = match?.[1] ?? '';
+  const rest = (match?.[2] ?? '').trim();
+  switch (word.toLowerCase()) {
+    case 'nick': {
+      const newName = rest.split(/\s+/)[0] ?? '';
+      return newName === '' || /\s/.test(rest) ? usage('/nick NEW') : { name: 'nick', newName };
+    }
+    case 'who':
+      return { name: 'who' };
+    case 'me':
+      return rest === '' ? usage('/me ACTION') : { name: 'me', action: rest };
+    case 'msg': {
+      const [, to = '', body = ''] = /^(\S*)\s*(.*)$/s.exec(rest) ?? [];
+      return to === '' || body.trim() === '' ? usage('/msg NAME TEXT') : { name: 'msg', to, text: body.trim() };
+    }
+    case 'quit':
+      return rest === '' ? { name: 'quit' } : { name: 'quit', reason: rest };
+    case 'help':
+      return { name: 'help' };
+    default:
+      return { error: `unknown command: /${word} (try /help)` };
+  }
+}
+
+function toEvent(id: ClientId, parsed: Parsed): ChatEvent {
+  if ('say' in parsed) return { type: 'line', id, text: parsed.say };
+  if ('error' in parsed) return { type: 'notice', id, level: 'error', text: parsed.error };
+  return { type: 'command', id, command: parsed };
+}
+
+function isCommandLine(event: ChatEvent): event is LineEvent {
+  return event.type === 'line' && event.text.trimStart().startsWith('/');
+}
+
+/**
+ * Turns `/command` lines into command events (or error notices for the sender). Operators placed
+ * before it see raw lines and can add commands of their own; the core acts on what comes out.
+ */
+export function commands(): ChatOperator {
+  return map((event) => (isCommandLine(event) ? toEvent(event.id, parseCommand(event.text.trim())) : event));
+}

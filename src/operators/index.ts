@@ -1,0 +1,12 @@
+export { stripControl, stripUnsafe } from './strip-control';
+export { commands, parseCommand } from './commands';
+export { rateLimit, RATE_LIMIT_NOTICE, type RateLimitOptions } from './rate-limit';
+export { maxClients, SERVER_FULL } from './max-clients';
+export { idleTimeout, IDLE_NOTICE, type IdleTimeoutOptions } from './idle-timeout';
+export {
+  builtinOperators,
+  defaultOperators,
+  DEFAULT_POLICY,
+  type BuiltinOperators,
+  type PolicyOptions,
+} from './builtin-operators';

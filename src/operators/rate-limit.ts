@@ -1,0 +1,61 @@
+import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import type { ChatOperator } from '../core/chat-operator';
+import type { ChatEvent, ClientId } from '../core/events';
+
+export interface RateLimitOptions {
+  /** Lines per second a client may send on average; 0 turns the limit off. */
+  readonly rate: number;
+  /** Lines a client may send at once after being quiet. */
+  readonly burst: number;
+  /** Whose clock measures time: virtual in marble tests. */
+  readonly scheduler?: SchedulerLike;
+}
+
+export const RATE_LIMIT_NOTICE = 'rate limit exceeded, message dropped';
+/** A flood gets one notice a second, not one per dropped line. */
+const NOTICE_INTERVAL_MS = 1_000;
+
+interface Bucket {
+  tokens: number;
+  refilledAt: number;
+  noticedAt: number;
+}
+
+/**
+ * A token bucket per client over its lines (commands included): each line costs a token, tokens
+ * refill at `rate` per second up to `burst`. A line without a token is dropped and its sender told,
+ * at most once a second. Buckets are forgotten when their client disconnects.
+ */
+export function rateLimit(options: RateLimitOptions): ChatOperator {
+  const { rate, burst } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  if (rate <= 0) return (source) => source;
+  return (source) =>
+    new Observable<ChatEvent>((subscriber) => {
+      const buckets = new Map<ClientId, Bucket>();
+      return source.subscribe({
+        next(event) {
+          if (event.type === 'disconnected') buckets.delete(event.id);
+          if (event.type !== 'line') return subscriber.next(event);
+          const now = scheduler.now();
+          let bucket = buckets.get(event.id);
+          if (bucket === undefined) {
+            bucket = { tokens: burst, refilledAt: now, noticedAt: Number.NEGATIVE_INFINITY };
+            buckets.set(event.id, bucket);
+          }
+          bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) * rate) / 1_000);
+          bucket.refilledAt = now;
+          if (bucket.tokens >= 1) {
+            bucket.tokens -= 1;
+            return subscriber.next(event);
+          }
+          if (now - bucket.noticedAt >= NOTICE_INTERVAL_MS) {
+            bucket.noticedAt = now;
+            subscriber.next({ type: 'notice', id: event.id, level: 'error', text: RATE_LIMIT_NOTICE });
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
