@@ -1,8 +1,8 @@
 /** rxchat: a chat server whose protocol is a pure RxJS stream transformation. */
 export * from './core/events';
-export { chat, reduceChat, initialChatState, type ChatOptions, type ChatState } from './core/chat';
+export { chat, type ChatOptions, type ChatState } from './core/chat';
 export { cleanName, isValidName, nameKey, uniqueName, type NameSource } from './core/names';
-export { onlineNames, type Client, type Registry } from './core/registry';
+export { Registry, type Client } from './core/registry';
 export { formatText, encodeLine } from './transports/tcp/text-format';
 export { TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
 export { LineSplitter } from './transports/tcp/line-splitter';

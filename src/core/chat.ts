@@ -1,4 +1,4 @@
-import { type Observable, type OperatorFunction, mergeMap, scan } from 'rxjs';
+import { type Observable, type OperatorFunction, defer, mergeMap, scan } from 'rxjs';
 import { HELP_LINES } from './command-help';
 import type {
   ChatEvent,
@@ -13,7 +13,7 @@ import type {
   NoticeLevel,
 } from './events';
 import { type NameSource, isValidName, uniqueName } from './names';
-import { type Client, type Registry, emptyRegistry, findByName, join, leave, onlineNames, rename } from './registry';
+import { type Client, Registry } from './registry';
 
 export interface ChatOptions {
   /** Raw name candidates (e.g. faker usernames); cleaned and made unique by the core. */
@@ -22,16 +22,14 @@ export interface ChatOptions {
   readonly now: () => number;
 }
 
-/** The core's state between events. The registry is the only record of who is online. */
+/** The core's state between events, accumulated by `scan`. The registry is the only record of who is online. */
 export interface ChatState {
   readonly registry: Registry;
   /** Set by a shutdown: nothing more is announced and new connections are turned away. */
-  readonly closing: boolean;
+  closing: boolean;
 }
 
-export const initialChatState: ChatState = { registry: emptyRegistry, closing: false };
-
-export interface ChatStep {
+interface ChatStep {
   readonly state: ChatState;
   readonly outputs: readonly ChatOutput[];
 }
@@ -39,22 +37,25 @@ export interface ChatStep {
 const NOTHING: readonly ChatOutput[] = [];
 
 /**
- * The chat protocol as a pure stream transformation: events in, outputs out.
- * The registry is derived with `scan`; every output is computed from the event and that state only.
+ * The chat protocol as a stream transformation: events in, outputs out, nothing else touched.
+ * The registry is derived with `scan`; every output is computed from the event and that state only,
+ * so the same events always give the same outputs. Each subscription gets its own fresh state.
  */
 export function chat(options: ChatOptions): OperatorFunction<ChatEvent, ChatOutput> {
   return (event$: Observable<ChatEvent>) =>
-    event$.pipe(
-      scan((step: ChatStep, event: ChatEvent) => reduceChat(step.state, event, options), {
-        state: initialChatState,
-        outputs: NOTHING,
-      }),
-      mergeMap((step) => step.outputs),
+    defer(() =>
+      event$.pipe(
+        scan((step: ChatStep, event: ChatEvent) => reduceChat(step.state, event, options), {
+          state: { registry: new Registry(), closing: false },
+          outputs: NOTHING,
+        }),
+        mergeMap((step) => step.outputs),
+      ),
     );
 }
 
-/** One step of the protocol: the next state and what to send, for one event. */
-export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOptions): ChatStep {
+/** One step of the protocol: what to send for one event, updating the state it owns. */
+function reduceChat(state: ChatState, event: ChatEvent, options: ChatOptions): ChatStep {
   if (event.type === 'shutdown') return onShutdown(state, options);
   if (state.closing) {
     // Shutting down: turn newcomers away, announce nothing else.
@@ -76,18 +77,19 @@ export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOpti
     case 'kick':
       return depart(state, event.id, at, { notice: event.reason, logReason: event.reason });
     case 'command': {
-      const client = state.registry.clients.get(event.id);
+      const client = state.registry.get(event.id);
       return client === undefined ? unchanged(state) : onCommand(state, client, event.command, at);
     }
   }
 }
 
 function onConnected(state: ChatState, event: ConnectedEvent, names: NameSource, at: number): ChatStep {
-  if (state.registry.clients.has(event.id)) return unchanged(state);
-  const name = uniqueName(names, state.registry.taken);
-  const registry = join(state.registry, { id: event.id, name, remote: event.remote });
+  const { registry } = state;
+  if (registry.get(event.id) !== undefined) return unchanged(state);
+  const name = uniqueName(names, registry);
+  registry.join({ id: event.id, name, remote: event.remote });
   return {
-    state: { ...state, registry },
+    state,
     outputs: [
       log({ type: 'connected', name, remote: event.remote }, at),
       deliver([event.id], { type: 'welcome', name }, at),
@@ -97,7 +99,7 @@ function onConnected(state: ChatState, event: ConnectedEvent, names: NameSource,
 }
 
 function onLine(state: ChatState, event: LineEvent, at: number): ChatStep {
-  const client = state.registry.clients.get(event.id);
+  const client = state.registry.get(event.id);
   const text = event.text.trim();
   if (client === undefined || text.length === 0) return unchanged(state);
   return {
@@ -130,10 +132,10 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
   const outputs: ChatOutput[] = [];
   if (how.notice !== undefined) outputs.push(notice(id, 'error', how.notice, at));
   if (!how.closed) outputs.push({ kind: 'close', id });
-  const client = state.registry.clients.get(id);
+  const { registry } = state;
+  const client = registry.leave(id);
   if (client === undefined) return { state, outputs };
 
-  const registry = leave(state.registry, id);
   if (how.logError !== undefined) outputs.push(log({ type: 'error', name: client.name, error: how.logError }, at));
   outputs.push(
     log(
@@ -150,7 +152,7 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
         : { type: 'left', name: client.name, reason: how.publicReason };
     outputs.push(deliver(registry.order, left, at));
   }
-  return { state: { ...state, registry }, outputs };
+  return { state, outputs };
 }
 
 function onCommand(state: ChatState, client: Client, command: Command, at: number): ChatStep {
@@ -159,11 +161,11 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
     case 'nick':
       return onNick(state, client, command.newName, at);
     case 'who':
-      return reply(state, deliver([client.id], { type: 'who', names: onlineNames(registry) }, at));
+      return reply(state, deliver([client.id], { type: 'who', names: registry.names() }, at));
     case 'me':
       return reply(state, deliver(registry.order, { type: 'action', name: client.name, text: command.action }, at, client.id));
     case 'msg': {
-      const target = findByName(registry, command.to);
+      const target = registry.findByName(command.to);
       if (target === undefined) return reply(state, notice(client.id, 'error', `no such user: ${command.to}`, at));
       return reply(state, deliver([target.id], { type: 'private', from: client.name, text: command.text }, at));
     }
@@ -181,13 +183,14 @@ function onNick(state: ChatState, client: Client, newName: string, at: number): 
     return reply(state, notice(client.id, 'error', `invalid name: ${newName} (use 1-32 of A-Z a-z 0-9 . _ -)`, at));
   }
   if (newName === client.name) return reply(state, notice(client.id, 'error', `you are already ${newName}`, at));
-  const holder = findByName(state.registry, newName);
+  const { registry } = state;
+  const holder = registry.findByName(newName);
   if (holder !== undefined && holder.id !== client.id) {
     return reply(state, notice(client.id, 'error', `name taken: ${newName}`, at));
   }
-  const registry = rename(state.registry, client.id, newName);
+  registry.rename(client.id, newName);
   return {
-    state: { ...state, registry },
+    state,
     outputs: [
       log({ type: 'renamed', from: client.name, to: newName }, at),
       deliver(registry.order, { type: 'renamed', from: client.name, to: newName }, at),
@@ -201,7 +204,8 @@ function onShutdown(state: ChatState, options: ChatOptions): ChatStep {
   const outputs: ChatOutput[] = [];
   if (order.length > 0) outputs.push(deliver(order, { type: 'shutdown' }, options.now()));
   for (const id of order) outputs.push({ kind: 'close', id });
-  return { state: { ...state, closing: true }, outputs };
+  state.closing = true;
+  return { state, outputs };
 }
 
 function unchanged(state: ChatState): ChatStep {

@@ -8,53 +8,68 @@ export interface Client {
 }
 
 /**
- * Who is online. Immutable: each change returns a new registry, so the snapshots the core hands out
- * (`order` is the audience of every broadcast) never change under a transport or a test.
+ * Who is online: the accumulator of the core's `scan`, owned by one subscription to `chat()`.
+ * Joins, leaves and renames update it in place (copying maps on every join made 10,000 joins take
+ * 20 s), but `order`, which deliveries hold as their audience, is replaced rather than mutated, so a
+ * delivery's audience never changes after it is handed out.
  */
-export interface Registry {
-  readonly clients: ReadonlyMap<ClientId, Client>;
-  /** Client ids in join order. */
-  readonly order: readonly ClientId[];
-  /** Names in use by their lower-cased key, for case-insensitive uniqueness and look-up. */
-  readonly taken: ReadonlyMap<string, ClientId>;
-}
+export class Registry {
+  private readonly clients = new Map<ClientId, Client>();
+  /** Lower-cased name → id: names are unique ignoring case. */
+  private readonly byName = new Map<string, ClientId>();
+  private members: readonly ClientId[] = [];
 
-export const emptyRegistry: Registry = { clients: new Map(), order: [], taken: new Map() };
+  /** Client ids in join order (an immutable snapshot). */
+  get order(): readonly ClientId[] {
+    return this.members;
+  }
 
-export function join(registry: Registry, client: Client): Registry {
-  const clients = new Map(registry.clients).set(client.id, client);
-  const taken = new Map(registry.taken).set(nameKey(client.name), client.id);
-  return { clients, order: [...registry.order, client.id], taken };
-}
+  get size(): number {
+    return this.clients.size;
+  }
 
-export function leave(registry: Registry, id: ClientId): Registry {
-  const client = registry.clients.get(id);
-  if (client === undefined) return registry;
-  const clients = new Map(registry.clients);
-  clients.delete(id);
-  const taken = new Map(registry.taken);
-  taken.delete(nameKey(client.name));
-  return { clients, order: registry.order.filter((other) => other !== id), taken };
-}
+  get(id: ClientId): Client | undefined {
+    return this.clients.get(id);
+  }
 
-/** Names in join order. */
-export function onlineNames(registry: Registry): string[] {
-  return registry.order.map((id) => registry.clients.get(id)!.name);
-}
+  /** The client holding `name`, compared case-insensitively. */
+  findByName(name: string): Client | undefined {
+    const id = this.byName.get(nameKey(name));
+    return id === undefined ? undefined : this.clients.get(id);
+  }
 
-/** The client holding `name`, compared case-insensitively. */
-export function findByName(registry: Registry, name: string): Client | undefined {
-  const id = registry.taken.get(nameKey(name));
-  return id === undefined ? undefined : registry.clients.get(id);
-}
+  /** Whether a name key (see `nameKey`) is in use: what `uniqueName` needs. */
+  has(key: string): boolean {
+    return this.byName.has(key);
+  }
 
-/** Gives a client a new name, keeping its place in the join order. */
-export function rename(registry: Registry, id: ClientId, name: string): Registry {
-  const client = registry.clients.get(id);
-  if (client === undefined) return registry;
-  const clients = new Map(registry.clients).set(id, { ...client, name });
-  const taken = new Map(registry.taken);
-  taken.delete(nameKey(client.name));
-  taken.set(nameKey(name), id);
-  return { clients, order: registry.order, taken };
+  /** Names in join order. */
+  names(): string[] {
+    return this.members.map((id) => this.clients.get(id)!.name);
+  }
+
+  join(client: Client): void {
+    this.clients.set(client.id, client);
+    this.byName.set(nameKey(client.name), client.id);
+    this.members = [...this.members, client.id];
+  }
+
+  /** Removes a client; returns it, or undefined if it was not online. */
+  leave(id: ClientId): Client | undefined {
+    const client = this.clients.get(id);
+    if (client === undefined) return undefined;
+    this.clients.delete(id);
+    this.byName.delete(nameKey(client.name));
+    this.members = this.members.toSpliced(this.members.indexOf(id), 1);
+    return client;
+  }
+
+  /** Gives a client a new name, keeping its place in the join order. */
+  rename(id: ClientId, name: string): void {
+    const client = this.clients.get(id);
+    if (client === undefined) return;
+    this.byName.delete(nameKey(client.name));
+    this.byName.set(nameKey(name), id);
+    this.clients.set(id, { ...client, name });
+  }
 }
