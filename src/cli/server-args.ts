@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 export interface ServerArgs {
   readonly host: string;
   readonly port: number;
+  /** Serve TLS with these PEM files (both or neither). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export type ParsedServerArgs =
@@ -15,6 +17,8 @@ export const SERVER_USAGE = `Usage: rxchat-server [options]
 Options:
   --host HOST   address to listen on (env CHAT_HOST, default 127.0.0.1)
   --port PORT   port to listen on, 0 for any free port (env CHAT_PORT, default 5000)
+  --tls-cert FILE  serve TLS with this certificate (PEM); needs --tls-key
+  --tls-key FILE   the certificate's private key (PEM); needs --tls-cert
   -h, --help    show this help
   -v, --version show the version`;
 
@@ -25,6 +29,8 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     options: {
       host: { type: 'string' },
       port: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -37,7 +43,11 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   const host = values.host ?? env['CHAT_HOST'] ?? '127.0.0.1';
   if (host.trim() === '') throw new Error('invalid host: it must not be empty');
   const port = parsePort(values.port ?? env['CHAT_PORT'] ?? '5000');
-  return { kind: 'run', args: { host, port } };
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+  return { kind: 'run', args: { host, port, ...(tls ? { tls } : {}) } };
 }
 
 export function parsePort(text: string): number {
