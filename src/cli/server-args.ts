@@ -11,6 +11,8 @@ export interface ServerArgs {
   readonly maxBufferBytes: number;
   readonly maxClients: number;
   readonly idleTimeoutSeconds: number;
+  /** Serve TLS with these PEM files (both or neither). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
 export type ParsedServerArgs =
@@ -19,7 +21,7 @@ export type ParsedServerArgs =
   | { readonly kind: 'version' };
 
 interface NumberFlag {
-  readonly key: Exclude<keyof ServerArgs, 'host'>;
+  readonly key: Exclude<keyof ServerArgs, 'host' | 'tls'>;
   readonly flag: string;
   readonly env?: string;
   readonly value: string;
@@ -52,6 +54,8 @@ export const SERVER_USAGE = [
   ...NUMBER_FLAGS.map((f) =>
     usageLine(`--${f.flag} ${f.value}`, `${f.help} (${f.env ? `env ${f.env}, ` : ''}default ${f.fallback})`),
   ),
+  usageLine('--tls-cert FILE', 'serve TLS with this certificate (PEM); needs --tls-key'),
+  usageLine('--tls-key FILE', "the certificate's private key (PEM); needs --tls-cert"),
   usageLine('-h, --help', 'show this help'),
   usageLine('-v, --version', 'show the version'),
 ].join('\n');
@@ -60,6 +64,8 @@ export const SERVER_USAGE = [
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedServerArgs {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     host: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   };
@@ -76,7 +82,11 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     const text = (values[f.flag] as string | undefined) ?? (f.env ? env[f.env] : undefined);
     numbers[f.key] = text === undefined ? f.fallback : parseNumber(f, text);
   }
-  return { kind: 'run', args: { host, ...numbers } };
+  const certFile = values['tls-cert'] as string | undefined;
+  const keyFile = values['tls-key'] as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+  return { kind: 'run', args: { host, ...numbers, ...(tls ? { tls } : {}) } };
 }
 
 function parseNumber(f: NumberFlag, text: string): number {

@@ -2,6 +2,7 @@
 import { createChatServer } from '../server/create-chat-server';
 import { formatLog } from './log-format';
 import { SERVER_USAGE, parseServerArgs } from './server-args';
+import { loadTlsFiles } from './tls-files';
 
 const EXIT_DEADLINE_MS = 4_500;
 
@@ -16,8 +17,16 @@ async function main(): Promise<void> {
   if (parsed.kind === 'help') return void process.stdout.write(`${SERVER_USAGE}\n`);
   if (parsed.kind === 'version') return void process.stdout.write(`${packageVersion()}\n`);
 
+  let tls;
+  try {
+    tls = parsed.args.tls && loadTlsFiles(parsed.args.tls);
+  } catch (error) {
+    process.stderr.write(`rxchat-server: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   const server = await createChatServer({
     ...parsed.args,
+    tls,
     onLog: (log) => process.stdout.write(`${formatLog(log.entry)}\n`),
   }).catch((error: NodeJS.ErrnoException) => {
     process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${parsed.args.port}: ${error.message}\n`);

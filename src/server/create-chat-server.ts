@@ -1,4 +1,5 @@
 import { type AddressInfo, createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import {
   type Observable,
   Subject,
@@ -38,6 +39,8 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly maxBufferBytes?: number;
   /** How long close() waits for clients to hang up before destroying their sockets. Default 2000. */
   readonly closeTimeoutMs?: number;
+  /** Serve TLS with this certificate and key (PEM) instead of plain TCP; the protocol inside is the same. */
+  readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
 }
 
 export interface ChatServer {
@@ -59,14 +62,16 @@ function resolveOperators(options: ChatServerOptions): readonly ChatOperator[] {
   return typeof operators === 'function' ? operators(builtins) : defaultOperators(builtins);
 }
 
-/** Starts a chat server on TCP and resolves once it accepts connections. */
+/** Starts a chat server on TCP (or TLS) and resolves once it accepts connections. */
 export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const server = createServer();
+  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
   const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
   const transport = new TcpTransport(server, {
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
     closeTimeoutMs,
+    // A TLS socket is ready for lines only after its handshake.
+    connectionEvent: options.tls ? 'secureConnection' : 'connection',
   });
   const hub = new Subject<ChatEvent>();
   const outputs$ = new Subject<ChatOutput>();

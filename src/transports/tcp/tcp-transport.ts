@@ -14,6 +14,8 @@ export interface TcpTransportOptions {
   readonly maxBufferBytes?: number;
   /** After a close request, how long to wait for the peer to hang up before destroying the socket. */
   readonly closeTimeoutMs?: number;
+  /** The server event that hands over a ready socket: 'secureConnection' for a tls.Server. Default 'connection'. */
+  readonly connectionEvent?: 'connection' | 'secureConnection';
 }
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
@@ -57,7 +59,7 @@ export class TcpTransport {
     server: Server,
     private readonly options: TcpTransportOptions = {},
   ) {
-    this.events$ = fromEvent<Socket>(server, 'connection').pipe(mergeMap((socket) => this.accept(socket)));
+    this.events$ = fromEvent<Socket>(server, options.connectionEvent ?? 'connection').pipe(mergeMap((socket) => this.accept(socket)));
   }
 
   /** Open connections, closing ones included. */

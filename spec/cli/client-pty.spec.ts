@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { type ChatServer, createChatServer } from '../../src/server/create-chat-server';
+import { connectPeer, type Peer } from '../helpers/peer';
+import { CLIENT_JS, killSpawned, spawnCommand, waitForExit } from '../helpers/processes';
+import { Screen } from '../helpers/screen';
+import { waitUntil } from '../helpers/wait';
+
+const PTY_RUN = join(__dirname, '..', 'helpers', 'pty-run.py');
+
+function hasPython(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+(hasPython() ? describe : describe.skip)('rxchat on a real pseudo-terminal', () => {
+  let server: ChatServer;
+  let peer: Peer | undefined;
+  beforeEach(async () => {
+    const names = ['alice', 'bob'];
+    server = await createChatServer({ host: '127.0.0.1', port: 0, names: () => names.shift() ?? 'guest', closeTimeoutMs: 200 });
+  });
+  afterEach(async () => {
+    await killSpawned();
+    peer?.socket.destroy();
+    await server.close();
+  });
+
+  it('keeps the half-typed line under incoming lines, colours names, and leaves on Ctrl-C', async () => {
+    const env = { TERM: 'xterm', NO_COLOR: undefined };
+    const run = spawnCommand('pty client', 'python3', [PTY_RUN, process.execPath, CLIENT_JS, '--port', String(server.port)], env);
+    const screen = new Screen(80);
+    let seen = 0;
+    const lines = () => {
+      screen.write(run.stdout().slice(seen));
+      seen = run.stdout().length;
+      return screen.lines();
+    };
+    const showing = (what: string, check: (l: string[]) => boolean) =>
+      waitUntil(() => check(lines()), what, 10_000, () => `${lines().join('\n')}\n--- stderr:\n${run.stderr()}`);
+
+    await showing('the welcome', (l) => l.some((x) => x.includes('Welcome, alice!')));
+    peer = await connectPeer(server.port);
+    await showing('bob joining', (l) => l.some((x) => x.includes('bob joined the chat')));
+    run.child.stdin.write('hello wor');
+    await showing('the typed text', (l) => l.at(-1) === '> hello wor');
+    peer.send('hi alice');
+    await showing('the incoming line', (l) => l.includes('bob: hi alice'));
+
+    expect(lines().slice(-2)).toEqual(['bob: hi alice', '> hello wor']);
+    // A name is coloured on a terminal, and the same way each time.
+    const bobColoured = run.stdout().match(/(\x1b\[\d+m)bob\x1b\[0m: hi alice/);
+    expect(bobColoured).not.toBeNull();
+    expect(run.stdout()).toContain(`${bobColoured![1]}bob\x1b[0m \x1b[2mjoined the chat`);
+
+    run.child.stdin.write('\x03');
+    expect(await waitForExit(run, 10_000)).toBe(0);
+    await waitUntil(() => peer!.lines.includes('[-] alice left the chat.'), 'alice to leave', 5_000, () => peer!.lines.join('\n'));
+  });
+});

@@ -1,0 +1,76 @@
+import { createInterface } from 'node:readline';
+import type { ReconnectingConnection } from './reconnecting-connection';
+import { printAbovePrompt } from './prompt-printer';
+import { styleLine } from './line-style';
+
+export interface InteractiveOptions {
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream;
+  readonly connection: ReconnectingConnection;
+  /** Draw a prompt and redraw it around incoming lines (input and output are a terminal). */
+  readonly terminal: boolean;
+  readonly colour: boolean;
+  /** "host:port", for the notices. */
+  readonly label: string;
+  readonly prompt?: string;
+}
+
+/**
+ * The terminal client: a prompt for the user's lines, server lines printed above it. Resolves
+ * with the exit code once the user leaves (/quit, Ctrl-C, Ctrl-D) or the server goes away for good.
+ */
+export function runInteractive(options: InteractiveOptions): Promise<number> {
+  const { input, output, connection, terminal, colour, label } = options;
+  const rl = createInterface({ input, output, terminal, prompt: options.prompt ?? '> ' });
+  const print = (line: string) => printAbovePrompt(rl, output, line, terminal);
+  // Local notices look like the server's own, so that they are styled alike.
+  const notice = (text: string) => print(styleLine(`[*] ${text}`, colour));
+  const problem = (text: string) => print(styleLine(`[!] ${text}`, colour));
+
+  return new Promise<number>((resolve) => {
+    let finished = false;
+    const finish = (code: number, quitLine?: string) => {
+      if (finished) return;
+      finished = true;
+      subscription.unsubscribe();
+      if (quitLine !== undefined) connection.send(quitLine);
+      rl.close();
+      // A fresh line, so that the shell prompt does not start after ours.
+      if (terminal) output.write('\n');
+      void connection.close().then(() => resolve(code));
+    };
+
+    const subscription = connection.events$.subscribe({
+      next: (event) => {
+        switch (event.type) {
+          case 'line':
+            return print(styleLine(event.text, colour));
+          case 'lost':
+            return event.retryInMs === undefined
+              ? problem(`disconnected from ${label}: ${event.reason}`)
+              : problem(`disconnected from ${label}: ${event.reason}; reconnecting in ${seconds(event.retryInMs)}`);
+          case 'retry-failed':
+            return problem(`reconnect attempt ${event.attempt} failed: ${event.reason}; next in ${seconds(event.retryInMs)}`);
+          case 'reconnected':
+            return notice(`reconnected to ${label}`);
+        }
+      },
+      // Completes only when the server went away and reconnecting is off.
+      complete: () => finish(1),
+    });
+
+    rl.on('line', (line) => {
+      if (/^\/quit(\s|$)/.test(line)) return finish(0, line);
+      if (line !== '' && !connection.send(line)) problem('not connected: your line was not sent');
+      rl.prompt();
+    });
+    // Ctrl-C in raw mode comes to readline, not as a signal; Ctrl-D on an empty line closes it.
+    rl.on('SIGINT', () => finish(0, '/quit'));
+    rl.on('close', () => finish(0, '/quit'));
+    rl.prompt();
+  });
+}
+
+function seconds(ms: number): string {
+  return ms < 1_000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
