@@ -1,6 +1,6 @@
 /** rxchat: a chat server whose protocol is a pure RxJS stream transformation. */
 export * from './core/events';
-export { chat, type ChatOptions, type ChatState } from './core/chat';
+export { chat, createChatState, reduceChat, type ChatOptions, type ChatState, type ChatStep } from './core/chat';
 export { cleanName, isValidName, nameKey, uniqueName, type NameSource } from './core/names';
 export { Registry, type Client } from './core/registry';
 export { formatText, encodeLine } from './transports/tcp/text-format';

@@ -71,7 +71,7 @@ describe('rxchat-server (the CLI)', () => {
   it('reads CHAT_PORT and CHAT_HOST, rejecting invalid values', async () => {
     const badPort = start([], { CHAT_PORT: 'http' });
     expect(await badPort.waitExit()).toEqual({ code: 2, signal: null });
-    expect(badPort.stderr).toContain('invalid port: "http"');
+    expect(badPort.stderr).toContain('invalid --port: "http"');
 
     const badHost = start(['--port', '0'], { CHAT_HOST: '' });
     expect(await badHost.waitExit()).toEqual({ code: 2, signal: null });
@@ -101,15 +101,15 @@ describe('rxchat-server (the CLI)', () => {
 
   it.each([
     [['--bogus'], /bogus/],
-    [['--port', 'abc'], /invalid port: "abc"/],
-    [['--port', '70000'], /invalid port: 70000/],
+    [['--port', 'abc'], /invalid --port: "abc"/],
+    [['--port', '70000'], /invalid --port: "70000"/],
     [['stray'], /unexpected argument: stray/],
-  ])('rejects %j with a message on stderr, the usage, and exit code 2', async (args, message) => {
+  ])('rejects %j with a message on stderr, a pointer to --help, and exit code 2', async (args, message) => {
     const server = start(args);
     expect(await server.waitExit()).toEqual({ code: 2, signal: null });
     expect(server.stderr).toMatch(/^rxchat-server: /);
     expect(server.stderr).toMatch(message);
-    expect(server.stderr).toContain('Usage: rxchat-server');
+    expect(server.stderr).toContain('Try --help');
     expect(server.stdout).toBe('');
   });
 

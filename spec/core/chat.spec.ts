@@ -13,7 +13,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { Subject, toArray } from 'rxjs';
 import { type ChatMarbles, type ClientAction, chatMarbles, connect, fail, hangUp } from '../../src/testing';
 import type { ChatEvent, ChatOutput, LogEntry } from '../../src/core/events';
-import { chat, initialChatState, reduceChat } from '../../src/core/chat';
+import { chat, createChatState, reduceChat } from '../../src/core/chat';
 import type { NameSource } from '../../src/core/names';
 
 const welcome = (name: string) => `[*] Welcome, ${name}! Type /help for commands.`;
@@ -357,15 +357,15 @@ describe('the chat core', () => {
   describe('its state', () => {
     it('is derived from the events alone: the registry empties when everyone has left', () => {
       const options = { names: () => 'guest', now: () => 0 };
-      let state = initialChatState;
+      let state = createChatState();
       for (const id of ['1', '2', '3']) {
         state = reduceChat(state, { type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } }, options).state;
       }
       expect(state.registry.order).toEqual(['1', '2', '3']);
       for (const id of ['2', '1', '3']) state = reduceChat(state, { type: 'disconnected', id, reason: 'closed' }, options).state;
       expect(state.registry.order).toEqual([]);
-      expect(state.registry.clients.size).toBe(0);
-      expect(state.registry.taken.size).toBe(0);
+      expect(state.registry.size).toBe(0);
+      for (const name of ['guest', 'guest2', 'guest3']) expect(state.registry.has(name)).toBe(false);
     });
 
     it('keeps no state between two chats built with chat()', async () => {

@@ -29,7 +29,7 @@ export interface ChatState {
   closing: boolean;
 }
 
-interface ChatStep {
+export interface ChatStep {
   readonly state: ChatState;
   readonly outputs: readonly ChatOutput[];
 }
@@ -46,7 +46,7 @@ export function chat(options: ChatOptions): OperatorFunction<ChatEvent, ChatOutp
     defer(() =>
       event$.pipe(
         scan((step: ChatStep, event: ChatEvent) => reduceChat(step.state, event, options), {
-          state: { registry: new Registry(), closing: false },
+          state: createChatState(),
           outputs: NOTHING,
         }),
         mergeMap((step) => step.outputs),
@@ -54,8 +54,16 @@ export function chat(options: ChatOptions): OperatorFunction<ChatEvent, ChatOutp
     );
 }
 
-/** One step of the protocol: what to send for one event, updating the state it owns. */
-function reduceChat(state: ChatState, event: ChatEvent, options: ChatOptions): ChatStep {
+/** A fresh state: nobody online. */
+export function createChatState(): ChatState {
+  return { registry: new Registry(), closing: false };
+}
+
+/**
+ * One step of the protocol: what to send for one event. It updates `state` in place (the state
+ * belongs to one `scan`), so keep one state per chat and pass each event once.
+ */
+export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOptions): ChatStep {
   if (event.type === 'shutdown') return onShutdown(state, options);
   if (state.closing) {
     // Shutting down: turn newcomers away, announce nothing else.

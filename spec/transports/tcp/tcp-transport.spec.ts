@@ -9,7 +9,7 @@ import { Duplex } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Subscription, observeOn, queueScheduler } from 'rxjs';
-import { type ChatState, initialChatState, reduceChat } from '../../../src/core/chat';
+import { createChatState, reduceChat } from '../../../src/core/chat';
 import type { ChatEvent, ChatOutput } from '../../../src/core/events';
 import { TcpTransport } from '../../../src/transports/tcp/tcp-transport';
 import { nextTurn, waitUntil } from '../../support/waiting';
@@ -55,7 +55,7 @@ function harness(options: ConstructorParameters<typeof TcpTransport>[1] = {}) {
   const h = {
     server,
     transport,
-    state: initialChatState as ChatState,
+    state: createChatState(),
     outputs: [] as ChatOutput[],
     keepOutputs: true,
     subscription: undefined as Subscription | undefined,
@@ -222,9 +222,9 @@ describe('TcpTransport', () => {
     await waitUntil(() => h.transport.size === 0, 2_000, 'every connection to be forgotten', () => `size ${h.transport.size}`);
 
     expect(h.transport.size).toBe(0);
-    expect(h.state.registry.clients.size).toBe(0);
+    expect(h.state.registry.size).toBe(0);
     expect(h.state.registry.order).toHaveLength(0);
-    expect(h.state.registry.taken.size).toBe(0);
+    expect(h.state.registry.names()).toEqual([]);
     expect(h.server.listenerCount('connection')).toBe(connectionListeners);
     // A closed socket keeps only the transport's no-op error listener.
     for (const socket of sample) expect(listeners(socket)).toEqual({ ...baseline, error: baseline['error']! + 1 });
