@@ -1,0 +1,212 @@
+import { Subject, VirtualTimeScheduler, filter, from, lastValueFrom, toArray, type SchedulerLike } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { parseServerArgs, SERVER_USAGE } from '../../src/cli/server-args';
+import type { ChatEvent } from '../../src/core/events';
+import {
+  DEFAULT_POLICY,
+  IDLE_NOTICE,
+  RATE_LIMIT_NOTICE,
+  SERVER_FULL,
+  builtinOperators,
+  defaultOperators,
+} from '../../src/operators';
+import { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from '../../src/server/create-chat-server';
+import { chatMarbles, connect } from '../../src/testing';
+import { timeline } from '../support/protection-client';
+
+type Helpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
+
+function run(callback: (helpers: Helpers) => void): void {
+  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(callback);
+}
+
+const connected = (id: string): ChatEvent => ({ type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } });
+const line = (id: string, text: string): ChatEvent => ({ type: 'line', id, text });
+const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, level: 'error', text: RATE_LIMIT_NOTICE });
+const lines = (id: string, letters: string) => Object.fromEntries([...letters].map((l) => [l, line(id, l)]));
+
+describe('defaults', () => {
+  it('are rate 5/s, burst 10, 10000 clients, idle timeout off, 4096-byte lines, 1 MiB output buffer', () => {
+    expect(DEFAULT_POLICY).toEqual({ rate: 5, burst: 10, maxClients: 10_000, idleTimeoutSeconds: 0 });
+    expect(DEFAULT_MAX_LINE_BYTES).toBe(4096);
+    expect(DEFAULT_MAX_BUFFER_BYTES).toBe(1024 * 1024);
+  });
+
+  it('are the CLI defaults, and --help shows them', () => {
+    const parsed = parseServerArgs([], {});
+    expect(parsed).toEqual({
+      kind: 'run',
+      args: expect.objectContaining({
+        rate: 5,
+        burst: 10,
+        maxClients: 10_000,
+        idleTimeoutSeconds: 0,
+        maxLineBytes: 4096,
+        maxBufferBytes: 1_048_576,
+      }),
+    });
+    expect(SERVER_USAGE).toMatch(/--rate N .*default 5\)/);
+    expect(SERVER_USAGE).toMatch(/--burst N .*default 10\)/);
+    expect(SERVER_USAGE).toMatch(/--max-clients N .*default 10000\)/);
+    expect(SERVER_USAGE).toMatch(/--idle-timeout SECONDS .*default 0\)/);
+    expect(SERVER_USAGE).toMatch(/--max-line-bytes N .*default 4096\)/);
+    expect(SERVER_USAGE).toMatch(/--max-buffer-bytes N .*default 1048576\)/);
+  });
+
+  it('builtinOperators() limits a client to a burst of 10, then one line per 200 ms', () => {
+    run(({ hot, expectObservable }) => {
+      const letters = 'abcdefghijkl';
+      const source = hot(timeline({ 0: `(${letters.slice(0, 11)})`, 200: 'l' }), lines('1', letters));
+      expectObservable(source.pipe(builtinOperators().rateLimit)).toBe(
+        timeline({ 0: `(${letters.slice(0, 10)}N)`, 200: 'l' }),
+        { ...lines('1', letters), N: rateNotice('1') },
+      );
+    });
+  });
+
+  it('builtinOperators() admits 10000 connections and refuses the 10001st', async () => {
+    const events = Array.from({ length: 10_001 }, (_, i) => connected(String(i + 1)));
+    const out = await lastValueFrom(from(events).pipe(builtinOperators().maxClients, toArray()));
+    expect(out.filter((e) => e.type === 'connected')).toHaveLength(10_000);
+    expect(out.filter((e) => e.type === 'kick')).toEqual([{ type: 'kick', id: '10001', reason: SERVER_FULL }]);
+  });
+
+  it('builtinOperators() never kicks for silence', () => {
+    run(({ hot, expectObservable }) => {
+      const events = { c: connected('1'), l: line('2', 'an hour later') };
+      const at = { 0: 'c', 3_600_000: 'l' };
+      expectObservable(hot(timeline(at), events).pipe(builtinOperators().idleTimeout)).toBe(timeline(at), events);
+    });
+  });
+});
+
+describe('builtinOperators(policy): options to operators', () => {
+  it('rate and burst configure the rate limiter; rate 0 turns it off', () => {
+    run(({ hot, expectObservable }) => {
+      const source = hot('(abcd)', lines('1', 'abcd'));
+      expectObservable(source.pipe(builtinOperators({ rate: 1, burst: 2 }).rateLimit)).toBe('(abN)', {
+        ...lines('1', 'ab'),
+        N: rateNotice('1'),
+      });
+      expectObservable(source.pipe(builtinOperators({ rate: 0, burst: 2 }).rateLimit)).toBe('(abcd)', lines('1', 'abcd'));
+    });
+  });
+
+  it('maxClients configures admission', () => {
+    run(({ hot, expectObservable }) => {
+      const events = { a: connected('1'), b: connected('2') };
+      expectObservable(hot('ab', events).pipe(builtinOperators({ maxClients: 1 }).maxClients)).toBe('aK', {
+        ...events,
+        K: { type: 'kick', id: '2', reason: SERVER_FULL },
+      });
+    });
+  });
+
+  it('idleTimeoutSeconds is in seconds (fractions allowed)', () => {
+    run(({ hot, expectObservable }) => {
+      const events = { c: connected('1') };
+      expectObservable(hot('c', events).pipe(builtinOperators({ idleTimeoutSeconds: 1.5 }).idleTimeout)).toBe(
+        timeline({ 0: 'c', 1500: 'K' }),
+        { ...events, K: { type: 'kick', id: '1', reason: IDLE_NOTICE } },
+      );
+    });
+  });
+
+  it('scheduler is the clock of both timed policies', () => {
+    const virtual = new VirtualTimeScheduler();
+    const builtins = builtinOperators({ rate: 1, burst: 1, idleTimeoutSeconds: 1, scheduler: virtual });
+
+    // Rate limiter: only the given clock moving can refill the bucket.
+    let now = 0;
+    const clock = { now: () => now, schedule: () => { throw new Error('unused'); } } as unknown as SchedulerLike;
+    const limited: ChatEvent[] = [];
+    const input = new Subject<ChatEvent>();
+    input.pipe(builtinOperators({ rate: 1, burst: 1, scheduler: clock }).rateLimit).subscribe((e) => limited.push(e));
+    input.next(line('1', 'a'));
+    input.next(line('1', 'b'));
+    now += 1000;
+    input.next(line('1', 'c'));
+    expect(limited).toEqual([line('1', 'a'), rateNotice('1'), line('1', 'c')]);
+
+    // Idle timeout: its timer runs on the given scheduler (flushed here at once), not in real time.
+    const kicked: ChatEvent[] = [];
+    const events = new Subject<ChatEvent>();
+    events.pipe(builtins.idleTimeout, filter((e) => e.type === 'kick')).subscribe((e) => kicked.push(e));
+    events.next(connected('1'));
+    virtual.flush();
+    expect(kicked).toEqual([{ type: 'kick', id: '1', reason: IDLE_NOTICE }]);
+    expect(virtual.now()).toBe(1000);
+  });
+});
+
+describe('defaultOperators(builtins): the order', () => {
+  it('is stripControl, maxClients, idleTimeout, rateLimit, commands', () => {
+    const builtins = builtinOperators();
+    expect(defaultOperators(builtins)).toEqual([
+      builtins.stripControl,
+      builtins.maxClients,
+      builtins.idleTimeout,
+      builtins.rateLimit,
+      builtins.commands,
+    ]);
+    for (const [i, op] of defaultOperators(builtins).entries()) {
+      expect(op).toBe([builtins.stripControl, builtins.maxClients, builtins.idleTimeout, builtins.rateLimit, builtins.commands][i]);
+    }
+  });
+
+  it('cleans text before commands are parsed, and rate-limits commands too', () => {
+    run((helpers) => {
+      const chat = chatMarbles(helpers, { names: ['alice'], operators: defaultOperators(builtinOperators({ rate: 1, burst: 2 })) });
+      chat.client('alice', timeline({ 0: 'c', 10: 'w', 20: 'n', 30: 'x' }), {
+        c: connect,
+        w: '\x1b/w\u200Bho',
+        n: '/nick al\u202Eice2',
+        x: '/who',
+      });
+      helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ 0: '(WJ)', 10: 'w', 20: 'r', 30: 'N' }), {
+        W: '[*] Welcome, alice! Type /help for commands.',
+        J: 'alice joined the chat',
+        w: '[*] 1 online: alice',
+        r: 'alice is now known as alice2',
+        N: `[!] ${RATE_LIMIT_NOTICE}`,
+      });
+    });
+  });
+
+  it('refuses before the idle clock starts: a refused client gets "server full" and nothing else', () => {
+    run((helpers) => {
+      const chat = chatMarbles(helpers, {
+        names: ['alice'],
+        operators: defaultOperators(builtinOperators({ maxClients: 1, idleTimeoutSeconds: 1 })),
+      });
+      chat.client('c1', timeline({ 0: 'c', 500: 'h', 1000: 'i', 1500: 'j' }), { c: connect, h: 'a', i: 'b', j: 'c' });
+      chat.client('c2', timeline({ 10: 'c' }), { c: connect });
+      const toRefused = chat.outputs().pipe(filter((o) => 'to' in o ? o.to.includes('c2') : o.kind === 'close' && o.id === 'c2'));
+      helpers.expectObservable(toRefused).toBe(timeline({ 10: '(FX)' }), {
+        F: { kind: 'deliver', to: ['c2'], message: { type: 'notice', level: 'error', text: SERVER_FULL }, at: 10 },
+        X: { kind: 'close', id: 'c2' },
+      });
+    });
+  });
+
+  it('measures silence before the rate limiter drops lines: a flooder is not idle', () => {
+    run((helpers) => {
+      // One token every 10 s: only the first line passes, yet every line proves the client is there.
+      const chat = chatMarbles(helpers, {
+        names: ['alice', 'bob'],
+        operators: defaultOperators(builtinOperators({ rate: 0.1, burst: 1, idleTimeoutSeconds: 1 })),
+      });
+      chat.client('alice', timeline({ 0: 'c', 100: 'a', 800: 'b', 1500: 'd' }), { c: connect, a: 'one', b: 'two', d: 'three' });
+      chat.client('bob', timeline({ 5: 'c' }), { c: connect });
+      // If lines were dropped before the idle clock saw them, alice would be kicked at 1100.
+      helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ 0: '(WJ)', 5: 'B', 800: 'N', 1005: 'l', 2500: '(I|)' }), {
+        W: '[*] Welcome, alice! Type /help for commands.',
+        J: 'alice joined the chat',
+        B: 'bob joined the chat',
+        N: `[!] ${RATE_LIMIT_NOTICE}`,
+        l: '[-] bob left the chat.',
+        I: `[!] ${IDLE_NOTICE}`,
+      });
+    });
+  });
+});
