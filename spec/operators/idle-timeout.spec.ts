@@ -38,6 +38,18 @@ describe('idleTimeout (virtual time)', () => {
     });
   });
 
+  it('counts an over-long line as activity too', () => {
+    run(({ hot, expectObservable }) => {
+      const tooLong: ChatEvent = { type: 'line-too-long', id: '1', maxBytes: 10 };
+      const events = { c: connected('1'), t: tooLong };
+      const at = { 0: 'c', 900: 't' };
+      expectObservable(hot(timeline(at), events).pipe(idleTimeout(1000))).toBe(timeline({ ...at, 1900: 'K' }), {
+        ...events,
+        K: kick('1'),
+      });
+    });
+  });
+
   it('keeps one clock per client: others talking does not keep a silent client in', () => {
     run(({ hot, expectObservable }) => {
       const events = { a: connected('1'), b: connected('2'), x: line('2', 'x'), y: line('2', 'y') };

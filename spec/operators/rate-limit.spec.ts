@@ -46,6 +46,18 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
     });
   });
 
+  it('always lets /quit through, so that a client over its limit can still leave', () => {
+    run(({ hot, expectObservable }) => {
+      const quit = line('1', '/QUIT flooded');
+      const source = hot('(abq)', { ...lines('1', 'ab'), q: quit });
+      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 1 }))).toBe('(aNq)', {
+        ...lines('1', 'a'),
+        q: quit,
+        N: notice('1'),
+      });
+    });
+  });
+
   it('sends the notice at most once a second, however long the flood lasts', () => {
     run(({ hot, expectObservable }) => {
       // One token every 10 s: after the first line, every line of these 2 s is dropped.

@@ -27,7 +27,8 @@ export function idleTimeout(ms: number, options: IdleTimeoutOptions = {}): ChatO
       groupBy((event) => event.id, { duration: (group) => group.pipe(filter((e) => e.type === 'disconnected')) }),
       mergeMap((client$) =>
         client$.pipe(
-          filter((event) => event.type === 'connected' || event.type === 'line' || event.type === 'disconnected'),
+          // Anything the client sent counts as activity, an over-long line included.
+          filter((event) => ['connected', 'line', 'line-too-long', 'disconnected'].includes(event.type)),
           switchMap((event) =>
             event.type === 'disconnected'
               ? EMPTY

@@ -1,6 +1,6 @@
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId } from '../core/events';
+import type { ChatEvent, ClientId, LineEvent } from '../core/events';
 
 export interface RateLimitOptions {
   /** Lines per second a client may send on average; 0 turns the limit off. */
@@ -9,7 +9,11 @@ export interface RateLimitOptions {
   readonly burst: number;
   /** Whose clock measures time: virtual in marble tests. */
   readonly scheduler?: SchedulerLike;
+  /** Lines that cost nothing. Default: `/quit`, so that a client over its limit can still leave. */
+  readonly exempt?: (event: LineEvent) => boolean;
 }
+
+const isQuit = (event: LineEvent): boolean => /^\/quit(\s|$)/i.test(event.text.trimStart());
 
 export const RATE_LIMIT_NOTICE = 'rate limit exceeded, message dropped';
 /** A flood gets one notice a second, not one per dropped line. */
@@ -29,6 +33,7 @@ interface Bucket {
 export function rateLimit(options: RateLimitOptions): ChatOperator {
   const { rate, burst } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
+  const exempt = options.exempt ?? isQuit;
   if (rate <= 0) return (source) => source;
   return (source) =>
     new Observable<ChatEvent>((subscriber) => {
@@ -36,7 +41,7 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
       return source.subscribe({
         next(event) {
           if (event.type === 'disconnected') buckets.delete(event.id);
-          if (event.type !== 'line') return subscriber.next(event);
+          if (event.type !== 'line' || exempt(event)) return subscriber.next(event);
           const now = scheduler.now();
           let bucket = buckets.get(event.id);
           if (bucket === undefined) {

@@ -108,6 +108,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     });
   });
   const address = server.address() as AddressInfo;
+  // After listen, an accept error (too many open files, ...) must be logged, not crash the process.
+  server.on('error', (error) => console.error('[!] server error:', error.message));
 
   let closing: Promise<void> | undefined;
   function shutdown(): Promise<void> {

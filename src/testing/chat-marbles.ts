@@ -30,7 +30,7 @@ export interface ChatMarbles {
   client(id: ClientId, marbles: string, actions: Record<string, ClientAction>): void;
   /** Injects server-side events (a `shutdown`, a notice) on a timeline. */
   server(marbles: string, events: Record<string, ChatEvent>): void;
-  /** The text lines a client receives; completes when the server closes it or it disconnects. */
+  /** The text lines a client receives; completes when the server closes it (a `close` output). */
   linesOf(id: ClientId): Observable<string>;
   /** The server log's entries. */
   log(): Observable<LogEntry>;

@@ -20,6 +20,8 @@ class FakeSocket extends Duplex {
   readonly written: Buffer[] = [];
   /** When set, every write fails with this error. */
   failWrites: Error | undefined;
+  /** When set, writes never complete: a peer that stopped reading. */
+  stalled = false;
 
   constructor(readonly remotePort: number) {
     // Like a net.Socket on a server: when the peer ends, end our side too.
@@ -34,6 +36,7 @@ class FakeSocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failWrites) return callback(this.failWrites);
+    if (this.stalled) return;
     this.written.push(chunk);
     callback();
   }
@@ -151,7 +154,12 @@ describe('TcpTransport', () => {
     const bob = h.connect(1001);
     await nextTurn();
 
+    bob.stalled = true;
+    // One turn's burst is not a backlog: bob is evicted only once output from earlier turns is stuck past 100 bytes.
     alice.push(`${'x'.repeat(60)}\n${'y'.repeat(60)}\n`);
+    await nextTurn();
+    expect(bob.destroyed).toBe(false);
+    alice.push(`${'z'.repeat(10)}\n`);
     await closed(bob);
     expect(h.outputs).toContainEqual(
       expect.objectContaining({ entry: { type: 'error', name: 'guest2', error: 'output buffer over 100 bytes (client not reading)' } }),

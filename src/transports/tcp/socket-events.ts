@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { Observable, catchError, concat, endWith, map, of } from 'rxjs';
+import { EMPTY, Observable, catchError, concat, endWith, map, of, takeUntil } from 'rxjs';
 import type { ChatEvent, ClientId } from '../../core/events';
 import { LineSplitter } from './line-splitter';
 
@@ -33,12 +33,22 @@ export function socketLines(socket: Socket, maxLineBytes?: number): Observable<s
   });
 }
 
-/** One connection as chat events: connected, its lines, then exactly one disconnected. */
-export function socketEvents(id: ClientId, socket: Socket, maxLineBytes?: number): Observable<ChatEvent> {
+/**
+ * One connection as chat events: connected, its lines, then exactly one disconnected. `hangUp$`
+ * ends the stream early when the server closes the connection: from then on the client is gone
+ * for the chat (its slot is free), even while its last output is still being flushed.
+ */
+export function socketEvents(
+  id: ClientId,
+  socket: Socket,
+  maxLineBytes?: number,
+  hangUp$: Observable<unknown> = EMPTY,
+): Observable<ChatEvent> {
   const remote = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
   return concat(
     of<ChatEvent>({ type: 'connected', id, remote }),
     socketLines(socket, maxLineBytes).pipe(
+      takeUntil(hangUp$),
       map(
         (text): ChatEvent =>
           text === TOO_LONG ? { type: 'line-too-long', id, maxBytes: maxLineBytes ?? 0 } : { type: 'line', id, text },

@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import { type Observable, finalize, fromEvent, mergeMap } from 'rxjs';
+import { type Observable, Subject, finalize, fromEvent, mergeMap } from 'rxjs';
 import type { ChatEvent, ChatOutput, ClientId, Delivery } from '../../core/events';
 import { socketEvents } from './socket-events';
 import { encodeLine } from './text-format';
@@ -28,6 +28,8 @@ class Connection {
   /** Listed in the transport's dirty list for the next flush. */
   queued = false;
   closing = false;
+  /** Fires when the server closes the connection, ending its event stream at once. */
+  readonly hangUp$ = new Subject<void>();
   /** One callback per connection, not per write: it evicts the client when a write fails. */
   readonly afterWrite: (error?: Error | null) => void;
 
@@ -83,8 +85,11 @@ export class TcpTransport {
     // Keep one listener for good: an error after the stream's teardown must not crash the process.
     socket.on('error', noop);
     socket.setNoDelay(true);
-    this.connections.set(id, new Connection(id, socket));
-    return socketEvents(id, socket, this.options.maxLineBytes).pipe(finalize(() => this.connections.delete(id)));
+    const connection = new Connection(id, socket);
+    this.connections.set(id, connection);
+    return socketEvents(id, socket, this.options.maxLineBytes, connection.hangUp$).pipe(
+      finalize(() => this.connections.delete(id)),
+    );
   }
 
   private deliver(delivery: Delivery): void {
@@ -99,8 +104,11 @@ export class TcpTransport {
   }
 
   private enqueue(connection: Connection, bytes: Buffer): void {
+    // What the socket could not send in earlier turns: a reader keeping up drains it between turns,
+    // so a burst within one turn does not count against it, while a client that stopped reading
+    // is evicted at most one turn's output past the limit.
     const limit = this.options.maxBufferBytes;
-    if (limit !== undefined && connection.pendingBytes + bytes.length + connection.socket.writableLength > limit) {
+    if (limit !== undefined && connection.socket.writableLength > limit) {
       this.evict(connection, new Error(`output buffer over ${limit} bytes (client not reading)`));
       return;
     }
@@ -122,6 +130,9 @@ export class TcpTransport {
     if (connection === undefined || connection.closing) return;
     connection.closing = true;
     this.markDirty(connection);
+    // Reported now, not when the peer hangs up: the client has left the chat (this re-enters the
+    // event stream, which queues it behind the output being handled).
+    connection.hangUp$.next();
   }
 
   private markDirty(connection: Connection): void {
