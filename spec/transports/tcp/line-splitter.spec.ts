@@ -107,6 +107,12 @@ describe('LineSplitter', () => {
       expect(out).toEqual(['12345', '12345']);
     });
 
+    it('does not count the CR of a CRLF line against the limit, wherever the segments split it', () => {
+      const { out, push } = splitter(5);
+      push('12345\r\n', '12345\r', '\n', '12345', '\r\n', '123456\r\n');
+      expect(out).toEqual(['12345', '12345', '12345', OVERFLOW]);
+    });
+
     it('drops a longer line arriving whole, reports it once, and goes on with the next line', () => {
       const { out, push } = splitter(5);
       push('123456\nok\n');

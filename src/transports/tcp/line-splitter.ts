@@ -30,7 +30,7 @@ export class LineSplitter {
     while (lf !== -1) {
       if (this.discarding) {
         this.discarding = false;
-      } else if (this.pendingBytes + (lf - start) > this.maxLineBytes) {
+      } else if (this.pendingBytes + (lf - start) - (this.endsWithCr(chunk, start, lf) ? 1 : 0) > this.maxLineBytes) {
         this.dropPending();
       } else {
         this.emit(chunk, start, lf);
@@ -52,7 +52,8 @@ export class LineSplitter {
   private hold(chunk: Buffer, start: number): void {
     if (this.discarding) return;
     const size = chunk.length - start;
-    if (this.pendingBytes + size > this.maxLineBytes) {
+    // One byte of room for the CR of a CRLF line of exactly the limit.
+    if (this.pendingBytes + size > this.maxLineBytes + 1) {
       this.dropPending();
       this.discarding = true;
       return;
@@ -60,6 +61,13 @@ export class LineSplitter {
     // Copy: the caller may reuse its buffer, and a small slice must not pin a large chunk.
     this.pending.push(Buffer.from(chunk.subarray(start)));
     this.pendingBytes += size;
+  }
+
+  /** Whether the line ending at `lf` ends in CR, which does not count against the limit. */
+  private endsWithCr(chunk: Buffer, start: number, lf: number): boolean {
+    if (lf > start) return chunk[lf - 1] === CR;
+    const last = this.pending[this.pending.length - 1];
+    return last !== undefined && last[last.length - 1] === CR;
   }
 
   private dropPending(): void {
