@@ -1,0 +1,33 @@
+/** How long and how hard each scenario runs. `quick` fits in a minute, the default in five. */
+export interface BenchConfig {
+  readonly mode: 'quick' | 'default';
+  readonly reps: number;
+  readonly fanout: { readonly clients: number; readonly window: number };
+  readonly manyListeners: { readonly clients: number; readonly senders: number; readonly window: number };
+  readonly warmupMs: number;
+  readonly measureMs: number;
+  readonly latency: { readonly clients: number; readonly lines: number; readonly maxMs: number };
+  /** Idle connection counts measured every repetition. */
+  readonly idleSteps: readonly number[];
+  /**
+   * The large idle step, measured once per server: rxchat announces each join to everyone, so
+   * opening 10,000 connections costs it O(n^2) writes (about two minutes on 2 cores).
+   */
+  readonly idleLarge: number | undefined;
+  readonly churn: { readonly chatters: number; readonly chatRate: number; readonly churners: number; readonly maxCycles: number };
+}
+
+export function benchConfig(quick: boolean, clients: number): BenchConfig {
+  return {
+    mode: quick ? 'quick' : 'default',
+    reps: 3,
+    fanout: { clients, window: 4 },
+    manyListeners: { clients: 500, senders: 10, window: 16 },
+    warmupMs: quick ? 300 : 500,
+    measureMs: quick ? 700 : 2_000,
+    latency: { clients: 100, lines: quick ? 200 : 1_000, maxMs: quick ? 2_000 : 8_000 },
+    idleSteps: [2_000],
+    idleLarge: quick ? undefined : 10_000,
+    churn: { chatters: 20, chatRate: 50, churners: 10, maxCycles: 100_000 },
+  };
+}

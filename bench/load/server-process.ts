@@ -1,0 +1,99 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { processCpuMicros, processRssBytes } from './proc';
+
+export interface ServerKind {
+  /** plain, tuned or rxchat. */
+  readonly name: string;
+  /** The script node runs, and its arguments after `--host 127.0.0.1 --port 0`. */
+  readonly script: string;
+  readonly args: readonly string[];
+  /** Flags for node itself, e.g. --cpu-prof. */
+  readonly nodeArgs?: readonly string[];
+}
+
+export interface RunningServer {
+  readonly kind: ServerKind;
+  readonly pid: number;
+  readonly port: number;
+  cpuMicros(): number;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 15_000;
+const ANNOUNCE = /Server listening on (\S+):(\d+)/;
+const PRELOAD = join(__dirname, 'announce-port.js');
+
+/**
+ * The flags rxchat gets: rate limiting off and room for the idle-connection test, each only if
+ * this build's `--help` lists it, so the bench runs before and after those flags exist.
+ */
+export function rxchatFlags(script: string, maxClients: number): string[] {
+  let help = '';
+  try {
+    help = execFileSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 10_000 });
+  } catch {
+    return [];
+  }
+  const flags: string[] = [];
+  if (help.includes('--rate')) flags.push('--rate', '0');
+  if (help.includes('--max-clients')) flags.push('--max-clients', String(maxClients));
+  return flags;
+}
+
+/** Starts a server as its own process, stdout to /dev/null, and resolves with its bound port. */
+export function startServer(kind: ServerKind): Promise<RunningServer> {
+  const devNull = openSync('/dev/null', 'w');
+  const child = spawn(
+    process.execPath,
+    [...(kind.nodeArgs ?? []), '--require', PRELOAD, kind.script, '--host', '127.0.0.1', '--port', '0', ...kind.args],
+    { stdio: ['ignore', devNull, 'inherit', 'pipe'] },
+  );
+  closeSync(devNull);
+  return new Promise<RunningServer>((resolve, reject) => {
+    const announce = child.stdio[3] as Readable;
+    let text = '';
+    const timer = setTimeout(() => fail(new Error(`${kind.name}: no listening line within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.once('exit', (code) => fail(new Error(`${kind.name}: exited with ${code} before listening`)));
+    child.once('error', fail);
+    announce.setEncoding('utf8');
+    announce.on('data', (chunk: string) => {
+      text += chunk;
+      const match = ANNOUNCE.exec(text);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      announce.destroy();
+      const pid = child.pid!;
+      resolve({
+        kind,
+        pid,
+        port: Number(match[2]),
+        cpuMicros: () => processCpuMicros(pid),
+        rssBytes: () => processRssBytes(pid),
+        stop: () => stopChild(child),
+      });
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL if the server is still there after a second. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 1_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,37 @@
+import type { Client } from './client';
+import { KIND_SYNC } from './stamp';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until every client is in the server's broadcast audience: two clients ping until all
+ * others have seen a ping. A connect callback only means the kernel accepted; this means the
+ * server registered the client, so every line sent afterwards must reach it.
+ * The scenario's stamp handler must set `client.synced` on KIND_SYNC lines.
+ */
+export async function syncClients(clients: readonly Client[], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seq = 0;
+  while (clients.some((client) => !client.synced)) {
+    if (Date.now() > deadline) {
+      const missing = clients.filter((client) => !client.synced).length;
+      throw new Error(`${missing} of ${clients.length} clients never joined the broadcast`);
+    }
+    clients[0]!.send(KIND_SYNC, 0, seq);
+    clients[1]!.send(KIND_SYNC, 1, seq);
+    seq++;
+    await sleep(50);
+  }
+  // Let the last pings drain so they do not mix with measured traffic.
+  await sleep(100);
+}
+
+/** Resolves when `done()` holds, or after `timeoutMs`; polls, so it never blocks the loop. */
+export async function waitUntil(done: () => boolean, timeoutMs: number, pollMs = 10): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await sleep(pollMs);
+  }
+  return true;
+}

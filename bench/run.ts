@@ -1,0 +1,241 @@
+/**
+ * rxchat's benchmark: `npm run bench [-- --quick] [--clients N] [--only name,name] [--profile DIR]`.
+ * Starts each server as its own process and drives it from this one, scenario by scenario,
+ * servers interleaved (the order rotates each repetition), then prints a table and writes JSON.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchConfig } from './load/config';
+import { openFilesLimit } from './load/proc';
+import { type MetricSpec, type RunRecord, SERVERS, type ServerName, renderTable, summarise } from './load/report';
+import { type RunningServer, type ServerKind, rxchatFlags, startServer } from './load/server-process';
+import { sleep } from './load/sync';
+import { runChurn } from './scenarios/churn';
+import { runFanout } from './scenarios/fanout';
+import { runIdleMemory } from './scenarios/idle-memory';
+import { runLatency } from './scenarios/latency';
+
+const ROOT = join(__dirname, '..', '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+/** Sockets beyond the idle test's clients: listeners, pipes, files. */
+const FD_HEADROOM = 1_000;
+
+interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  readonly specs: readonly MetricSpec[];
+  /** Repetitions, when not the configured number. */
+  readonly reps?: number;
+  run(server: RunningServer): Promise<Record<string, number>>;
+}
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    clients: { type: 'string', default: '100' },
+    only: { type: 'string' },
+    /** Write a V8 CPU profile of every rxchat server into this directory. */
+    profile: { type: 'string' },
+  },
+});
+let config = benchConfig(flags.quick!, Number(flags.clients));
+
+/** Idle connections need one fd each in this process and in the server: raise `ulimit -n` or shrink. */
+function ensureOpenFiles(): string | undefined {
+  const needed = Math.max(...config.idleSteps, config.idleLarge ?? 0) + FD_HEADROOM;
+  const { soft, hard } = openFilesLimit();
+  if (soft >= needed) return undefined;
+  if (hard >= needed && process.env['RXCHAT_BENCH_REEXEC'] === undefined) {
+    // Node cannot raise its own limit: run again under a shell that does. Servers inherit it.
+    const result = spawnSync('sh', ['-c', `ulimit -n ${needed} && exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, RXCHAT_BENCH_REEXEC: '1' },
+    });
+    process.exit(result.status ?? 1);
+  }
+  const fit = Math.max(100, Math.floor((soft - FD_HEADROOM) / 100) * 100);
+  config = {
+    ...config,
+    idleSteps: config.idleSteps.map((n) => Math.min(n, fit)),
+    idleLarge: config.idleLarge === undefined ? undefined : Math.min(config.idleLarge, fit),
+  };
+  return `ulimit -n is ${soft} (hard ${hard}): idle test capped at ${fit} connections`;
+}
+
+const fanoutSpecs: MetricSpec[] = [
+  { key: 'linesPerSec', label: 'delivered lines/s', unit: 'rate', ratio: true },
+  { key: 'serverCpuNsPerLine', label: 'server CPU ns/line', unit: 'ns', ratio: true },
+  { key: 'p50Ms', label: 'latency p50 ms', unit: 'ms', ratio: true },
+  { key: 'p99Ms', label: 'latency p99 ms', unit: 'ms', ratio: true },
+  { key: 'maxMs', label: 'latency max ms', unit: 'ms' },
+  { key: 'lost', label: 'lost lines', unit: 'count' },
+  { key: 'disordered', label: 'out-of-order lines', unit: 'count' },
+  { key: 'serverCpuShare', label: 'server CPU', unit: 'share' },
+  { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
+  { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
+];
+
+function idleScenario(name: string, steps: readonly number[], reps: number | undefined): Scenario {
+  return {
+    name,
+    reps,
+    title: `idle memory: RSS growth per idle connection at ${steps.join(', ')}${reps === 1 ? ' (one run per server)' : ''}`,
+    specs: [
+      { key: 'baseRssKb', label: 'RSS with no clients, KB', unit: 'count' },
+      ...steps.flatMap((n): MetricSpec[] => [
+        { key: `perConn${n}`, label: `KB/connection at ${n}`, unit: 'kb', ratio: true },
+        { key: `connectSeconds${n}`, label: `seconds to connect ${n}`, unit: 's' },
+        { key: `settleSeconds${n}`, label: `seconds until server idle`, unit: 's' },
+      ]),
+    ],
+    run: async (server) => {
+      const result = await runIdleMemory(server, { steps, settleMs: 150_000, connectTimeoutMs: 90_000 });
+      const metrics: Record<string, number> = { baseRssKb: result.baseRssBytes / 1024 };
+      for (const step of result.steps) {
+        metrics[`perConn${step.connections}`] = step.bytesPerConnection;
+        metrics[`connectSeconds${step.connections}`] = step.connectSeconds;
+        metrics[`settleSeconds${step.connections}`] = step.settleSeconds;
+      }
+      return metrics;
+    },
+  };
+}
+
+function scenarios(): Scenario[] {
+  const c = config;
+  const timing = { warmupMs: c.warmupMs, measureMs: c.measureMs, maxLinesPerSender: 10_000_000, drainMs: 10_000 };
+  const list: Scenario[] = [
+    {
+      name: 'fanout',
+      title: `fan-out: ${c.fanout.clients} clients all sending (window ${c.fanout.window} lines/sender)`,
+      specs: fanoutSpecs,
+      run: async (server) => ({
+        ...(await runFanout(server, { clients: c.fanout.clients, senders: c.fanout.clients, window: c.fanout.window, ...timing })),
+      }),
+    },
+    {
+      name: 'listeners',
+      title: `fan-out, many listeners: ${c.manyListeners.clients} clients, ${c.manyListeners.senders} sending (window ${c.manyListeners.window})`,
+      specs: fanoutSpecs,
+      run: async (server) => ({ ...(await runFanout(server, { ...c.manyListeners, ...timing })) }),
+    },
+    {
+      name: 'latency',
+      title: `light-load latency: 1 sender, ${c.latency.clients - 1} listeners, one line at a time (${c.latency.lines} lines)`,
+      specs: [
+        { key: 'p50Ms', label: 'latency p50 ms', unit: 'ms', ratio: true },
+        { key: 'p99Ms', label: 'latency p99 ms', unit: 'ms', ratio: true },
+        { key: 'maxMs', label: 'latency max ms', unit: 'ms' },
+        { key: 'lines', label: 'lines sent', unit: 'count' },
+        { key: 'lost', label: 'lost lines', unit: 'count' },
+        { key: 'serverCpuShare', label: 'server CPU', unit: 'share' },
+        { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
+        { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
+      ],
+      run: async (server) => ({ ...(await runLatency(server, c.latency)) }),
+    },
+    idleScenario('idle', c.idleSteps, undefined),
+    ...(c.idleLarge === undefined ? [] : [idleScenario('idle-large', [c.idleLarge], 1)]),
+    {
+      name: 'churn',
+      title: `connection churn: ${c.churn.churners} connect/disconnect loops while ${c.churn.chatters} clients chat at ${c.churn.chatRate} lines/s each`,
+      specs: [
+        { key: 'cyclesPerSec', label: 'connects+disconnects/s', unit: 'rate', ratio: true },
+        { key: 'chatLinesPerSec', label: 'chat lines delivered/s', unit: 'rate' },
+        { key: 'chatP99Ms', label: 'chat latency p99 ms', unit: 'ms' },
+        { key: 'lost', label: 'lost lines (chatters)', unit: 'count' },
+        { key: 'failedCycles', label: 'failed cycles', unit: 'count' },
+        { key: 'serverCpuShare', label: 'server CPU', unit: 'share' },
+        { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
+        { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
+      ],
+      run: async (server) => ({ ...(await runChurn(server, { ...c.churn, measureMs: c.measureMs })) }),
+    },
+  ];
+  const only = flags.only?.split(',');
+  return only ? list.filter((s) => only.includes(s.name)) : list;
+}
+
+async function main(): Promise<void> {
+  const note = ensureOpenFiles();
+  const started = new Date();
+  const t0 = Date.now();
+  const rxchatScript = join(ROOT, 'dist', 'cli', 'server.js');
+  const maxIdle = Math.max(...config.idleSteps, config.idleLarge ?? 0);
+  const kinds: Record<ServerName, ServerKind> = {
+    plain: { name: 'plain', script: join(__dirname, 'baselines', 'plain-server.js'), args: [] },
+    tuned: { name: 'tuned', script: join(__dirname, 'baselines', 'tuned-server.js'), args: [] },
+    rxchat: {
+      name: 'rxchat',
+      script: rxchatScript,
+      args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM),
+      nodeArgs: flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`],
+    },
+  };
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadavgAtStart: loadavg(),
+    openFiles: openFilesLimit(),
+  };
+  const say = (text: string) => process.stderr.write(`${text}\n`);
+  say(`rxchat bench (${config.mode}): ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
+  say(`rxchat flags: ${kinds.rxchat.args.join(' ') || '(none supported: no rate limiting to turn off)'}; every server's stdout -> /dev/null`);
+  if (note) say(note);
+
+  const runs: RunRecord[] = [];
+  const list = scenarios();
+  for (const scenario of list) {
+    for (let rep = 0; rep < (scenario.reps ?? config.reps); rep++) {
+      // Rotate the order so no server always runs first (or right after the same neighbour).
+      const order = SERVERS.map((_, i) => SERVERS[(i + rep) % SERVERS.length]!);
+      for (const name of order) {
+        const server = await startServer(kinds[name]);
+        try {
+          const metrics = await scenario.run(server);
+          runs.push({ scenario: scenario.name, server: name, rep, metrics });
+          say(`  ${scenario.name} #${rep + 1} ${name}: ${brief(metrics)}`);
+        } finally {
+          await server.stop();
+        }
+        await sleep(200);
+      }
+    }
+  }
+
+  const summaries = list.map((s) => summarise(s.name, s.title, s.specs, runs));
+  const seconds = (Date.now() - t0) / 1000;
+  const header = [
+    `rxchat benchmark, ${config.mode} run, ${started.toISOString()}: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`,
+    `${config.reps} repetitions per server, interleaved; medians [min-max]; ratios are per repetition, then median [min-max].`,
+    `Servers: plain = net baseline, tuned = batched baseline, rxchat = dist/cli/server.js ${kinds.rxchat.args.join(' ')}.`,
+    `Every server's stdout (rxchat logs each message there) goes to /dev/null. Took ${seconds.toFixed(0)} s.`,
+  ];
+  if (note) header.push(note);
+  const table = [...header, '', ...list.map((s, i) => renderTable(summaries[i]!, s.specs)).flatMap((t) => [t, ''])].join('\n');
+  process.stdout.write(`${table}\n`);
+
+  const json = { startedAt: started.toISOString(), seconds, machine, config, rxchatFlags: kinds.rxchat.args, note, summaries, runs };
+  mkdirSync(RESULTS, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(RESULTS, `${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  say(`results: bench/results/${stamp}.json and bench/results/latest.json`);
+}
+
+function brief(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .slice(0, 6)
+    .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
+    .join(' ');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
