@@ -59,6 +59,21 @@ describe('rxchat-server (the CLI)', () => {
     await server.waitForLine(new RegExp(`^\\[-\\] ${alice.name} disconnected$`));
   });
 
+  it('logs nothing but the listening line with --quiet, and still serves chat', async () => {
+    const server = start(['--port', '0', '--quiet']);
+    const { port } = await server.listening();
+    const alice = await join(port);
+    const bob = await join(port);
+    expect(await alice.client.nextLine()).toBe(`${bob.name} joined the chat`);
+    await alice.client.write('quietly\n');
+    expect(await bob.client.nextLine()).toBe(`${alice.name}: quietly`);
+    server.signal('SIGTERM');
+    expect(await server.waitExit(5_000)).toEqual({ code: 0, signal: null });
+    expect(server.stdout).not.toContain(alice.name);
+    expect(server.stdout).not.toContain('quietly');
+    expect(server.stdout).toMatch(/^Server listening on 127\.0\.0\.1:\d+\n/);
+  });
+
   it('takes the port and host from CHAT_PORT and CHAT_HOST', async () => {
     // Without the variable the default port would be 5000.
     const server = start([], { CHAT_PORT: '0', CHAT_HOST: '127.0.0.1' });

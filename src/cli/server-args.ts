@@ -13,6 +13,8 @@ export interface ServerArgs {
   readonly idleTimeoutSeconds: number;
   /** Serve TLS with these PEM files (both or neither). */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** No log of connections and messages: only the listening line and errors. */
+  readonly quiet: boolean;
 }
 
 export type ParsedServerArgs =
@@ -21,7 +23,7 @@ export type ParsedServerArgs =
   | { readonly kind: 'version' };
 
 interface NumberFlag {
-  readonly key: Exclude<keyof ServerArgs, 'host' | 'tls'>;
+  readonly key: Exclude<keyof ServerArgs, 'host' | 'tls' | 'quiet'>;
   readonly flag: string;
   readonly env?: string;
   readonly value: string;
@@ -56,6 +58,7 @@ export const SERVER_USAGE = [
   ),
   usageLine('--tls-cert FILE', 'serve TLS with this certificate (PEM); needs --tls-key'),
   usageLine('--tls-key FILE', "the certificate's private key (PEM); needs --tls-cert"),
+  usageLine('-q, --quiet', 'no log of connections and messages'),
   usageLine('-h, --help', 'show this help'),
   usageLine('-v, --version', 'show the version'),
 ].join('\n');
@@ -66,6 +69,7 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     host: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   };
@@ -86,7 +90,8 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   const keyFile = values['tls-key'] as string | undefined;
   if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('--tls-cert and --tls-key go together');
   const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
-  return { kind: 'run', args: { host, ...numbers, ...(tls ? { tls } : {}) } };
+  const quiet = values['quiet'] === true;
+  return { kind: 'run', args: { host, ...numbers, quiet, ...(tls ? { tls } : {}) } };
 }
 
 function parseNumber(f: NumberFlag, text: string): number {

@@ -24,10 +24,11 @@ async function main(): Promise<void> {
     process.stderr.write(`rxchat-server: ${(error as Error).message}\n`);
     process.exit(1);
   }
+  const { quiet, ...options } = parsed.args;
   const server = await createChatServer({
-    ...parsed.args,
+    ...options,
     tls,
-    onLog: (log) => process.stdout.write(`${formatLog(log.entry)}\n`),
+    onLog: quiet ? undefined : (log) => process.stdout.write(`${formatLog(log.entry)}\n`),
   }).catch((error: NodeJS.ErrnoException) => {
     process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${parsed.args.port}: ${error.message}\n`);
     process.exit(1);
