@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createChatServer } from '../server/create-chat-server';
 import { formatLog } from './log-format';
+import { createLogWriter } from './log-writer';
 import { SERVER_USAGE, parseServerArgs } from './server-args';
 import { loadTlsFiles } from './tls-files';
 
@@ -25,20 +26,27 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { quiet, ...options } = parsed.args;
+  const print = createLogWriter(process.stdout);
   const server = await createChatServer({
     ...options,
     tls,
-    onLog: quiet ? undefined : (log) => process.stdout.write(`${formatLog(log.entry)}\n`),
+    onLog: quiet ? undefined : (log) => print(formatLog(log.entry)),
   }).catch((error: NodeJS.ErrnoException) => {
     process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${parsed.args.port}: ${error.message}\n`);
     process.exit(1);
   });
-  process.stdout.write(`Server listening on ${server.host}:${server.port}\n`);
+  print(`Server listening on ${server.host}:${server.port}`);
+  // A core that failed cannot serve anyone: say so and exit non-zero.
+  server.outputs$.subscribe({
+    error: () => {
+      process.exitCode = 1;
+    },
+  });
 
   const stop = (signal: NodeJS.Signals) => {
-    process.stdout.write(`[*] ${signal} received, shutting down\n`);
+    print(`[*] ${signal} received, shutting down`);
     setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
-    void server.close().then(() => process.exit(0));
+    void server.close().then(() => process.exit(process.exitCode ?? 0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

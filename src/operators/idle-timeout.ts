@@ -1,6 +1,6 @@
 import { EMPTY, type SchedulerLike, asyncScheduler, filter, groupBy, map, merge, mergeMap, share, switchMap, timer } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId } from '../core/events';
+import type { ChatEvent } from '../core/events';
 
 export const IDLE_NOTICE = 'idle timeout';
 
@@ -9,9 +9,10 @@ export interface IdleTimeoutOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-type ClientEvent = Extract<ChatEvent, { id: ClientId }>;
+type ClientActivity = Extract<ChatEvent, { type: 'connected' | 'line' | 'line-too-long' | 'disconnected' }>;
 
-const hasClient = (event: ChatEvent): event is ClientEvent => 'id' in event;
+const ACTIVITY: ReadonlySet<ChatEvent['type']> = new Set(['connected', 'line', 'line-too-long', 'disconnected']);
+const isClientActivity = (event: ChatEvent): event is ClientActivity => ACTIVITY.has(event.type);
 
 /**
  * Kicks a client that sends nothing for `ms`: one timer per client, restarted by each of its lines
@@ -23,12 +24,13 @@ export function idleTimeout(ms: number, options: IdleTimeoutOptions = {}): ChatO
   return (source) => {
     const events$ = source.pipe(share());
     const kicks$ = events$.pipe(
-      filter(hasClient),
+      // Only what a client does opens or feeds its clock (an over-long line counts as activity):
+      // server-side events such as the kick of a refused newcomer must not open a clock that no
+      // disconnect would ever close.
+      filter(isClientActivity),
       groupBy((event) => event.id, { duration: (group) => group.pipe(filter((e) => e.type === 'disconnected')) }),
       mergeMap((client$) =>
         client$.pipe(
-          // Anything the client sent counts as activity, an over-long line included.
-          filter((event) => ['connected', 'line', 'line-too-long', 'disconnected'].includes(event.type)),
           switchMap((event) =>
             event.type === 'disconnected'
               ? EMPTY

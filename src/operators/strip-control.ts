@@ -2,11 +2,12 @@ import { map } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
 
 /**
- * C0 controls except TAB, DEL, C1 controls (so every ESC sequence loses its ESC/CSI), bidirectional
- * overrides and isolates, and zero-width characters: none may reach another user's terminal or
- * the server's log, and no line may pose as another user's.
+ * Control characters (Cc: C0 but TAB, DEL, C1, so every ESC sequence loses its ESC/CSI), format
+ * characters (Cf: bidi overrides and isolates, LRM/RLM/ALM, zero-width characters, BOM, word
+ * joiners) and line/paragraph separators (Zl, Zp): none may reach another user's terminal or the
+ * server's log, and no line may pose as another user's or break into two.
  */
-const UNSAFE_CHARS = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\u200B-\u200D\uFEFF]/g;
+const UNSAFE_CHARS = /(?!\t)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /** Removes the characters that could drive a terminal or disguise a line. */
 export function stripUnsafe(text: string): string {

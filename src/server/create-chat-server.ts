@@ -12,7 +12,7 @@ import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
 import type { NameSource } from '../core/names';
 import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
-import { TcpTransport } from '../transports/tcp/tcp-transport';
+import { DEFAULT_CLOSE_TIMEOUT_MS, TcpTransport } from '../transports/tcp/tcp-transport';
 import { fakerNames } from './faker-names';
 
 
@@ -65,7 +65,7 @@ function resolveOperators(options: ChatServerOptions): readonly ChatOperator[] {
 /** Starts a chat server on TCP (or TLS) and resolves once it accepts connections. */
 export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
-  const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   const transport = new TcpTransport(server, {
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
@@ -77,14 +77,15 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const outputs$ = new Subject<ChatOutput>();
   const core = chat({ names: options.names ?? fakerNames(), now: options.now ?? Date.now });
 
-  // The queue scheduler trampolines: an event raised while another is being handled (a socket
-  // destroyed mid-delivery emits synchronously) waits its turn instead of re-entering the core.
-  const serialized$ = hub.pipe(observeOn(queueScheduler));
-  const withOperators = resolveOperators(options).reduce<Observable<ChatEvent>>((s, op) => op(s), serialized$);
+  // The queue scheduler trampolines, right in front of the core: an event raised while another is
+  // being handled (a close request ends its connection's stream at once; an operator's timer fires)
+  // waits its turn instead of re-entering the core in the middle of another event's outputs.
+  const events$ = resolveOperators(options).reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable());
+  let failed = false;
 
   const subscriptions: Subscription[] = [];
   subscriptions.push(
-    core(withOperators).subscribe({
+    core(events$.pipe(observeOn(queueScheduler))).subscribe({
       next: (output) => {
         if (output.kind === 'log') options.onLog?.(output);
         else transport.handle(output);
@@ -92,7 +93,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
       },
       error: (error: unknown) => {
         // A broken pipeline must not leave a server that accepts and ignores clients.
+        failed = true;
         console.error('[!] chat pipeline failed:', error);
+        outputs$.error(error);
         void shutdown();
       },
     }),
@@ -115,7 +118,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   function shutdown(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
+      if (failed) return transport.destroyAll();
       hub.next({ type: 'shutdown' });
+      // Each closing socket has its own timeout; this catches any that never got a close request.
       const deadline = setTimeout(() => transport.destroyAll(), closeTimeoutMs + 500);
       deadline.unref();
     }).finally(() => {

@@ -1,5 +1,7 @@
 const LF = 0x0a;
 const CR = 0x0d;
+/** The smallest buffer for an unfinished line; it doubles as the line grows. */
+const MIN_HOLD_BYTES = 256;
 
 export interface LineSplitterHandlers {
   /** A complete line, decoded as UTF-8 (invalid bytes become U+FFFD), without its LF or a CR before it. */
@@ -11,11 +13,13 @@ export interface LineSplitterHandlers {
 /**
  * Cuts a byte stream into LF-terminated lines. It splits bytes, not text, because LF never occurs
  * inside a multi-byte UTF-8 sequence: a character split across TCP segments is decoded whole.
- * It never holds more than `maxLineBytes` of an unfinished line.
+ * An unfinished line is held in one buffer that grows by doubling, so a client dripping a line
+ * one byte at a time costs what the line costs, and never more than `maxLineBytes` (+1 for a CR).
  */
 export class LineSplitter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The unfinished line's bytes are `held[0, heldBytes)`. */
+  private held: Buffer | undefined;
+  private heldBytes = 0;
   /** Inside a line that overflowed: discard up to the next LF. */
   private discarding = false;
 
@@ -30,8 +34,8 @@ export class LineSplitter {
     while (lf !== -1) {
       if (this.discarding) {
         this.discarding = false;
-      } else if (this.pendingBytes + (lf - start) - (this.endsWithCr(chunk, start, lf) ? 1 : 0) > this.maxLineBytes) {
-        this.dropPending();
+      } else if (this.heldBytes + (lf - start) - (this.endsWithCr(chunk, start, lf) ? 1 : 0) > this.maxLineBytes) {
+        this.drop();
       } else {
         this.emit(chunk, start, lf);
       }
@@ -43,48 +47,53 @@ export class LineSplitter {
 
   /** The stream ended: a last line without LF still counts. */
   end(): void {
-    if (!this.discarding && this.pendingBytes > 0) this.emit(Buffer.alloc(0), 0, 0);
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (!this.discarding && this.heldBytes > 0) this.emit(Buffer.alloc(0), 0, 0);
+    this.release();
     this.discarding = false;
   }
 
   private hold(chunk: Buffer, start: number): void {
     if (this.discarding) return;
     const size = chunk.length - start;
+    const needed = this.heldBytes + size;
     // One byte of room for the CR of a CRLF line of exactly the limit.
-    if (this.pendingBytes + size > this.maxLineBytes + 1) {
-      this.dropPending();
+    if (needed > this.maxLineBytes + 1) {
+      this.drop();
       this.discarding = true;
       return;
     }
-    // Copy: the caller may reuse its buffer, and a small slice must not pin a large chunk.
-    this.pending.push(Buffer.from(chunk.subarray(start)));
-    this.pendingBytes += size;
+    if (this.held === undefined || this.held.length < needed) {
+      // Not from the shared pool: a held line must not pin a pool slab, nor the caller's chunk.
+      const grown = Buffer.allocUnsafeSlow(Math.min(Math.max(MIN_HOLD_BYTES, needed, 2 * (this.held?.length ?? 0)), this.maxLineBytes + 1));
+      this.held?.copy(grown, 0, 0, this.heldBytes);
+      this.held = grown;
+    }
+    chunk.copy(this.held, this.heldBytes, start);
+    this.heldBytes = needed;
   }
 
   /** Whether the line ending at `lf` ends in CR, which does not count against the limit. */
   private endsWithCr(chunk: Buffer, start: number, lf: number): boolean {
     if (lf > start) return chunk[lf - 1] === CR;
-    const last = this.pending[this.pending.length - 1];
-    return last !== undefined && last[last.length - 1] === CR;
+    return this.heldBytes > 0 && this.held![this.heldBytes - 1] === CR;
   }
 
-  private dropPending(): void {
-    this.pending = [];
-    this.pendingBytes = 0;
+  private drop(): void {
+    this.release();
     this.handlers.overflow();
   }
 
+  /** Lets the buffer go: an idle connection holds nothing. */
+  private release(): void {
+    this.held = undefined;
+    this.heldBytes = 0;
+  }
+
   private emit(chunk: Buffer, start: number, end: number): void {
-    let bytes: Buffer;
-    if (this.pendingBytes === 0) {
-      bytes = chunk.subarray(start, end);
-    } else {
-      this.pending.push(chunk.subarray(start, end));
-      bytes = Buffer.concat(this.pending);
-      this.pending = [];
-      this.pendingBytes = 0;
+    let bytes = chunk.subarray(start, end);
+    if (this.heldBytes > 0) {
+      bytes = Buffer.concat([this.held!.subarray(0, this.heldBytes), bytes]);
+      this.release();
     }
     const length = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
     this.handlers.line(bytes.toString('utf8', 0, length));

@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'node:net';
-import { type Observable, Subject, finalize, fromEvent, mergeMap } from 'rxjs';
+import { type Observable, Subject, fromEvent, mergeMap } from 'rxjs';
 import type { ChatEvent, ChatOutput, ClientId, Delivery } from '../../core/events';
 import { socketEvents } from './socket-events';
 import { encodeLine } from './text-format';
@@ -18,7 +18,7 @@ export interface TcpTransportOptions {
   readonly connectionEvent?: 'connection' | 'secureConnection';
 }
 
-const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
 const noop = () => undefined;
 
 /** A socket and the output batched for it during the current event-loop turn. */
@@ -87,9 +87,10 @@ export class TcpTransport {
     socket.setNoDelay(true);
     const connection = new Connection(id, socket);
     this.connections.set(id, connection);
-    return socketEvents(id, socket, this.options.maxLineBytes, connection.hangUp$).pipe(
-      finalize(() => this.connections.delete(id)),
-    );
+    // Forgotten when the socket is gone, not when its event stream ends: a socket the server is
+    // closing still flushes, and a shutdown must still be able to destroy it.
+    socket.once('close', () => this.connections.delete(id));
+    return socketEvents(id, socket, this.options.maxLineBytes, connection.hangUp$);
   }
 
   private deliver(delivery: Delivery): void {

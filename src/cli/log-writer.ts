@@ -1,0 +1,29 @@
+import type { Writable } from 'node:stream';
+
+/** Past this much unwritten log, lines are dropped: a slow log reader must not grow the server. */
+const DEFAULT_MAX_BACKLOG_BYTES = 1024 * 1024;
+
+/**
+ * Writes log lines to a stream without letting it hurt the server: a closed pipe (`| head`)
+ * turns logging off instead of crashing, and a reader that falls behind loses lines, counted,
+ * instead of buffering them without bound.
+ */
+export function createLogWriter(stream: Writable, maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES): (line: string) => void {
+  let broken = false;
+  let dropped = 0;
+  stream.on('error', () => {
+    broken = true;
+  });
+  return (line) => {
+    if (broken) return;
+    if (stream.writableLength > maxBacklogBytes) {
+      dropped++;
+      return;
+    }
+    if (dropped > 0) {
+      stream.write(`[!] log behind: ${dropped} lines dropped\n`);
+      dropped = 0;
+    }
+    stream.write(`${line}\n`);
+  };
+}
