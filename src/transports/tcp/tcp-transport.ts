@@ -19,6 +19,13 @@ export interface TcpTransportOptions {
 }
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
+/**
+ * A flush that wrote to this many sockets means the server is busy: the next flush waits
+ * COALESCE_MS instead of the next turn, so that a storm (a join announced to thousands, a room
+ * flooded with lines) goes out in fewer, larger writes. Quiet rooms keep next-turn latency.
+ */
+const COALESCE_SOCKETS = 256;
+const COALESCE_MS = 2;
 const noop = () => undefined;
 
 /** A socket and the output batched for it during the current event-loop turn. */
@@ -55,6 +62,8 @@ export class TcpTransport {
   private readonly connections = new Map<ClientId, Connection>();
   private dirty: Connection[] = [];
   private flushScheduled = false;
+  /** The last flush was large: batch the next one over COALESCE_MS. */
+  private busy = false;
   private nextId = 0;
 
   constructor(
@@ -143,7 +152,8 @@ export class TcpTransport {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flush);
+      if (this.busy) setTimeout(this.flush, COALESCE_MS);
+      else setImmediate(this.flush);
     }
   }
 
@@ -152,6 +162,7 @@ export class TcpTransport {
     const dirty = this.dirty;
     this.dirty = [];
     this.flushScheduled = false;
+    this.busy = dirty.length >= COALESCE_SOCKETS;
     for (const connection of dirty) {
       connection.queued = false;
       const { socket, pending, pendingBytes } = connection;
