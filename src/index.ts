@@ -4,6 +4,7 @@ export { chat, createChatState, reduceChat, type ChatOptions, type ChatState, ty
 export { cleanName, isValidName, nameKey, uniqueName, type NameSource } from './core/names';
 export { Registry, type Client } from './core/registry';
 export { formatText, encodeLine } from './transports/tcp/text-format';
+export type { ChatTransport } from './transports/chat-transport';
 export { TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
 export { LineSplitter } from './transports/tcp/line-splitter';
 export { socketEvents, socketLines } from './transports/tcp/socket-events';

@@ -3,6 +3,9 @@ import { type Observable, Subject } from 'rxjs';
 import { LineSplitter } from '../transports/tcp/line-splitter';
 import { type BackoffOptions, backoffDelay } from './backoff';
 
+/** Far above any line the protocol sends (user lines are capped at 4096 bytes plus a name). */
+const MAX_SERVER_LINE_BYTES = 64 * 1024;
+
 export type ConnectionEvent =
   /** A line from the server, without its LF. */
   | { readonly type: 'line'; readonly text: string }
@@ -75,10 +78,14 @@ export class ReconnectingConnection {
 
   private attach(socket: Socket): void {
     this.socket = socket;
-    const splitter = new LineSplitter({
-      line: (text) => this.emit({ type: 'line', text }),
-      overflow: () => undefined,
-    });
+    // A hostile or broken server must not make the client buffer without bound.
+    const splitter = new LineSplitter(
+      {
+        line: (text) => this.emit({ type: 'line', text }),
+        overflow: () => this.emit({ type: 'line', text: `[!] dropped a line over ${MAX_SERVER_LINE_BYTES} bytes from the server` }),
+      },
+      MAX_SERVER_LINE_BYTES,
+    );
     let failure: unknown;
     socket.on('data', (chunk: Buffer) => splitter.push(chunk));
     socket.on('end', () => splitter.end());

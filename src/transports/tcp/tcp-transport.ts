@@ -1,10 +1,16 @@
 import type { Server, Socket } from 'node:net';
 import { type Observable, Subject, fromEvent, mergeMap } from 'rxjs';
 import type { ChatEvent, ChatOutput, ClientId, Delivery } from '../../core/events';
+import type { ChatTransport } from '../chat-transport';
 import { socketEvents } from './socket-events';
 import { encodeLine } from './text-format';
 
 export interface TcpTransportOptions {
+  /**
+   * Prepended to every client id, so that ids stay unique when several transports or processes
+   * feed one chat (a WebSocket transport beside this one, servers sharing a chat over Redis).
+   */
+  readonly idPrefix?: string;
   /** A longer line is dropped without being buffered whole. */
   readonly maxLineBytes?: number;
   /**
@@ -56,7 +62,7 @@ class Connection {
  * the number of messages, because the cost of a chat server is system calls.
  * The connection table maps ids to sockets; who is online is the core's registry, not this.
  */
-export class TcpTransport {
+export class TcpTransport implements ChatTransport {
   /** Every accepted connection's events, merged. Subscribe once. */
   readonly events$: Observable<ChatEvent>;
   private readonly connections = new Map<ClientId, Connection>();
@@ -90,7 +96,7 @@ export class TcpTransport {
   }
 
   private accept(socket: Socket): Observable<ChatEvent> {
-    const id = String(++this.nextId);
+    const id = `${this.options.idPrefix ?? ''}${++this.nextId}`;
     // Keep one listener for good: an error after the stream's teardown must not crash the process.
     socket.on('error', noop);
     socket.setNoDelay(true);
