@@ -3,7 +3,7 @@ export * from './core/events';
 export { chat, createChatState, reduceChat, type ChatOptions, type ChatState, type ChatStep } from './core/chat';
 export { cleanName, isValidName, nameKey, uniqueName, type NameSource } from './core/names';
 export { Registry, type Client } from './core/registry';
-export { formatText, encodeLine } from './transports/tcp/text-format';
+export { formatText, formatNotice, encodeLine } from './transports/tcp/text-format';
 export type { ChatTransport } from './transports/chat-transport';
 export { TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
 export { LineSplitter } from './transports/tcp/line-splitter';
@@ -18,4 +18,4 @@ export {
 export { formatLog } from './cli/log-format';
 export * from './operators';
 export { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from './server/create-chat-server';
-export { COMMAND_HELP, HELP_LINES } from './core/command-help';
+export { COMMAND_HELP } from './core/command-help';

@@ -15,13 +15,13 @@ export function diceRoll(random: () => number = Math.random): ChatOperator {
     const dice = Number(match[1] ?? 1);
     const sides = Number(match[2] ?? 6);
     if (dice < 1 || sides < 2) {
-      return [{ type: 'notice', id: event.id, level: 'error', text: 'usage: /roll [NdM], N >= 1, M >= 2' }];
+      return [{ type: 'notice', id: event.id, notice: { code: 'usage', usage: '/roll [NdM], N >= 1, M >= 2' } }];
     }
     let total = 0;
     for (let i = 0; i < dice; i++) total += 1 + Math.floor(random() * sides);
     return [
       { type: 'command', id: event.id, command: { name: 'me', action: `rolls ${dice}d${sides}: ${total}` } },
-      { type: 'notice', id: event.id, level: 'info', text: `you rolled ${total}` },
+      { type: 'notice', id: event.id, notice: { code: 'text', level: 'info', text: `you rolled ${total}` } },
     ];
   });
 }

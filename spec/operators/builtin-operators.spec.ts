@@ -22,7 +22,7 @@ function run(callback: (helpers: Helpers) => void): void {
 
 const connected = (id: string): ChatEvent => ({ type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } });
 const line = (id: string, text: string): ChatEvent => ({ type: 'line', id, text });
-const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, level: 'error', text: RATE_LIMIT_NOTICE });
+const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
 const lines = (id: string, letters: string) => Object.fromEntries([...letters].map((l) => [l, line(id, l)]));
 
 describe('defaults', () => {
@@ -168,7 +168,7 @@ describe('defaultOperators(builtins): the order', () => {
         J: 'alice joined the chat',
         w: '[*] 1 online: alice',
         r: 'alice is now known as alice2',
-        N: `[!] ${RATE_LIMIT_NOTICE}`,
+        N: '[!] rate limit exceeded, message dropped',
       });
     });
   });
@@ -183,7 +183,7 @@ describe('defaultOperators(builtins): the order', () => {
       chat.client('c2', timeline({ 10: 'c' }), { c: connect });
       const toRefused = chat.outputs().pipe(filter((o) => 'to' in o ? o.to.includes('c2') : o.kind === 'close' && o.id === 'c2'));
       helpers.expectObservable(toRefused).toBe(timeline({ 10: '(FX)' }), {
-        F: { kind: 'deliver', to: ['c2'], message: { type: 'notice', level: 'error', text: SERVER_FULL }, at: 10 },
+        F: { kind: 'deliver', to: ['c2'], message: { type: 'notice', notice: SERVER_FULL }, at: 10 },
         X: { kind: 'close', id: 'c2' },
       });
     });
@@ -203,9 +203,9 @@ describe('defaultOperators(builtins): the order', () => {
         W: '[*] Welcome, alice! Type /help for commands.',
         J: 'alice joined the chat',
         B: 'bob joined the chat',
-        N: `[!] ${RATE_LIMIT_NOTICE}`,
+        N: '[!] rate limit exceeded, message dropped',
         l: '[-] bob left the chat.',
-        I: `[!] ${IDLE_NOTICE}`,
+        I: '[!] idle timeout',
       });
     });
   });

@@ -1,7 +1,6 @@
 import { filter, firstValueFrom, from, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
-import { HELP_LINES } from '../../src/core/command-help';
 import { commands, parseCommand, stripControl } from '../../src/operators';
 import { type ChatMarbles, chatMarbles, connect, hangUp } from '../../src/testing';
 import { timeline } from '../support/protection-client';
@@ -54,31 +53,42 @@ const values = (name: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+/** What /help prints, line by line. */
+const HELP = [
+  '[*] commands (start a message with // to send a line that begins with /):',
+  '[*] /nick NEW - change your name (1-32 of A-Z a-z 0-9 . _ -)',
+  '[*] /who - list who is online',
+  '[*] /me ACTION - say what you are doing',
+  '[*] /msg NAME TEXT - send a private message',
+  '[*] /quit [REASON] - leave the chat',
+  '[*] /help - show this help',
+];
+
 describe('parseCommand', () => {
   it.each([
     ['/nick bob', { name: 'nick', newName: 'bob' }],
     ['/nick   bob  ', { name: 'nick', newName: 'bob' }],
     ['/NICK Bob', { name: 'nick', newName: 'Bob' }],
-    ['/nick', { error: 'usage: /nick NEW' }],
-    ['/nick bob marley', { error: 'usage: /nick NEW' }],
+    ['/nick', { notice: { code: 'usage', usage: '/nick NEW' } }],
+    ['/nick bob marley', { notice: { code: 'usage', usage: '/nick NEW' } }],
     ['/who', { name: 'who' }],
     ['/WHO now', { name: 'who' }],
     ['/me waves hello', { name: 'me', action: 'waves hello' }],
     ['/me\tdances', { name: 'me', action: 'dances' }],
-    ['/me', { error: 'usage: /me ACTION' }],
-    ['/me    ', { error: 'usage: /me ACTION' }],
+    ['/me', { notice: { code: 'usage', usage: '/me ACTION' } }],
+    ['/me    ', { notice: { code: 'usage', usage: '/me ACTION' } }],
     ['/msg bob hi there', { name: 'msg', to: 'bob', text: 'hi there' }],
     ['/msg  bob    hi  there ', { name: 'msg', to: 'bob', text: 'hi  there' }],
-    ['/msg bob', { error: 'usage: /msg NAME TEXT' }],
-    ['/msg bob   ', { error: 'usage: /msg NAME TEXT' }],
-    ['/msg', { error: 'usage: /msg NAME TEXT' }],
+    ['/msg bob', { notice: { code: 'usage', usage: '/msg NAME TEXT' } }],
+    ['/msg bob   ', { notice: { code: 'usage', usage: '/msg NAME TEXT' } }],
+    ['/msg', { notice: { code: 'usage', usage: '/msg NAME TEXT' } }],
     ['/quit', { name: 'quit' }],
     ['/quit gone fishing', { name: 'quit', reason: 'gone fishing' }],
     ['/help', { name: 'help' }],
     ['/Help', { name: 'help' }],
-    ['/xyz', { error: 'unknown command: /xyz (try /help)' }],
-    ['/xyz with args', { error: 'unknown command: /xyz (try /help)' }],
-    ['/', { error: 'unknown command: / (try /help)' }],
+    ['/xyz', { notice: { code: 'unknown-command', command: 'xyz' } }],
+    ['/xyz with args', { notice: { code: 'unknown-command', command: 'xyz' } }],
+    ['/', { notice: { code: 'unknown-command', command: '' } }],
     ['//text', { say: '/text' }],
     ['///x y', { say: '//x y' }],
     ['//', { say: '/' }],
@@ -101,7 +111,7 @@ describe('commands()', () => {
     ).toStrictEqual([
       { type: 'command', id: '1', command: { name: 'nick', newName: 'zed' } },
       { type: 'command', id: '1', command: { name: 'who' } },
-      { type: 'notice', id: '2', level: 'error', text: 'unknown command: /nope (try /help)' },
+      { type: 'notice', id: '2', notice: { code: 'unknown-command', command: 'nope' } },
       { type: 'line', id: '2', text: '/slash' },
     ]);
   });
@@ -285,7 +295,7 @@ describe('commands through the core', () => {
           a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
           b: { type: 'connected', name: 'bob', remote: { address: '127.0.0.1', port: 40001 } },
           c: { type: 'connected', name: 'carol', remote: { address: '127.0.0.1', port: 40002 } },
-          q: { type: 'disconnected', name: 'bob', reason: 'quit: gone  fishing' },
+          q: { type: 'disconnected', name: 'bob', reason: { kind: 'quit', text: 'gone  fishing' } },
         });
       });
     });
@@ -295,8 +305,8 @@ describe('commands through the core', () => {
     it('lists every command with its usage, to the sender alone', () => {
       run((helpers) => {
         const chat = room(helpers, { alice: { 20: '/help' } });
-        const letters = HELP_LINES.map((_, i) => String.fromCharCode(0x61 + i)); // a, b, ...
-        const help = Object.fromEntries(HELP_LINES.map((line, i) => [letters[i]!, `[*] ${line}`]));
+        const letters = HELP.map((_, i) => String.fromCharCode(0x61 + i)); // a, b, ...
+        const help = Object.fromEntries(HELP.map((line, i) => [letters[i]!, line]));
         helpers
           .expectObservable(chat.linesOf('alice'))
           .toBe(timeline({ ...JOINS.alice, 20: `(${letters.join('')})` }), values('alice', help));
@@ -305,9 +315,9 @@ describe('commands through the core', () => {
     });
 
     it('names every command with its usage', () => {
-      const text = HELP_LINES.join('\n');
+      const text = HELP.join('\n');
       for (const usage of ['/nick NEW', '/who', '/me ACTION', '/msg NAME TEXT', '/quit [REASON]', '/help']) {
-        expect(HELP_LINES.filter((line) => line.startsWith(`${usage} `))).toHaveLength(1);
+        expect(HELP.filter((line) => line.startsWith(`[*] ${usage} `))).toHaveLength(1);
       }
       expect(text).toContain('//');
     });

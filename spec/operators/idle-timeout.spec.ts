@@ -1,3 +1,4 @@
+import { formatNotice } from '../../src/transports/tcp/text-format';
 import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
 import { IDLE_NOTICE, commands, idleTimeout } from '../../src/operators';
@@ -80,7 +81,7 @@ describe('idleTimeout (virtual time)', () => {
     run(({ hot, expectObservable }) => {
       const events: Record<string, ChatEvent> = {
         c: connected('1'),
-        n: { type: 'notice', id: '1', level: 'info', text: 'hi' },
+        n: { type: 'notice', id: '1', notice: { code: 'text', level: 'info', text: 'hi' } },
       };
       const at = { 0: 'c', 500: 'n' };
       expectObservable(hot(timeline(at), events).pipe(idleTimeout(1000))).toBe(timeline({ ...at, 1000: 'K' }), {
@@ -110,7 +111,7 @@ describe('idleTimeout (virtual time)', () => {
         J: joined('alice'),
         B: joined('bob'),
         h: 'bob: hi',
-        I: `[!] ${IDLE_NOTICE}`,
+        I: '[!] idle timeout',
       });
       helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ 5: '(WJ)', 400: 'h', 1400: 'l', 1800: 'w', 2800: '(I|)' }), {
         W: welcome('bob'),
@@ -118,15 +119,15 @@ describe('idleTimeout (virtual time)', () => {
         h: 'alice: hello',
         l: '[-] alice left the chat.',
         w: '[*] 1 online: bob',
-        I: `[!] ${IDLE_NOTICE}`,
+        I: '[!] idle timeout',
       });
       helpers.expectObservable(chat.log()).toBe(timeline({ 0: 'a', 5: 'b', 400: 's', 900: 't', 1400: 'k', 2800: 'K' }), {
         a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
         b: { type: 'connected', name: 'bob', remote: { address: '127.0.0.1', port: 40001 } },
         s: { type: 'said', name: 'alice', text: 'hello' },
         t: { type: 'said', name: 'bob', text: 'hi' },
-        k: { type: 'disconnected', name: 'alice', reason: IDLE_NOTICE },
-        K: { type: 'disconnected', name: 'bob', reason: IDLE_NOTICE },
+        k: { type: 'disconnected', name: 'alice', reason: { kind: 'kicked', notice: IDLE_NOTICE } },
+        K: { type: 'disconnected', name: 'bob', reason: { kind: 'kicked', notice: IDLE_NOTICE } },
       });
     });
   });
@@ -140,12 +141,12 @@ describe('idleTimeout (virtual time)', () => {
         W: welcome('bob'),
         J: joined('bob'),
         l: '[-] alice left the chat.',
-        I: `[!] ${IDLE_NOTICE}`,
+        I: '[!] idle timeout',
       });
     });
   });
 
   it('reads the exact notice text', () => {
-    expect(IDLE_NOTICE).toBe('idle timeout');
+    expect(formatNotice(IDLE_NOTICE)).toBe('idle timeout');
   });
 });

@@ -1,3 +1,4 @@
+import { formatNotice } from '../../src/transports/tcp/text-format';
 import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
 import { SERVER_FULL, commands, maxClients } from '../../src/operators';
@@ -62,7 +63,7 @@ describe('maxClients', () => {
       chat.client('c2', timeline({ 5: 'c', 30: '/' , 50: 'x' }), { c: connect, '/': '/quit', x: hangUp });
       chat.client('c3', timeline({ 10: 'c', 15: 'h', 20: 'x' }), { c: connect, h: 'hello?', x: hangUp });
       chat.client('c4', timeline({ 55: 'c' }), { c: connect });
-      helpers.expectObservable(chat.linesOf('c3')).toBe(timeline({ 10: '(F|)' }), { F: `[!] ${SERVER_FULL}` });
+      helpers.expectObservable(chat.linesOf('c3')).toBe(timeline({ 10: '(F|)' }), { F: '[!] server full' });
       helpers.expectObservable(chat.linesOf('c1')).toBe(timeline({ 0: '(WJ)', 5: 'B', 30: 'l', 40: 'w', 55: 'D', 60: 'v' }), {
         W: welcome('alice'),
         J: joined('alice'),
@@ -76,13 +77,13 @@ describe('maxClients', () => {
       helpers.expectObservable(chat.log()).toBe(timeline({ 0: 'a', 5: 'b', 30: 'q', 55: 'd' }), {
         a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
         b: { type: 'connected', name: 'bob', remote: { address: '127.0.0.1', port: 40001 } },
-        q: { type: 'disconnected', name: 'bob', reason: 'quit' },
+        q: { type: 'disconnected', name: 'bob', reason: { kind: 'quit' } },
         d: { type: 'connected', name: 'dave', remote: { address: '127.0.0.1', port: 40003 } },
       });
     });
   });
 
   it('reads the exact notice text', () => {
-    expect(SERVER_FULL).toBe('server full');
+    expect(formatNotice(SERVER_FULL)).toBe('server full');
   });
 });

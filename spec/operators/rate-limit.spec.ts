@@ -1,3 +1,4 @@
+import { formatNotice } from '../../src/transports/tcp/text-format';
 import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
 import { RATE_LIMIT_NOTICE, commands, rateLimit } from '../../src/operators';
@@ -11,7 +12,7 @@ function run(callback: (helpers: Helpers) => void): void {
 }
 
 const line = (id: string, text: string): ChatEvent => ({ type: 'line', id, text });
-const notice = (id: string): ChatEvent => ({ type: 'notice', id, level: 'error', text: RATE_LIMIT_NOTICE });
+const notice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
 
 /** Lines of client `id` named by letter: `lines('1', 'abc')` → { a: line('1','a'), ... }. */
 const lines = (id: string, letters: string) =>
@@ -101,7 +102,7 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
       const events: Record<string, ChatEvent> = {
         ...lines('1', 'ab'),
         t: { type: 'line-too-long', id: '1', maxBytes: 10 },
-        n: { type: 'notice', id: '1', level: 'info', text: 'hi' },
+        n: { type: 'notice', id: '1', notice: { code: 'text', level: 'info', text: 'hi' } },
         k: { type: 'command', id: '1', command: { name: 'who' } },
       };
       const source = hot('(ab)-t-n-k', events);
@@ -134,7 +135,7 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
         J: 'alice joined the chat',
         B: 'bob joined the chat',
         w: '[*] 2 online: alice, bob',
-        N: `[!] ${RATE_LIMIT_NOTICE}`,
+        N: '[!] rate limit exceeded, message dropped',
       });
       helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ 5: '(WJ)', 10: 'a', 1010: 'd', 1020: 'l' }), {
         W: '[*] Welcome, bob! Type /help for commands.',
@@ -147,6 +148,6 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
   });
 
   it('reads the exact notice text', () => {
-    expect(RATE_LIMIT_NOTICE).toBe('rate limit exceeded, message dropped');
+    expect(formatNotice(RATE_LIMIT_NOTICE)).toBe('rate limit exceeded, message dropped');
   });
 });

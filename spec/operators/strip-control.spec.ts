@@ -66,7 +66,7 @@ describe('stripControl()', () => {
       const events: Record<string, ChatEvent> = {
         c: { type: 'connected', id: '1', remote: { address: '127.0.0.1', port: 1 } },
         l: { type: 'line', id: '1', text: 'h\x1b[1mi\u202E!' },
-        n: { type: 'notice', id: '1', level: 'info', text: 'kept\x07' },
+        n: { type: 'notice', id: '1', notice: { code: 'text', level: 'info', text: 'kept\x07' } },
         d: { type: 'disconnected', id: '1', reason: 'error', error: 'x\x00' },
       };
       expectObservable(hot('c-l-n-d', events).pipe(stripControl())).toBe('c-l-n-d', {

@@ -1,4 +1,5 @@
-import type { LogEntry } from '../core/events';
+import type { LeaveReason, LogEntry } from '../core/events';
+import { formatNotice } from '../transports/tcp/text-format';
 
 /** The server log's lines, as the original Python server printed them. */
 export function formatLog(entry: LogEntry): string {
@@ -10,10 +11,15 @@ export function formatLog(entry: LogEntry): string {
     case 'disconnected':
       return entry.reason === undefined
         ? `[-] ${entry.name} disconnected`
-        : `[-] ${entry.name} disconnected (${entry.reason})`;
+        : `[-] ${entry.name} disconnected (${formatLeaveReason(entry.reason)})`;
     case 'renamed':
       return `[*] ${entry.from} is now known as ${entry.to}`;
     case 'error':
       return `[!] Error with ${entry.name}: ${entry.error}`;
   }
+}
+
+function formatLeaveReason(reason: LeaveReason): string {
+  if (reason.kind === 'kicked') return formatNotice(reason.notice);
+  return reason.text === undefined ? 'quit' : `quit: ${reason.text}`;
 }

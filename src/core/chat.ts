@@ -1,5 +1,5 @@
 import { type Observable, type OperatorFunction, defer, mergeMap, scan } from 'rxjs';
-import { HELP_LINES } from './command-help';
+import { COMMAND_HELP } from './command-help';
 import type {
   ChatEvent,
   ChatMessage,
@@ -9,8 +9,9 @@ import type {
   ConnectedEvent,
   DisconnectedEvent,
   LineEvent,
+  LeaveReason,
   LogEntry,
-  NoticeLevel,
+  Notice,
 } from './events';
 import { type NameSource, isValidName, uniqueName } from './names';
 import { type Client, Registry } from './registry';
@@ -79,11 +80,11 @@ export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOpti
     case 'line':
       return onLine(state, event, at);
     case 'line-too-long':
-      return reply(state, notice(event.id, 'error', `line too long (max ${event.maxBytes} bytes)`, at));
+      return reply(state, notice(event.id, { code: 'line-too-long', maxBytes: event.maxBytes }, at));
     case 'notice':
-      return reply(state, notice(event.id, event.level, event.text, at));
+      return reply(state, notice(event.id, event.notice, at));
     case 'kick':
-      return depart(state, event.id, at, { notice: event.reason, logReason: event.reason });
+      return depart(state, event.id, at, { notice: event.reason, reason: { kind: 'kicked', notice: event.reason } });
     case 'command': {
       const client = state.registry.get(event.id);
       return client === undefined ? unchanged(state) : onCommand(state, client, event.command, at);
@@ -127,18 +128,19 @@ function onDisconnected(state: ChatState, event: DisconnectedEvent, at: number):
 interface Departure {
   /** The connection is already gone: no notice, no close request. */
   readonly closed?: boolean;
-  /** An error notice for the leaver before its connection is closed. */
-  readonly notice?: string;
+  /** A notice for the leaver before its connection is closed. */
+  readonly notice?: Notice;
   /** Shown to everyone else with the leave (the /quit reason). */
   readonly publicReason?: string;
-  readonly logReason?: string;
+  /** For the log: why the server let the client go. */
+  readonly reason?: LeaveReason;
   readonly logError?: string;
 }
 
 /** Removes a client, announces its leave to the others and, unless it is gone already, closes it. */
 function depart(state: ChatState, id: ClientId, at: number, how: Departure): ChatStep {
   const outputs: ChatOutput[] = [];
-  if (how.notice !== undefined) outputs.push(notice(id, 'error', how.notice, at));
+  if (how.notice !== undefined) outputs.push(notice(id, how.notice, at));
   if (!how.closed) outputs.push({ kind: 'close', id });
   const { registry } = state;
   const client = registry.leave(id);
@@ -147,9 +149,9 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
   if (how.logError !== undefined) outputs.push(log({ type: 'error', name: client.name, error: how.logError }, at));
   outputs.push(
     log(
-      how.logReason === undefined
+      how.reason === undefined
         ? { type: 'disconnected', name: client.name }
-        : { type: 'disconnected', name: client.name, reason: how.logReason },
+        : { type: 'disconnected', name: client.name, reason: how.reason },
       at,
     ),
   );
@@ -174,27 +176,27 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
       return reply(state, deliver(registry.order, { type: 'action', name: client.name, text: command.action }, at, client.id));
     case 'msg': {
       const target = registry.findByName(command.to);
-      if (target === undefined) return reply(state, notice(client.id, 'error', `no such user: ${command.to}`, at));
+      if (target === undefined) return reply(state, notice(client.id, { code: 'no-such-user', name: command.to }, at));
       return reply(state, deliver([target.id], { type: 'private', from: client.name, text: command.text }, at));
     }
     case 'quit':
       return command.reason === undefined
-        ? depart(state, client.id, at, { logReason: 'quit' })
-        : depart(state, client.id, at, { logReason: `quit: ${command.reason}`, publicReason: command.reason });
+        ? depart(state, client.id, at, { reason: { kind: 'quit' } })
+        : depart(state, client.id, at, { reason: { kind: 'quit', text: command.reason }, publicReason: command.reason });
     case 'help':
-      return { state, outputs: HELP_LINES.map((line) => notice(client.id, 'info', line, at)) };
+      return reply(state, deliver([client.id], { type: 'help', commands: COMMAND_HELP }, at));
   }
 }
 
 function onNick(state: ChatState, client: Client, newName: string, at: number): ChatStep {
   if (!isValidName(newName)) {
-    return reply(state, notice(client.id, 'error', `invalid name: ${newName} (use 1-32 of A-Z a-z 0-9 . _ -)`, at));
+    return reply(state, notice(client.id, { code: 'invalid-name', name: newName }, at));
   }
-  if (newName === client.name) return reply(state, notice(client.id, 'error', `you are already ${newName}`, at));
+  if (newName === client.name) return reply(state, notice(client.id, { code: 'same-name', name: newName }, at));
   const { registry } = state;
   const holder = registry.findByName(newName);
   if (holder !== undefined && holder.id !== client.id) {
-    return reply(state, notice(client.id, 'error', `name taken: ${newName}`, at));
+    return reply(state, notice(client.id, { code: 'name-taken', name: newName }, at));
   }
   registry.rename(client.id, newName);
   return {
@@ -224,8 +226,8 @@ function reply(state: ChatState, output: ChatOutput): ChatStep {
   return { state, outputs: [output] };
 }
 
-function notice(id: ClientId, level: NoticeLevel, text: string, at: number): ChatOutput {
-  return deliver([id], { type: 'notice', level, text }, at);
+function notice(id: ClientId, notice: Notice, at: number): ChatOutput {
+  return deliver([id], { type: 'notice', notice }, at);
 }
 
 function deliver(to: readonly ClientId[], message: ChatMessage, at: number, except?: ClientId): ChatOutput {

@@ -64,18 +64,17 @@ export interface CommandEvent {
 export interface NoticeEvent {
   readonly type: 'notice';
   readonly id: ClientId;
-  readonly level: NoticeLevel;
-  readonly text: string;
+  readonly notice: Notice;
 }
 
 /**
- * Disconnect a client on the server's initiative (idle, server full, policy): it gets `reason` as an
- * error notice, its leave is announced at once, and the transport closes its connection.
+ * Disconnect a client on the server's initiative (idle, server full, policy): it gets `reason` as a
+ * notice, its leave is announced at once, and the transport closes its connection.
  */
 export interface KickEvent {
   readonly type: 'kick';
   readonly id: ClientId;
-  readonly reason: string;
+  readonly reason: Notice;
 }
 
 /** The server is stopping: say goodbye to everyone and stop announcing anything else. */
@@ -103,6 +102,34 @@ export type Command =
   | { readonly name: 'help' };
 
 export type NoticeLevel = 'info' | 'error';
+
+/**
+ * What the server tells one client, as data: a code and its parameters, worded by each transport
+ * (`formatNotice` for the text protocol). `text` carries an operator's own words.
+ */
+export type Notice =
+  | { readonly code: 'line-too-long'; readonly maxBytes: number }
+  | { readonly code: 'invalid-name'; readonly name: string }
+  | { readonly code: 'same-name'; readonly name: string }
+  | { readonly code: 'name-taken'; readonly name: string }
+  | { readonly code: 'no-such-user'; readonly name: string }
+  | { readonly code: 'usage'; readonly usage: string }
+  | { readonly code: 'unknown-command'; readonly command: string }
+  | { readonly code: 'rate-limited' }
+  | { readonly code: 'server-full' }
+  | { readonly code: 'idle-timeout' }
+  | { readonly code: 'text'; readonly level: NoticeLevel; readonly text: string };
+
+/** Every notice is an error but an operator's own `text`, which says which it is. */
+export function noticeLevel(notice: Notice): NoticeLevel {
+  return notice.code === 'text' ? notice.level : 'error';
+}
+
+/** A command and what it does, as /help lists them. */
+export interface CommandHelp {
+  readonly usage: string;
+  readonly description: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Messages: the structured content of a delivery. Transports decide how each one looks.
@@ -147,11 +174,15 @@ export interface WhoMessage {
   /** Names in join order. */
   readonly names: readonly string[];
 }
-/** Information (`info`) or an error (`error`) for one client. */
+/** Information or an error for one client. */
 export interface NoticeMessage {
   readonly type: 'notice';
-  readonly level: NoticeLevel;
-  readonly text: string;
+  readonly notice: Notice;
+}
+/** The answer to /help. */
+export interface HelpMessage {
+  readonly type: 'help';
+  readonly commands: readonly CommandHelp[];
 }
 export interface ShutdownMessage {
   readonly type: 'shutdown';
@@ -167,6 +198,7 @@ export type ChatMessage =
   | PrivateMessage
   | WhoMessage
   | NoticeMessage
+  | HelpMessage
   | ShutdownMessage;
 
 // ---------------------------------------------------------------------------------------------
@@ -192,10 +224,15 @@ export interface CloseRequest {
   readonly id: ClientId;
 }
 
+/** Why a client left on the server's side: it quit, or it was kicked. */
+export type LeaveReason =
+  | { readonly kind: 'quit'; readonly text?: string }
+  | { readonly kind: 'kicked'; readonly notice: Notice };
+
 export type LogEntry =
   | { readonly type: 'connected'; readonly name: string; readonly remote: RemoteAddress }
   | { readonly type: 'said'; readonly name: string; readonly text: string }
-  | { readonly type: 'disconnected'; readonly name: string; readonly reason?: string }
+  | { readonly type: 'disconnected'; readonly name: string; readonly reason?: LeaveReason }
   | { readonly type: 'renamed'; readonly from: string; readonly to: string }
   | { readonly type: 'error'; readonly name: string; readonly error: string };
 

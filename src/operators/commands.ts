@@ -1,10 +1,10 @@
 import { map } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId, Command, LineEvent } from '../core/events';
+import type { ChatEvent, ClientId, Command, LineEvent, Notice } from '../core/events';
 
-type Parsed = Command | { readonly error: string } | { readonly say: string };
+type Parsed = Command | { readonly notice: Notice } | { readonly say: string };
 
-const usage = (text: string) => ({ error: `usage: ${text}` });
+const usage = (text: string): Parsed => ({ notice: { code: 'usage', usage: text } });
 
 /**
  * Parses the text of a line that starts with `/` into a command, a usage error, or (for `//`)
@@ -33,13 +33,13 @@ export function parseCommand(text: string): Parsed {
     case 'help':
       return { name: 'help' };
     default:
-      return { error: `unknown command: /${word} (try /help)` };
+      return { notice: { code: 'unknown-command', command: word } };
   }
 }
 
 function toEvent(id: ClientId, parsed: Parsed): ChatEvent {
   if ('say' in parsed) return { type: 'line', id, text: parsed.say };
-  if ('error' in parsed) return { type: 'notice', id, level: 'error', text: parsed.error };
+  if ('notice' in parsed) return { type: 'notice', id, notice: parsed.notice };
   return { type: 'command', id, command: parsed };
 }
 

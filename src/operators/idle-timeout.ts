@@ -1,8 +1,8 @@
 import { EMPTY, type SchedulerLike, asyncScheduler, filter, groupBy, map, merge, mergeMap, share, switchMap, timer } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent } from '../core/events';
+import type { ChatEvent, Notice } from '../core/events';
 
-export const IDLE_NOTICE = 'idle timeout';
+export const IDLE_NOTICE: Notice = { code: 'idle-timeout' };
 
 export interface IdleTimeoutOptions {
   /** Whose clock measures time: virtual in marble tests. */

@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId } from '../core/events';
+import type { ChatEvent, ClientId, Notice } from '../core/events';
 
-export const SERVER_FULL = 'server full';
+export const SERVER_FULL: Notice = { code: 'server-full' };
 
 /**
  * Admission control: past `limit` open connections, a newcomer is told the server is full and

@@ -1,6 +1,6 @@
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId, LineEvent } from '../core/events';
+import type { ChatEvent, ClientId, LineEvent, Notice } from '../core/events';
 
 export interface RateLimitOptions {
   /** Lines per second a client may send on average; 0 turns the limit off. */
@@ -15,7 +15,7 @@ export interface RateLimitOptions {
 
 const isQuit = (event: LineEvent): boolean => /^\/quit(\s|$)/i.test(event.text.trimStart());
 
-export const RATE_LIMIT_NOTICE = 'rate limit exceeded, message dropped';
+export const RATE_LIMIT_NOTICE: Notice = { code: 'rate-limited' };
 /** A flood gets one notice a second, not one per dropped line. */
 const NOTICE_INTERVAL_MS = 1_000;
 
@@ -56,7 +56,7 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
           }
           if (now - bucket.noticedAt >= NOTICE_INTERVAL_MS) {
             bucket.noticedAt = now;
-            subscriber.next({ type: 'notice', id: event.id, level: 'error', text: RATE_LIMIT_NOTICE });
+            subscriber.next({ type: 'notice', id: event.id, notice: RATE_LIMIT_NOTICE });
           }
         },
         error: (error: unknown) => subscriber.error(error),

@@ -1,4 +1,4 @@
-import { type Observable, asyncScheduler, defer, filter, map, merge, share, takeWhile } from 'rxjs';
+import { type Observable, asyncScheduler, defer, filter, map, merge, mergeMap, share, takeWhile } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { chat } from '../core/chat';
 import type { ChatEvent, ChatOutput, ClientId, LogEntry } from '../core/events';
@@ -74,7 +74,8 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
       return outputs().pipe(
         takeWhile((output) => !(output.kind === 'close' && output.id === id)),
         filter((output) => output.kind === 'deliver' && output.except !== id && output.to.includes(id)),
-        map((output) => (output.kind === 'deliver' ? formatText(output.message) : '')),
+        // A message may read as several lines (/help).
+        mergeMap((output) => (output.kind === 'deliver' ? formatText(output.message).split('\n') : [])),
       );
     },
     log() {

@@ -1,6 +1,37 @@
-import type { ChatMessage } from '../../core/events';
+import { type ChatMessage, type Notice, noticeLevel } from '../../core/events';
 
-/** How each message reads on the TCP text protocol (without the trailing LF). */
+/** A notice's words, without the `[!] `/`[*] ` prefix. */
+export function formatNotice(notice: Notice): string {
+  switch (notice.code) {
+    case 'line-too-long':
+      return `line too long (max ${notice.maxBytes} bytes)`;
+    case 'invalid-name':
+      return `invalid name: ${notice.name} (use 1-32 of A-Z a-z 0-9 . _ -)`;
+    case 'same-name':
+      return `you are already ${notice.name}`;
+    case 'name-taken':
+      return `name taken: ${notice.name}`;
+    case 'no-such-user':
+      return `no such user: ${notice.name}`;
+    case 'usage':
+      return `usage: ${notice.usage}`;
+    case 'unknown-command':
+      return `unknown command: /${notice.command} (try /help)`;
+    case 'rate-limited':
+      return 'rate limit exceeded, message dropped';
+    case 'server-full':
+      return 'server full';
+    case 'idle-timeout':
+      return 'idle timeout';
+    case 'text':
+      return notice.text;
+  }
+}
+
+/**
+ * How each message reads on the TCP text protocol: one line, or several for /help (LF between
+ * them, none at the end).
+ */
 export function formatText(message: ChatMessage): string {
   switch (message.type) {
     case 'welcome':
@@ -22,7 +53,12 @@ export function formatText(message: ChatMessage): string {
     case 'who':
       return `[*] ${message.names.length} online: ${message.names.join(', ')}`;
     case 'notice':
-      return `${message.level === 'error' ? '[!]' : '[*]'} ${message.text}`;
+      return `${noticeLevel(message.notice) === 'error' ? '[!]' : '[*]'} ${formatNotice(message.notice)}`;
+    case 'help':
+      return [
+        '[*] commands (start a message with // to send a line that begins with /):',
+        ...message.commands.map(({ usage, description }) => `[*] ${usage} - ${description}`),
+      ].join('\n');
     case 'shutdown':
       return '[*] server shutting down';
   }
