@@ -1,12 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { type ChatServer, createChatServer } from '../../src/server/create-chat-server';
-import { connectPeer, type Peer } from '../helpers/peer';
-import { CLIENT_JS, killSpawned, spawnCommand, waitForExit } from '../helpers/processes';
-import { Screen } from '../helpers/screen';
-import { waitUntil } from '../helpers/wait';
-
-const PTY_RUN = join(__dirname, '..', 'helpers', 'pty-run.py');
+import { LineClient } from '../support/line-client';
+import { CLIENT_JS, PTY_RUN, killSpawned, spawnCommand, waitForExit } from '../support/processes';
+import { Screen } from '../support/screen';
+import { waitUntil } from '../support/waiting';
 
 function hasPython(): boolean {
   try {
@@ -19,7 +16,7 @@ function hasPython(): boolean {
 
 (hasPython() ? describe : describe.skip)('rxchat on a real pseudo-terminal', () => {
   let server: ChatServer;
-  let peer: Peer | undefined;
+  let peer: LineClient | undefined;
   beforeEach(async () => {
     const names = ['alice', 'bob'];
     server = await createChatServer({ host: '127.0.0.1', port: 0, names: () => names.shift() ?? 'guest', closeTimeoutMs: 200 });
@@ -41,10 +38,10 @@ function hasPython(): boolean {
       return screen.lines();
     };
     const showing = (what: string, check: (l: string[]) => boolean) =>
-      waitUntil(() => check(lines()), what, 10_000, () => `${lines().join('\n')}\n--- stderr:\n${run.stderr()}`);
+      waitUntil(() => check(lines()), 10_000, what, () => `${lines().join('\n')}\n--- stderr:\n${run.stderr()}`);
 
     await showing('the welcome', (l) => l.some((x) => x.includes('Welcome, alice!')));
-    peer = await connectPeer(server.port);
+    peer = await LineClient.connect(server.port, 'peer');
     await showing('bob joining', (l) => l.some((x) => x.includes('bob joined the chat')));
     run.child.stdin.write('hello wor');
     await showing('the typed text', (l) => l.at(-1) === '> hello wor');
@@ -59,6 +56,6 @@ function hasPython(): boolean {
 
     run.child.stdin.write('\x03');
     expect(await waitForExit(run, 10_000)).toBe(0);
-    await waitUntil(() => peer!.lines.includes('[-] alice left the chat.'), 'alice to leave', 5_000, () => peer!.lines.join('\n'));
+    await waitUntil(() => peer!.lines.includes('[-] alice left the chat.'), 5_000, 'alice to leave', () => peer!.lines.join('\n'));
   });
 });

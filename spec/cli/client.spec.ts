@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { delay } from 'rxjs';
 import { type ChatServer, createChatServer } from '../../src/server/create-chat-server';
-import { type TestCertificate, hasOpenssl, makeCertificate } from '../helpers/certificates';
-import { CLIENT_JS, type Spawned, killSpawned, spawnCommand, spawnNode, startServerCli, waitForExit, waitForStdout } from '../helpers/processes';
+import { type TestCertificate, hasOpenssl, makeCertificate } from '../support/certificates';
+import { CLIENT_JS, type Spawned, killSpawned, spawnCommand, spawnNode, startServerCli, waitForExit, waitForStdout } from '../support/processes';
 
 const WELCOME = /\[\*\] Welcome, (\S+)! Type \/help for commands\.\n/;
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseServerArgs } from '../../src/cli/server-args';
 import { loadTlsFiles } from '../../src/cli/tls-files';
-import { type TestCertificate, hasOpenssl, makeCertificate } from '../helpers/certificates';
-import { SERVER_JS, killSpawned, spawnNode, waitForExit } from '../helpers/processes';
+import { type TestCertificate, hasOpenssl, makeCertificate } from '../support/certificates';
+import { SERVER_JS, killSpawned, spawnNode, waitForExit } from '../support/processes';
 
 describe('server TLS flags', () => {
   it('takes --tls-cert and --tls-key together', () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineClient } from '../support/line-client';
-import { ServerProcess, requireBuiltServer } from '../support/server-process';
+import { ServerProcess, requireBuiltServer } from '../support/processes';
 
 const WELCOME = /^\[\*\] Welcome, ([A-Za-z0-9._-]{1,32})! Type \/help for commands\.$/;
 const processes: ServerProcess[] = [];

@@ -2,16 +2,16 @@ import { type ChatServer, createChatServer } from '../../src/server/create-chat-
 import { dial } from '../../src/client/dial';
 import { runInteractive } from '../../src/client/interactive';
 import { ReconnectingConnection } from '../../src/client/reconnecting-connection';
-import { fakeTerminal } from '../helpers/fake-terminal';
-import { type Peer, connectPeer } from '../helpers/peer';
-import { waitUntil, within } from '../helpers/wait';
+import { fakeTerminal } from '../support/fake-terminal';
+import { LineClient } from '../support/line-client';
+import { waitUntil, withTimeout } from '../support/waiting';
 
 /** Names handed out in order, so that the screen can be compared line by line. */
 const namesInOrder = (...names: string[]) => () => names.shift() ?? 'guest';
 
 describe('interactive client (fake terminal)', () => {
   const servers: ChatServer[] = [];
-  const peers: Peer[] = [];
+  const peers: LineClient[] = [];
   const connections: ReconnectingConnection[] = [];
 
   afterEach(async () => {
@@ -44,20 +44,20 @@ describe('interactive client (fake terminal)', () => {
       label: 'the server',
     });
     const showing = (text: string) =>
-      waitUntil(() => term.screen.lines().some((l) => l.includes(text)), `the screen to show ${JSON.stringify(text)}`, 5_000, () =>
+      waitUntil(() => term.screen.lines().some((l) => l.includes(text)), 5_000, `the screen to show ${JSON.stringify(text)}`, () =>
         term.screen.lines().join('\n'),
       );
     return { term, exit, showing };
   }
 
-  async function startPeer(port: number): Promise<Peer> {
-    const peer = await connectPeer(port);
+  async function startPeer(port: number): Promise<LineClient> {
+    const peer = await LineClient.connect(port, 'peer');
     peers.push(peer);
     return peer;
   }
 
-  const peerGot = (peer: Peer, line: string) =>
-    waitUntil(() => peer.lines.includes(line), `the peer to receive ${JSON.stringify(line)}`, 5_000, () => peer.lines.join('\n'));
+  const peerGot = (peer: LineClient, line: string) =>
+    waitUntil(() => peer.lines.includes(line), 5_000, `the peer to receive ${JSON.stringify(line)}`, () => peer.lines.join('\n'));
 
   it('prints an incoming line above the prompt and leaves the half-typed line intact', async () => {
     const server = await startServer('alice', 'bob');
@@ -67,7 +67,7 @@ describe('interactive client (fake terminal)', () => {
     await showing('bob joined the chat');
 
     term.type('hello wor');
-    await waitUntil(() => term.screen.lines().at(-1) === '> hello wor', 'the typed text to be echoed');
+    await waitUntil(() => term.screen.lines().at(-1) === '> hello wor', 5_000, 'the typed text to be echoed');
     bob.send('hi alice');
     await showing('bob: hi alice');
 
@@ -95,7 +95,7 @@ describe('interactive client (fake terminal)', () => {
     // Key by key, as typed: readline redraws when the text wraps.
     const keyed = 'a long line that wraps';
     for (const key of keyed) term.type(key);
-    await waitUntil(() => term.screen.lines().join('').endsWith(keyed), 'the typed text to be echoed');
+    await waitUntil(() => term.screen.lines().join('').endsWith(keyed), 5_000, 'the typed text to be echoed');
     bob.send('yo');
     await showing('bob: yo');
     expect(term.screen.lines().slice(-3)).toEqual(['bob: yo', '> a long line that w', 'raps']);
@@ -104,7 +104,7 @@ describe('interactive client (fake terminal)', () => {
     const pasted = ' twice, then thrice';
     term.type(pasted);
     const typed = keyed + pasted;
-    await waitUntil(() => term.screen.lines().join('').endsWith(typed), 'the pasted text to be echoed');
+    await waitUntil(() => term.screen.lines().join('').endsWith(typed), 5_000, 'the pasted text to be echoed');
     bob.send('yo again');
     await showing('bob: yo again');
     expect(term.screen.lines().slice(-5)).toEqual([
@@ -130,7 +130,7 @@ describe('interactive client (fake terminal)', () => {
     await showing('bob joined');
 
     term.type(keys);
-    await expect(within(exit, 5_000, 'the client to exit')).resolves.toBe(0);
+    await expect(withTimeout(exit, 5_000, 'the client to exit')).resolves.toBe(0);
     await peerGot(bob, '[-] alice left the chat.');
   });
 
@@ -161,7 +161,7 @@ describe('interactive client (fake terminal)', () => {
     const { exit, showing } = await startClient(() => server.port, { reconnect: false });
     await showing('Welcome, alice!');
     await server.close();
-    await expect(within(exit, 5_000, 'the client to exit')).resolves.toBe(1);
+    await expect(withTimeout(exit, 5_000, 'the client to exit')).resolves.toBe(1);
     await showing('[!] disconnected from the server: connection closed by the server');
   });
 });

@@ -9,28 +9,21 @@
  * both values in one frame but takes 4 characters of the timeline, so inputs are spaced out to
  * leave room for the groups in the expected timelines.
  */
-import { TestScheduler } from 'rxjs/testing';
 import { Subject, toArray } from 'rxjs';
 import { type ChatMarbles, type ClientAction, chatMarbles, connect, fail, hangUp } from '../../src/testing';
 import type { ChatEvent, ChatOutput, LogEntry } from '../../src/core/events';
 import { chat, createChatState, reduceChat } from '../../src/core/chat';
 import type { NameSource } from '../../src/core/names';
+import { type Helpers, joined, left, run, welcome } from '../support/marbles';
 
-const welcome = (name: string) => `[*] Welcome, ${name}! Type /help for commands.`;
-const joined = (name: string) => `${name} joined the chat`;
-const left = (name: string) => `[-] ${name} left the chat.`;
 const SHUTDOWN = '[*] server shutting down';
-
-function scheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
 
 /** Runs `body` with a fresh scheduler and a `chatMarbles` driver handing out `names` in order. */
 function runChat(
   names: readonly string[] | NameSource,
-  body: (chat: ChatMarbles, helpers: Parameters<Parameters<TestScheduler['run']>[0]>[0]) => void,
+  body: (chat: ChatMarbles, helpers: Helpers) => void,
 ): void {
-  scheduler().run((helpers) => body(chatMarbles(helpers, { names }), helpers));
+  run((helpers) => body(chatMarbles(helpers, { names }), helpers));
 }
 
 describe('the chat core', () => {

@@ -1,5 +1,4 @@
 import { Subject, VirtualTimeScheduler, filter, from, lastValueFrom, toArray, type SchedulerLike } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { parseServerArgs, SERVER_USAGE } from '../../src/cli/server-args';
 import type { ChatEvent } from '../../src/core/events';
 import {
@@ -12,16 +11,8 @@ import {
 } from '../../src/operators';
 import { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from '../../src/server/create-chat-server';
 import { chatMarbles, connect } from '../../src/testing';
-import { timeline } from '../support/protection-client';
+import { connected, line, run, timeline } from '../support/marbles';
 
-type Helpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
-
-function run(callback: (helpers: Helpers) => void): void {
-  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(callback);
-}
-
-const connected = (id: string): ChatEvent => ({ type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } });
-const line = (id: string, text: string): ChatEvent => ({ type: 'line', id, text });
 const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
 const lines = (id: string, letters: string) => Object.fromEntries([...letters].map((l) => [l, line(id, l)]));
 

@@ -1,23 +1,15 @@
 import { filter, firstValueFrom, from, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
 import { commands, parseCommand, stripControl } from '../../src/operators';
 import { type ChatMarbles, chatMarbles, connect, hangUp } from '../../src/testing';
-import { timeline } from '../support/protection-client';
-
-const welcome = (name: string) => `[*] Welcome, ${name}! Type /help for commands.`;
-const joined = (name: string) => `${name} joined the chat`;
-
-function run(callback: (helpers: Parameters<Parameters<TestScheduler['run']>[0]>[0]) => void): void {
-  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(callback);
-}
+import { type Helpers, joined, run, timeline, welcome } from '../support/marbles';
 
 /**
  * alice connects at 0, bob at 5, carol at 10; each sends its lines at the frames given.
  * Every command goes through `commands()` (after `stripControl()`, as the server installs them) and the real core.
  */
 function room(
-  helpers: Parameters<Parameters<TestScheduler['run']>[0]>[0],
+  helpers: Helpers,
   lines: { alice?: Record<number, string>; bob?: Record<number, string>; carol?: Record<number, string> },
 ): ChatMarbles {
   const chat = chatMarbles(helpers, { names: ['alice', 'bob', 'carol'], operators: [stripControl(), commands()] });

@@ -1,20 +1,9 @@
 import { formatNotice } from '../../src/transports/tcp/text-format';
-import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
 import { IDLE_NOTICE, commands, idleTimeout } from '../../src/operators';
 import { chatMarbles, connect, hangUp } from '../../src/testing';
-import { timeline } from '../support/protection-client';
+import { connected, joined, line, run, timeline, welcome } from '../support/marbles';
 
-type Helpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
-
-function run(callback: (helpers: Helpers) => void): void {
-  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(callback);
-}
-
-const welcome = (name: string) => `[*] Welcome, ${name}! Type /help for commands.`;
-const joined = (name: string) => `${name} joined the chat`;
-const connected = (id: string): ChatEvent => ({ type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } });
-const line = (id: string, text: string): ChatEvent => ({ type: 'line', id, text });
 const kick = (id: string): ChatEvent => ({ type: 'kick', id, reason: IDLE_NOTICE });
 
 describe('idleTimeout (virtual time)', () => {

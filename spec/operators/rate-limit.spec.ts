@@ -1,17 +1,9 @@
 import { formatNotice } from '../../src/transports/tcp/text-format';
-import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
 import { RATE_LIMIT_NOTICE, commands, rateLimit } from '../../src/operators';
 import { chatMarbles, connect, hangUp } from '../../src/testing';
-import { timeline } from '../support/protection-client';
+import { line, run, timeline } from '../support/marbles';
 
-type Helpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
-
-function run(callback: (helpers: Helpers) => void): void {
-  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(callback);
-}
-
-const line = (id: string, text: string): ChatEvent => ({ type: 'line', id, text });
 const notice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
 
 /** Lines of client `id` named by letter: `lines('1', 'abc')` → { a: line('1','a'), ... }. */

@@ -1,8 +1,7 @@
-import { TestScheduler } from 'rxjs/testing';
 import type { ChatEvent } from '../../src/core/events';
 import { commands, stripControl, stripUnsafe } from '../../src/operators';
 import { chatMarbles, connect } from '../../src/testing';
-import { timeline } from '../support/protection-client';
+import { run, timeline } from '../support/marbles';
 
 const hex = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -62,7 +61,7 @@ describe('stripUnsafe', () => {
 
 describe('stripControl()', () => {
   it('cleans line events and passes every other event as it is', () => {
-    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ hot, expectObservable }) => {
+    run(({ hot, expectObservable }) => {
       const events: Record<string, ChatEvent> = {
         c: { type: 'connected', id: '1', remote: { address: '127.0.0.1', port: 1 } },
         l: { type: 'line', id: '1', text: 'h\x1b[1mi\u202E!' },
@@ -79,7 +78,7 @@ describe('stripControl()', () => {
 
 describe('stripped before anything is sent or logged', () => {
   it('delivers and logs the cleaned text; a line of nothing but control characters is sent to no one', () => {
-    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run((helpers) => {
+    run((helpers) => {
       const chat = chatMarbles(helpers, { names: ['alice', 'bob'], operators: [stripControl(), commands()] });
       chat.client('alice', timeline({ 0: 'c', 10: 'e', 20: 'z', 30: 'm', 40: 'p' }), {
         c: connect,

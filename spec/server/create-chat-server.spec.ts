@@ -5,11 +5,10 @@
 import { Socket } from 'node:net';
 import { isRecipient } from '../../src/core/events';
 import { formatText } from '../../src/transports/tcp/text-format';
+import { welcome } from '../support/chat-text';
 import { LineClient } from '../support/line-client';
-import { type TestServer, startServer } from '../support/test-server';
+import { type TestServer, listSource, startServer } from '../support/test-server';
 import { delay, waitUntil } from '../support/waiting';
-
-const welcome = (name: string) => `[*] Welcome, ${name}! Type /help for commands.`;
 
 let chat: TestServer | undefined;
 afterEach(async () => {
@@ -42,7 +41,7 @@ describe('createChatServer over TCP', () => {
     });
 
     it('keeps names unique, case-insensitively, even when the name source repeats', async () => {
-      const { port } = await start({ names: listOf('Sam', 'sam', 'SAM') });
+      const { port } = await start({ names: listSource(['Sam', 'sam', 'SAM']) });
       const first = await connect(port);
       expect(await first.readLines(2)).toEqual([welcome('Sam'), 'Sam joined the chat']);
       const second = await connect(port);
@@ -276,11 +275,6 @@ describe('createChatServer over TCP', () => {
     });
   });
 });
-
-function listOf(...names: string[]): () => string {
-  let next = 0;
-  return () => names[next++ % names.length]!;
-}
 
 async function connect(port: number): Promise<LineClient> {
   const client = await LineClient.connect(port);

@@ -1,59 +1,78 @@
 import { type Socket, connect } from 'node:net';
 import { withTimeout } from './waiting';
 
-/** How long a test client waits for anything by default. Generous, but it always ends. */
-export const DEFAULT_WAIT_MS = 3_000;
+export const HOST = '127.0.0.1';
+/** The default bound of every wait: long enough for a loaded 2-core machine, short enough to fail fast. */
+export const WAIT_MS = 5_000;
+
+export interface ConnectOptions {
+  readonly host?: string;
+  /** How long connecting may take. */
+  readonly ms?: number;
+  /** Do not answer the server's FIN with our own: keep our side open, like a stuck peer. */
+  readonly allowHalfOpen?: boolean;
+}
+
+const open = new Set<Socket>();
+
+/** Destroys every socket a spec opened with `LineClient.connect` (call it in afterEach). */
+export function destroyAllClients(): void {
+  for (const socket of open) socket.destroy();
+  open.clear();
+}
 
 /**
- * A chat client for tests: it records every byte and every LF-terminated line the server sends,
- * and reads them back with bounded waits.
+ * A chat client over a real socket, for tests. It records every byte and every LF-terminated line the
+ * server sends (`received`, `lines`); readers consume the lines in order (`nextLine`, `readLines`,
+ * `readUntil`, `readUntilClosed`), each wait bounded and failing with what was received so far. Bytes
+ * after the last LF are in `partial`: at close it must be empty, since every server line ends with LF.
  */
 export class LineClient {
-  /** Every line received so far, decoded as UTF-8, without its LF. */
+  /** Every complete line received, in order, decoded as UTF-8, without its LF. */
   readonly lines: string[] = [];
-  /** Every byte received so far. */
+  /** Every chunk received. */
   private readonly chunks: Buffer[] = [];
-  private partial = Buffer.alloc(0);
+  /** Bytes received after the last LF. */
+  private buffered: Buffer[] = [];
+  /** How many of `lines` the readers have consumed. */
   private cursor = 0;
   private waiters: (() => void)[] = [];
   private closedFlag = false;
-  private readonly closedPromise: Promise<void>;
+  private errorText: string | undefined;
 
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      let data = Buffer.concat([this.partial, chunk]);
-      let lf = data.indexOf(0x0a);
-      while (lf !== -1) {
-        this.lines.push(data.toString('utf8', 0, lf));
-        data = data.subarray(lf + 1);
-        lf = data.indexOf(0x0a);
-      }
-      this.partial = Buffer.from(data);
+  private constructor(
+    readonly socket: Socket,
+    readonly label: string,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A reset or a write after the server closed us is part of what tests provoke: never crash on it.
+    socket.on('error', (error) => {
+      this.errorText = error.message;
+    });
+    socket.once('close', () => {
+      this.closedFlag = true;
       this.wake();
     });
-    // A reset or a write after the server closed us is part of what tests provoke: never crash on it.
-    socket.on('error', () => undefined);
-    this.closedPromise = new Promise((resolve) =>
-      socket.once('close', () => {
-        this.closedFlag = true;
-        this.wake();
-        resolve();
-      }),
-    );
   }
 
-  /** Connects to 127.0.0.1:`port`. */
-  static connect(port: number, host = '127.0.0.1'): Promise<LineClient> {
-    const socket = connect({ port, host, noDelay: true });
-    const connected = new Promise<LineClient>((resolve, reject) => {
-      socket.once('connect', () => resolve(new LineClient(socket)));
+  /** Connects to `HOST`:`port` (or `options.host`), failing clearly if that takes longer than `options.ms`. */
+  static async connect(port: number, label = 'client', options: ConnectOptions = {}): Promise<LineClient> {
+    const host = options.host ?? HOST;
+    const socket = connect({ host, port, noDelay: true, allowHalfOpen: options.allowHalfOpen ?? false });
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    const client = new LineClient(socket, label);
+    const connected = new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
       socket.once('error', reject);
     });
-    return withTimeout(connected, DEFAULT_WAIT_MS, `a connection to ${host}:${port}`).catch((error: unknown) => {
+    try {
+      await withTimeout(connected, options.ms ?? WAIT_MS, `${label} connecting to ${host}:${port}`);
+    } catch (error) {
       socket.destroy();
       throw error;
-    });
+    }
+    return client;
   }
 
   get closed(): boolean {
@@ -65,48 +84,99 @@ export class LineClient {
     return Buffer.concat(this.chunks);
   }
 
-  /** The next line not read yet. */
-  async nextLine(ms = DEFAULT_WAIT_MS): Promise<string> {
+  /** Bytes received after the last LF, decoded (once closed: what the server sent without a final LF). */
+  get partial(): string {
+    return Buffer.concat(this.buffered).toString('utf8');
+  }
+
+  /** The socket's error, if it failed (for example ECONNRESET after an eviction). */
+  get error(): string | undefined {
+    return this.errorText;
+  }
+
+  /** Sends one line (LF appended), without waiting. */
+  send(text: string): void {
+    this.socket.write(`${text}\n`);
+  }
+
+  /**
+   * Writes bytes as they are; resolves once the socket has handed them to the OS, so that a loop of
+   * awaited writes never buffers more than one chunk (backpressure-aware). Rejects if the write fails.
+   */
+  write(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.write(data, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** The next unread line. */
+  async nextLine(ms = WAIT_MS): Promise<string> {
     const [line] = await this.readLines(1, ms);
     return line!;
   }
 
-  /** The next `count` lines not read yet. */
-  async readLines(count: number, ms = DEFAULT_WAIT_MS): Promise<string[]> {
-    await this.waitFor(() => this.lines.length >= this.cursor + count, ms, `${count} more line(s)`);
-    const lines = this.lines.slice(this.cursor, this.cursor + count);
-    this.cursor += count;
-    return lines;
-  }
-
-  /** Skips lines until one equals `expected` (or matches it); returns that line. */
-  async readUntil(expected: string | RegExp, ms = DEFAULT_WAIT_MS): Promise<string> {
-    const matches = (line: string) => (typeof expected === 'string' ? line === expected : expected.test(line));
-    let found = -1;
-    await this.waitFor(
+  /** The next `count` unread lines. */
+  readLines(count: number, ms = WAIT_MS): Promise<string[]> {
+    const start = this.cursor;
+    const what = `${count} more line(s)`;
+    return this.until(
       () => {
-        found = this.lines.findIndex((line, i) => i >= this.cursor && matches(line));
-        return found !== -1;
+        if (this.lines.length >= this.cursor + count) {
+          this.cursor += count;
+          return this.lines.slice(this.cursor - count, this.cursor);
+        }
+        if (this.closedFlag) throw new Error(`${this.label}: closed before ${what}; ${this.seen(start)}`);
+        return undefined;
       },
       ms,
-      `a line ${typeof expected === 'string' ? JSON.stringify(expected) : String(expected)}`,
+      () => `${this.label} to receive ${what}; ${this.seen(start)}`,
     );
-    this.cursor = found + 1;
-    return this.lines[found]!;
+  }
+
+  /**
+   * Skips lines up to the first one that equals `match` (or matches it), consumes it and returns it;
+   * fails with what was received if the connection closes first or `ms` passes.
+   */
+  readUntil(match: string | RegExp | ((line: string) => boolean), ms = WAIT_MS, what?: string): Promise<string> {
+    const test =
+      typeof match === 'string' ? (l: string) => l === match : match instanceof RegExp ? (l: string) => match.test(l) : match;
+    const description = what ?? (typeof match === 'string' ? JSON.stringify(match) : String(match));
+    const start = this.cursor;
+    let scanned = start;
+    return this.until(
+      () => {
+        for (; scanned < this.lines.length; scanned++) {
+          if (test(this.lines[scanned]!)) {
+            this.cursor = scanned + 1;
+            return this.lines[scanned]!;
+          }
+        }
+        if (this.closedFlag) throw new Error(`${this.label}: closed before a line ${description}; ${this.seen(start)}`);
+        return undefined;
+      },
+      ms,
+      () => `${this.label} to receive a line ${description}; ${this.seen(start)}`,
+    );
+  }
+
+  /** Waits until the connection is closed (by the server, or after a reset), without reading. */
+  async waitClosed(ms = WAIT_MS): Promise<void> {
+    await this.until(
+      () => (this.closedFlag ? true : undefined),
+      ms,
+      () => `${this.label} to be closed; ${this.seen(this.cursor)}`,
+    );
+  }
+
+  /** Every unread line, once the server has closed the connection. */
+  async readUntilClosed(ms = WAIT_MS): Promise<string[]> {
+    await this.waitClosed(ms);
+    const rest = this.unread();
+    this.cursor = this.lines.length;
+    return rest;
   }
 
   /** Lines received but not read yet. */
   unread(): string[] {
     return this.lines.slice(this.cursor);
-  }
-
-  write(data: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.socket.write(data, (error) => (error ? reject(error) : resolve())));
-  }
-
-  /** Waits until the server has closed the connection (and the socket is fully closed). */
-  async waitClosed(ms = DEFAULT_WAIT_MS): Promise<void> {
-    await withTimeout(this.closedPromise, ms, `the connection to close (unread lines: ${JSON.stringify(this.unread())})`);
   }
 
   /** Hangs up cleanly (FIN). */
@@ -123,26 +193,48 @@ export class LineClient {
     this.socket.destroy();
   }
 
-  private waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Runs `check` now and on every change until it returns a value or throws; fails after `ms`. */
+  private until<T>(check: () => T | undefined, ms: number, what: () => string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const check = (): void => {
-        if (condition()) {
+      const attempt = (): void => {
+        let value: T | undefined;
+        try {
+          value = check();
+        } catch (error) {
           clearTimeout(timer);
-          resolve();
-        } else if (this.closedFlag) {
-          clearTimeout(timer);
-          reject(new Error(`connection closed while waiting for ${what}; ${this.describe()}`));
+          reject(error);
+          return;
+        }
+        if (value === undefined) {
+          this.waiters.push(attempt);
         } else {
-          this.waiters.push(check);
+          clearTimeout(timer);
+          resolve(value);
         }
       };
       timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}; ${this.describe()}`));
+        this.waiters = this.waiters.filter((waiter) => waiter !== attempt);
+        reject(new Error(`timed out after ${ms} ms waiting for ${what()}`));
       }, ms);
-      check();
+      attempt();
     });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    let start = 0;
+    let lf = chunk.indexOf(0x0a, start);
+    while (lf !== -1) {
+      const piece = chunk.subarray(start, lf);
+      const bytes = this.buffered.length > 0 ? Buffer.concat([...this.buffered, piece]) : piece;
+      this.buffered = [];
+      this.lines.push(bytes.toString('utf8'));
+      start = lf + 1;
+      lf = chunk.indexOf(0x0a, start);
+    }
+    if (start < chunk.length) this.buffered.push(chunk.subarray(start));
+    this.wake();
   }
 
   private wake(): void {
@@ -151,9 +243,15 @@ export class LineClient {
     for (const waiter of waiters) waiter();
   }
 
-  private describe(): string {
-    const unread = this.unread().map((line) => (line.length > 80 ? `${line.slice(0, 77)}...` : line));
-    const shown = unread.length > 20 ? [...unread.slice(0, 10), '...', ...unread.slice(-10)] : unread;
-    return `unread lines: ${JSON.stringify(shown)} (${this.lines.length} received in all)`;
+  /** What was received, marking where the current read started (`>>`), for failure messages. */
+  private seen(from: number): string {
+    const clip = (l: string) => JSON.stringify(l.length > 120 ? `${l.slice(0, 120)}...` : l);
+    const before = this.lines.slice(Math.max(0, from - 5), from).map(clip);
+    const after = this.lines.slice(from).map(clip);
+    const shown = after.length > 20 ? [...after.slice(0, 10), `... ${after.length - 20} more ...`, ...after.slice(-10)] : after;
+    const partial = this.partial;
+    return `received [${from > 5 ? '..., ' : ''}${[...before, '>>', ...shown].join(', ')}]${
+      partial ? ` then ${clip(partial)} without LF` : ''
+    }${this.closedFlag ? ' (closed)' : ''}`;
   }
 }

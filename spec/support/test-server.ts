@@ -1,6 +1,7 @@
 import { type ChatServer, type ChatServerOptions, createChatServer } from '../../src/server/create-chat-server';
 import type { ChatOutput, LogEntry } from '../../src/core/events';
 import { formatLog } from '../../src/cli/log-format';
+import { joined, welcome } from './chat-text';
 import { LineClient } from './line-client';
 import { withTimeout } from './waiting';
 
@@ -53,17 +54,17 @@ export async function startServer(options: ChatServerOptions = {}): Promise<Test
     },
   });
   const subscription = server.outputs$.subscribe((output) => outputs.push(output));
-  let joined = 0;
+  let joins = 0;
   let stopped = false;
 
   const join = async (): Promise<LineClient> => {
-    const name = NAMES[joined++ % NAMES.length]!;
-    const client = await LineClient.connect(server.port);
+    const name = NAMES[joins++ % NAMES.length]!;
+    const client = await LineClient.connect(server.port, name);
     clients.push(client);
-    await client.readUntil(`[*] Welcome, ${name}! Type /help for commands.`);
-    await client.readUntil(`${name} joined the chat`);
+    await client.readUntil(welcome(name));
+    await client.readUntil(joined(name));
     for (const other of clients) {
-      if (other !== client && !other.closed) await other.readUntil(`${name} joined the chat`);
+      if (other !== client && !other.closed) await other.readUntil(joined(name));
     }
     return client;
   };

@@ -1,9 +1,24 @@
+/**
+ * Spawning the compiled CLIs (and other commands) for specs: output recorded, waits bounded, and no
+ * process left behind (killSpawned() in afterEach, or ServerProcess.kill()).
+ */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { withTimeout } from './waiting';
 
+/** The compiled CLIs: `npm test` builds them first (pretest); `npx jest` alone does not. */
 export const DIST = join(__dirname, '..', '..', 'dist');
 export const CLIENT_JS = join(DIST, 'cli', 'client.js');
 export const SERVER_JS = join(DIST, 'cli', 'server.js');
+/** Runs a command in an 80x24 pseudo-terminal (needs python3). */
+export const PTY_RUN = join(__dirname, 'pty-run.py');
+
+export function requireBuiltServer(): void {
+  if (!existsSync(SERVER_JS)) {
+    throw new Error(`${SERVER_JS} is missing: run "npm run build" first (npm test does it for you)`);
+  }
+}
 
 /** A spawned process with everything it printed so far. */
 export interface Spawned {
@@ -74,7 +89,7 @@ export function waitForStdout(proc: Spawned, pattern: RegExp, timeoutMs = 5_000)
     const timer = setTimeout(() => fail(`did not print ${pattern} within ${timeoutMs} ms`), timeoutMs);
     const fail = (why: string) => {
       cleanup();
-      reject(new Error(`${proc.name} ${why}\n--- stdout:\n${proc.stdout()}\n--- stderr:\n${proc.stderr()}`));
+      reject(new Error(`${proc.name} ${why}\n${output(proc)}`));
     };
     const cleanup = () => {
       clearTimeout(timer);
@@ -90,20 +105,9 @@ export function waitForStdout(proc: Spawned, pattern: RegExp, timeoutMs = 5_000)
 
 /** Resolves with the exit code once the process ended and its output was read; fails after `timeoutMs`. */
 export function waitForExit(proc: Spawned, timeoutMs = 5_000): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    if (proc.child.exitCode !== null && proc.child.stdout.readableEnded) return resolve(proc.child.exitCode);
-    const timer = setTimeout(
-      () =>
-        reject(
-          new Error(`${proc.name} did not exit within ${timeoutMs} ms\n--- stdout:\n${proc.stdout()}\n--- stderr:\n${proc.stderr()}`),
-        ),
-      timeoutMs,
-    );
-    proc.child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
+  if (proc.child.exitCode !== null && proc.child.stdout.readableEnded) return Promise.resolve(proc.child.exitCode);
+  const closed = new Promise<number | null>((resolve) => proc.child.once('close', (code) => resolve(code)));
+  return withTimeout(closed, timeoutMs, () => `${proc.name} to exit\n${output(proc)}`);
 }
 
 /** Starts the server CLI on a free port; resolves with the process and its port. */
@@ -111,6 +115,77 @@ export async function startServerCli(args: readonly string[] = []): Promise<{ se
   const server = spawnNode('rxchat-server', SERVER_JS, ['--host', '127.0.0.1', '--port', '0', ...args]);
   const [, port] = await waitForStdout(server, /Server listening on 127\.0\.0\.1:(\d+)/);
   return { server, port: Number(port) };
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * The server CLI as one long-running process, its output recorded. Environment: the test's, minus
+ * CHAT_*, plus `env`.
+ */
+export class ServerProcess {
+  readonly exited: Promise<Exit>;
+  private exit: Exit | undefined;
+  private readonly proc: Spawned;
+
+  constructor(args: readonly string[], env: Record<string, string> = {}) {
+    requireBuiltServer();
+    const unsetChat = Object.fromEntries(Object.keys(process.env).filter((key) => key.startsWith('CHAT_')).map((key) => [key, undefined]));
+    this.proc = spawnNode('rxchat-server', SERVER_JS, args, { ...unsetChat, ...env });
+    this.exited = new Promise((resolve) =>
+      this.proc.child.once('close', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      }),
+    );
+  }
+
+  get stdout(): string {
+    return this.proc.stdout();
+  }
+
+  get stderr(): string {
+    return this.proc.stderr();
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Waits until stdout has a line matching `pattern` (`^` and `$` match at each line); fails early if the process exits. */
+  async waitForLine(pattern: RegExp, ms = 5_000): Promise<RegExpMatchArray> {
+    const perLine = pattern.multiline ? pattern : new RegExp(pattern.source, `${pattern.flags}m`);
+    return waitForStdout(this.proc, perLine, ms);
+  }
+
+  /** Waits for the listening line and returns the address it names. */
+  async listening(ms = 5_000): Promise<{ host: string; port: number }> {
+    const match = await this.waitForLine(/^Server listening on (.+):(\d+)$/, ms);
+    return { host: match[1]!, port: Number(match[2]) };
+  }
+
+  /** Waits for the process to exit, failing after `ms`. */
+  waitExit(ms = 5_000): Promise<Exit> {
+    return withTimeout(this.exited, ms, () => `the server to exit\n${output(this.proc)}`);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.proc.child.kill(signal);
+  }
+
+  /** Last resort for afterEach: never leave a server behind. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.proc.child.kill('SIGKILL');
+    await withTimeout(this.exited, 5_000, 'the killed server to exit');
+  }
+}
+
+function output(proc: Spawned): string {
+  return `--- stdout:\n${proc.stdout()}\n--- stderr:\n${proc.stderr()}`;
 }
 
 function withoutUndefined(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
