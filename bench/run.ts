@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     `rxchat benchmark, ${config.mode} run, ${started.toISOString()}: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`,
     `${config.reps} repetitions per server, interleaved; medians [min-max]; ratios are per repetition, then median [min-max].`,
     `Servers: plain = net baseline, tuned = batched baseline, rxchat = dist/cli/server.js ${kinds.rxchat.args.join(' ')}.`,
-    `Every server's stdout (rxchat logs each message there) goes to /dev/null. Took ${seconds.toFixed(0)} s.`,
+    `Every server's stdout goes to /dev/null; rxchat runs with --quiet when it has it (the baselines log nothing). Took ${seconds.toFixed(0)} s.`,
   ];
   if (note) header.push(note);
   const table = [...header, '', ...list.map((s, i) => renderTable(summaries[i]!, s.specs)).flatMap((t) => [t, ''])].join('\n');

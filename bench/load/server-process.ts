@@ -28,7 +28,7 @@ const ANNOUNCE = /Server listening on (\S+):(\d+)/;
 const PRELOAD = join(__dirname, 'announce-port.js');
 
 /**
- * The flags rxchat gets: rate limiting off and room for the idle-connection test, each only if
+ * The flags rxchat gets: rate limiting off, room for the idle-connection test, no log, each only if
  * this build's `--help` lists it, so the bench runs before and after those flags exist.
  */
 export function rxchatFlags(script: string, maxClients: number): string[] {
@@ -41,6 +41,8 @@ export function rxchatFlags(script: string, maxClients: number): string[] {
   const flags: string[] = [];
   if (help.includes('--rate')) flags.push('--rate', '0');
   if (help.includes('--max-clients')) flags.push('--max-clients', String(maxClients));
+  // The baselines log nothing: compare like with like (the log's cost is one write per event).
+  if (help.includes('--quiet')) flags.push('--quiet');
   return flags;
 }
 

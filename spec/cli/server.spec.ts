@@ -161,4 +161,16 @@ describe('rxchat-server (the CLI)', () => {
     expect(await stubborn.client.nextLine()).toBe('[*] server shutting down');
     expect(await server.waitExit(5_000)).toEqual({ code: 0, signal: null });
   });
+
+  it('exits at once, with status 1, on a second signal during the shutdown', async () => {
+    const server = start(['--port', '0']);
+    const { port } = await server.listening();
+    const stubborn = await join(port);
+    stubborn.client.socket.allowHalfOpen = true;
+
+    server.signal('SIGTERM');
+    expect(await stubborn.client.nextLine()).toBe('[*] server shutting down');
+    server.signal('SIGINT');
+    expect(await server.waitExit(5_000)).toEqual({ code: 1, signal: null });
+  });
 });

@@ -9,13 +9,10 @@ const DEFAULT_MAX_BACKLOG_BYTES = 1024 * 1024;
  * instead of buffering them without bound.
  */
 export function createLogWriter(stream: Writable, maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES): (line: string) => void {
-  let broken = false;
   let dropped = 0;
-  stream.on('error', () => {
-    broken = true;
-  });
+  // Without a listener, EPIPE would be thrown as an uncaught error; a failed stream takes no more writes.
+  stream.on('error', () => undefined);
   return (line) => {
-    if (broken) return;
     if (stream.writableLength > maxBacklogBytes) {
       dropped++;
       return;

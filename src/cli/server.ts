@@ -43,13 +43,17 @@ async function main(): Promise<void> {
     },
   });
 
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    // A second signal while the goodbyes are flushing means: now.
+    if (stopping) process.exit(1);
+    stopping = true;
     print(`[*] ${signal} received, shutting down`);
     setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
     void server.close().then(() => process.exit(process.exitCode ?? 0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 function packageVersion(): string {

@@ -12,7 +12,7 @@ import { type Subscription, observeOn, queueScheduler } from 'rxjs';
 import { createChatState, reduceChat } from '../../../src/core/chat';
 import type { ChatEvent, ChatOutput } from '../../../src/core/events';
 import { TcpTransport } from '../../../src/transports/tcp/tcp-transport';
-import { nextTurn, waitUntil } from '../../support/waiting';
+import { delay, nextTurn, waitUntil } from '../../support/waiting';
 
 /** Enough of a net.Socket for the transport: a Duplex that records what is written to it. */
 class FakeSocket extends Duplex {
@@ -29,6 +29,10 @@ class FakeSocket extends Duplex {
   }
 
   setNoDelay(): this {
+    return this;
+  }
+
+  setKeepAlive(): this {
     return this;
   }
 
@@ -124,6 +128,42 @@ describe('TcpTransport', () => {
     await nextTurn();
     expect(bob.written.length).toBe(writesBefore + 1);
     expect(bob.text().endsWith('guest: one\nguest: two\nguest: three\n')).toBe(true);
+    h.subscription!.unsubscribe();
+  });
+
+  it('after a flush to many sockets, batches the next turns into one write per socket', async () => {
+    // "Many" is 3 here, and the window long enough that the test cannot race it.
+    const h = harness({ coalesceSockets: 3, coalesceMs: 300 });
+    const [alice, bob] = [h.connect(1000), h.connect(1001)];
+    h.connect(1002);
+    await waitUntil(() => h.state.registry.size === 3, 1_000, 'three clients to join');
+    await delay(400); // the joins went out to three sockets: the transport is busy
+    const writesBefore = bob.written.length;
+
+    alice.push('one\n');
+    await nextTurn();
+    alice.push('two\n');
+    await nextTurn();
+    expect(bob.written.length).toBe(writesBefore);
+    await waitUntil(() => bob.written.length > writesBefore, 1_000, 'the coalesced write');
+    await delay(50);
+    expect(bob.written.length).toBe(writesBefore + 1);
+    expect(bob.text().endsWith('guest: one\nguest: two\n')).toBe(true);
+    h.subscription!.unsubscribe();
+  });
+
+  it('writes next turn when the last flush was small: a quiet room keeps its latency', async () => {
+    const h = harness({ coalesceSockets: 3, coalesceMs: 300 });
+    const [alice, bob] = [h.connect(1000), h.connect(1001)];
+    await waitUntil(() => h.state.registry.size === 2, 1_000, 'two clients to join');
+    await nextTurn();
+    const writesBefore = bob.written.length;
+
+    alice.push('one\n');
+    await nextTurn();
+    alice.push('two\n');
+    await nextTurn();
+    expect(bob.written.length).toBe(writesBefore + 2);
     h.subscription!.unsubscribe();
   });
 

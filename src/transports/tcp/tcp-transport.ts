@@ -18,6 +18,13 @@ export interface TcpTransportOptions {
    * has stopped reading: it is evicted so that it cannot hold the server's memory.
    */
   readonly maxBufferBytes?: number;
+  /**
+   * A flush that wrote to this many sockets (default 256) means the server is busy: the next flush
+   * waits `coalesceMs` (default 2) instead of the next turn, so that a storm (a join announced to
+   * thousands, a flooded room) goes out in fewer, larger writes. Quiet rooms keep next-turn latency.
+   */
+  readonly coalesceSockets?: number;
+  readonly coalesceMs?: number;
   /** After a close request, how long to wait for the peer to hang up before destroying the socket. */
   readonly closeTimeoutMs?: number;
   /** The server event that hands over a ready socket: 'secureConnection' for a tls.Server. Default 'connection'. */
@@ -25,13 +32,9 @@ export interface TcpTransportOptions {
 }
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
-/**
- * A flush that wrote to this many sockets means the server is busy: the next flush waits
- * COALESCE_MS instead of the next turn, so that a storm (a join announced to thousands, a room
- * flooded with lines) goes out in fewer, larger writes. Quiet rooms keep next-turn latency.
- */
-const COALESCE_SOCKETS = 256;
-const COALESCE_MS = 2;
+const KEEPALIVE_MS = 60_000;
+const DEFAULT_COALESCE_SOCKETS = 256;
+const DEFAULT_COALESCE_MS = 2;
 const noop = () => undefined;
 
 /** A socket and the output batched for it during the current event-loop turn. */
@@ -68,7 +71,7 @@ export class TcpTransport implements ChatTransport {
   private readonly connections = new Map<ClientId, Connection>();
   private dirty: Connection[] = [];
   private flushScheduled = false;
-  /** The last flush was large: batch the next one over COALESCE_MS. */
+  /** The last flush was large: batch the next one over `coalesceMs`. */
   private busy = false;
   private nextId = 0;
 
@@ -100,6 +103,8 @@ export class TcpTransport implements ChatTransport {
     // Keep one listener for good: an error after the stream's teardown must not crash the process.
     socket.on('error', noop);
     socket.setNoDelay(true);
+    // A peer that vanished without a FIN (cable pulled, NAT expired) is found and its slot freed.
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     const connection = new Connection(id, socket);
     this.connections.set(id, connection);
     // Forgotten when the socket is gone, not when its event stream ends: a socket the server is
@@ -158,7 +163,7 @@ export class TcpTransport implements ChatTransport {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      if (this.busy) setTimeout(this.flush, COALESCE_MS);
+      if (this.busy) setTimeout(this.flush, this.options.coalesceMs ?? DEFAULT_COALESCE_MS);
       else setImmediate(this.flush);
     }
   }
@@ -168,7 +173,7 @@ export class TcpTransport implements ChatTransport {
     const dirty = this.dirty;
     this.dirty = [];
     this.flushScheduled = false;
-    this.busy = dirty.length >= COALESCE_SOCKETS;
+    this.busy = dirty.length >= (this.options.coalesceSockets ?? DEFAULT_COALESCE_SOCKETS);
     for (const connection of dirty) {
       connection.queued = false;
       const { socket, pending, pendingBytes } = connection;
