@@ -137,7 +137,8 @@ function scenarios(): Scenario[] {
       ],
       run: async (server) => ({ ...(await runLatency(server, c.latency)) }),
     },
-    idleScenario('idle', c.idleSteps, undefined),
+    // Quick mode measures idle memory once per server: its join storm is the slowest part of a run.
+    idleScenario('idle', c.idleSteps, c.mode === 'quick' ? 1 : undefined),
     ...(c.idleLarge === undefined ? [] : [idleScenario('idle-large', [c.idleLarge], 1)]),
     {
       name: 'churn',

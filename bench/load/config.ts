@@ -23,10 +23,11 @@ export function benchConfig(quick: boolean, clients: number): BenchConfig {
     reps: 3,
     fanout: { clients, window: 4 },
     manyListeners: { clients: 500, senders: 10, window: 16 },
-    warmupMs: quick ? 300 : 500,
-    measureMs: quick ? 700 : 2_000,
-    latency: { clients: 100, lines: quick ? 200 : 1_000, maxMs: quick ? 2_000 : 8_000 },
-    idleSteps: [2_000],
+    warmupMs: quick ? 200 : 500,
+    measureMs: quick ? 400 : 2_000,
+    latency: { clients: 100, lines: quick ? 100 : 1_000, maxMs: quick ? 2_000 : 8_000 },
+    // Quick mode must fit in a minute: the join storm of 2,000 idle clients costs rxchat seconds a run.
+    idleSteps: quick ? [1_000] : [2_000],
     idleLarge: quick ? undefined : 10_000,
     churn: { chatters: 20, chatRate: 50, churners: 10, maxCycles: 100_000 },
   };
