@@ -150,26 +150,25 @@ describe('rxchat-server (the CLI)', () => {
     },
   );
 
-  it('exits 0 on a signal even when a client never hangs up', async () => {
+  /** A server shutting down on SIGTERM, held up by a client that never hangs up. */
+  async function shutdownHeldUp(): Promise<ServerProcess> {
     const server = start(['--port', '0']);
     const { port } = await server.listening();
     const stubborn = await join(port);
     // Keep our side open after the server's FIN: the server must close it itself.
     stubborn.client.socket.allowHalfOpen = true;
-
     server.signal('SIGTERM');
     expect(await stubborn.client.nextLine()).toBe('[*] server shutting down');
+    return server;
+  }
+
+  it('exits 0 on a signal even when a client never hangs up', async () => {
+    const server = await shutdownHeldUp();
     expect(await server.waitExit(5_000)).toEqual({ code: 0, signal: null });
   });
 
   it('exits at once, with status 1, on a second signal during the shutdown', async () => {
-    const server = start(['--port', '0']);
-    const { port } = await server.listening();
-    const stubborn = await join(port);
-    stubborn.client.socket.allowHalfOpen = true;
-
-    server.signal('SIGTERM');
-    expect(await stubborn.client.nextLine()).toBe('[*] server shutting down');
+    const server = await shutdownHeldUp();
     server.signal('SIGINT');
     expect(await server.waitExit(5_000)).toEqual({ code: 1, signal: null });
   });

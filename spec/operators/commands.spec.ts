@@ -1,3 +1,4 @@
+import { HELP } from '../support/chat-text';
 import { filter, firstValueFrom, from, toArray } from 'rxjs';
 import type { ChatEvent } from '../../src/core/events';
 import { commands, parseCommand, stripControl } from '../../src/operators';
@@ -45,16 +46,6 @@ const values = (name: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-/** What /help prints, line by line. */
-const HELP = [
-  '[*] commands (start a message with // to send a line that begins with /):',
-  '[*] /nick NEW - change your name (1-32 of A-Z a-z 0-9 . _ -)',
-  '[*] /who - list who is online',
-  '[*] /me ACTION - say what you are doing',
-  '[*] /msg NAME TEXT - send a private message',
-  '[*] /quit [REASON] - leave the chat',
-  '[*] /help - show this help',
-];
 
 describe('parseCommand', () => {
   it.each([

@@ -8,7 +8,7 @@ import { map } from 'rxjs';
 import type { ChatOperator } from '../../src/core/chat-operator';
 import type { ChatEvent, LogEntry } from '../../src/core/events';
 import { type ChatServer, type ChatServerOptions, createChatServer } from '../../src/server/create-chat-server';
-import { joined, welcome } from '../support/chat-text';
+import { HELP, joined, welcome } from '../support/chat-text';
 import { LineClient, WAIT_MS, destroyAllClients } from '../support/line-client';
 import { SERVER_JS, killSpawned, requireBuiltServer, spawnCommand, waitForStdout } from '../support/processes';
 import { listSource } from '../support/test-server';
@@ -77,13 +77,7 @@ describe('commands end to end', () => {
       '[!] name taken: CAROL',
       '[!] usage: /nick NEW',
       '[!] invalid name: b@d (use 1-32 of A-Z a-z 0-9 . _ -)',
-      '[*] commands (start a message with // to send a line that begins with /):',
-      '[*] /nick NEW - change your name (1-32 of A-Z a-z 0-9 . _ -)',
-      '[*] /who - list who is online',
-      '[*] /me ACTION - say what you are doing',
-      '[*] /msg NAME TEXT - send a private message',
-      '[*] /quit [REASON] - leave the chat',
-      '[*] /help - show this help',
+      ...HELP,
       '[!] unknown command: /xyz (try /help)',
     ];
     const othersSee = ['alice is now known as Al.1', '* Al.1 waves', 'Al.1: /slash', '[-] Al.1 left the chat. (see you)'];
