@@ -103,13 +103,19 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // Connections feed the hub but never complete it: one client leaving must not end the chat.
   subscriptions.push(transport.events$.subscribe({ next: (event) => hub.next(event) }));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 5000, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 5000, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Nothing listens: leave nothing subscribed behind (an embedding caller may try another port).
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   // After listen, an accept error (too many open files, ...) must be logged, not crash the process.
   server.on('error', (error) => console.error('[!] server error:', error.message));

@@ -185,7 +185,8 @@ export class TcpTransport implements ChatTransport {
           socket.write(data, connection.afterWrite);
         }
       }
-      if (connection.closing) this.close(connection);
+      // An evicted connection is closing too, but already destroyed.
+      if (connection.closing && !socket.destroyed) this.close(connection);
     }
   };
 
