@@ -5,9 +5,9 @@ export { cleanName, isValidName, nameKey, uniqueName, type NameSource } from './
 export { Registry, type Client } from './core/registry';
 export { formatText, formatNotice, encodeLine } from './transports/tcp/text-format';
 export type { ChatTransport } from './transports/chat-transport';
-export { TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
+export { DEFAULT_CLOSE_TIMEOUT_MS, TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
 export { LineSplitter } from './transports/tcp/line-splitter';
-export { socketEvents, socketLines } from './transports/tcp/socket-events';
+export { socketEvents } from './transports/tcp/socket-events';
 export { fakerNames } from './server/faker-names';
 export type { ChatOperator } from './core/chat-operator';
 export {

@@ -39,6 +39,14 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
     });
   });
 
+  it('lets blank lines through without spending a token: the core ignores them', () => {
+    run(({ hot, expectObservable }) => {
+      const blank = line('1', '  ');
+      const source = hot('(bbbab)', { ...lines('1', 'a'), b: blank });
+      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 1 }))).toBe('(bbbab)', { ...lines('1', 'a'), b: blank });
+    });
+  });
+
   it('always lets /quit through, so that a client over its limit can still leave', () => {
     run(({ hot, expectObservable }) => {
       const quit = line('1', '/QUIT flooded');

@@ -10,9 +10,11 @@ const DEFAULT_MAX_BACKLOG_BYTES = 1024 * 1024;
  */
 export function createLogWriter(stream: Writable, maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES): (line: string) => void {
   let dropped = 0;
-  // Without a listener, EPIPE would be thrown as an uncaught error; a failed stream takes no more writes.
+  // Without a listener, EPIPE would be thrown as an uncaught error.
   stream.on('error', () => undefined);
   return (line) => {
+    // A failed stream (closed pipe) takes no more writes: each would only make another error.
+    if (stream.destroyed || !stream.writable) return;
     if (stream.writableLength > maxBacklogBytes) {
       dropped++;
       return;

@@ -3,8 +3,11 @@ import { type Observable, Subject } from 'rxjs';
 import { LineSplitter } from '../transports/tcp/line-splitter';
 import { type BackoffOptions, backoffDelay } from './backoff';
 
-/** Far above any line the protocol sends (user lines are capped at 4096 bytes plus a name). */
-const MAX_SERVER_LINE_BYTES = 64 * 1024;
+/**
+ * Far above any line the protocol sends: user lines are capped at 4096 bytes plus a name, and the
+ * longest line, /who, lists at most 10,000 names of at most 34 bytes each (about 340 KB).
+ */
+const MAX_SERVER_LINE_BYTES = 1024 * 1024;
 
 export type ConnectionEvent =
   /** A line from the server, without its LF. */

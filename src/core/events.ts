@@ -20,7 +20,8 @@ export type DisconnectReason =
   | 'error';
 
 // ---------------------------------------------------------------------------------------------
-// Events: what the core consumes. Transports emit the first three; operators may emit any.
+// Events: what the core consumes. Transports emit connected, line, line-too-long and disconnected;
+// operators may emit any.
 // ---------------------------------------------------------------------------------------------
 
 /** A new connection was accepted. */
@@ -30,7 +31,7 @@ export interface ConnectedEvent {
   readonly remote: RemoteAddress;
 }
 
-/** A client sent a line of text (already decoded, CR stripped, trimmed, non-empty). */
+/** A client sent a line of text: decoded, without LF or CR. It may be blank: the core trims it and ignores blank lines. */
 export interface LineEvent {
   readonly type: 'line';
   readonly id: ClientId;

@@ -9,7 +9,10 @@ export interface RateLimitOptions {
   readonly burst: number;
   /** Whose clock measures time: virtual in marble tests. */
   readonly scheduler?: SchedulerLike;
-  /** Lines that cost nothing. Default: `/quit`, so that a client over its limit can still leave. */
+  /**
+   * Lines that cost nothing, besides blank ones (which the core ignores). Default: `/quit`, so that
+   * a client over its limit can still leave.
+   */
   readonly exempt?: (event: LineEvent) => boolean;
 }
 
@@ -41,7 +44,7 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
       return source.subscribe({
         next(event) {
           if (event.type === 'disconnected') buckets.delete(event.id);
-          if (event.type !== 'line' || exempt(event)) return subscriber.next(event);
+          if (event.type !== 'line' || event.text.trim() === '' || exempt(event)) return subscriber.next(event);
           const now = scheduler.now();
           let bucket = buckets.get(event.id);
           if (bucket === undefined) {

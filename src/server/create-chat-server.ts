@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import {
   type Observable,
@@ -37,6 +37,8 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly maxLineBytes?: number;
   /** A client whose unsent output passes this many bytes is evicted. Default 1 MiB. */
   readonly maxBufferBytes?: number;
+  /** Prepended to client ids, to keep them unique across transports or processes sharing a chat. */
+  readonly idPrefix?: string;
   /** How long close() waits for clients to hang up before destroying their sockets. Default 2000. */
   readonly closeTimeoutMs?: number;
   /** Serve TLS with this certificate and key (PEM) instead of plain TCP; the protocol inside is the same. */
@@ -70,9 +72,21 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
     closeTimeoutMs,
+    idPrefix: options.idPrefix,
     // A TLS socket is ready for lines only after its handshake.
     connectionEvent: options.tls ? 'secureConnection' : 'connection',
   });
+  // Every raw socket, handshake or not: a TLS client that never finishes its handshake is unknown
+  // to the transport, yet server.close() waits for it.
+  const rawSockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    rawSockets.add(socket);
+    socket.once('close', () => rawSockets.delete(socket));
+  });
+  const destroyAll = () => {
+    transport.destroyAll();
+    for (const socket of rawSockets) socket.destroy();
+  };
   const hub = new Subject<ChatEvent>();
   const outputs$ = new Subject<ChatOutput>();
   const core = chat({ names: options.names ?? fakerNames(), now: options.now ?? Date.now });
@@ -124,10 +138,10 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   function shutdown(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
-      if (failed) return transport.destroyAll();
+      if (failed) return destroyAll();
       hub.next({ type: 'shutdown' });
       // Each closing socket has its own timeout; this catches any that never got a close request.
-      const deadline = setTimeout(() => transport.destroyAll(), closeTimeoutMs + 500);
+      const deadline = setTimeout(destroyAll, closeTimeoutMs + 500);
       deadline.unref();
     }).finally(() => {
       for (const subscription of subscriptions) subscription.unsubscribe();

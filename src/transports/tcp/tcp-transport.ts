@@ -14,8 +14,9 @@ export interface TcpTransportOptions {
   /** A longer line is dropped without being buffered whole. */
   readonly maxLineBytes?: number;
   /**
-   * A client whose unsent output (queued here plus the socket's own buffer) passes this many bytes
-   * has stopped reading: it is evicted so that it cannot hold the server's memory.
+   * A client whose socket still holds more than this many unsent bytes from earlier flushes has
+   * stopped reading: it is evicted so that it cannot hold the server's memory (which is bounded by
+   * this plus one flush's output for it).
    */
   readonly maxBufferBytes?: number;
   /**
@@ -125,9 +126,9 @@ export class TcpTransport implements ChatTransport {
   }
 
   private enqueue(connection: Connection, bytes: Buffer): void {
-    // What the socket could not send in earlier turns: a reader keeping up drains it between turns,
-    // so a burst within one turn does not count against it, while a client that stopped reading
-    // is evicted at most one turn's output past the limit.
+    // What the socket could not send in earlier flushes: a reader keeping up drains it between
+    // flushes, so one burst does not count against it, while a client that stopped reading is
+    // evicted at most one flush's output (one turn, or one coalescing window) past the limit.
     const limit = this.options.maxBufferBytes;
     if (limit !== undefined && connection.socket.writableLength > limit) {
       this.evict(connection, new Error(`output buffer over ${limit} bytes (client not reading)`));
