@@ -65,17 +65,27 @@ function ensureOpenFiles(): string | undefined {
   return `ulimit -n is ${soft} (hard ${hard}): idle test capped at ${fit} connections`;
 }
 
-const fanoutSpecs: MetricSpec[] = [
-  { key: 'linesPerSec', label: 'delivered lines/s', unit: 'rate', ratio: true },
-  { key: 'serverCpuNsPerLine', label: 'server CPU ns/line', unit: 'ns', ratio: true },
+/** Latency rows, shared by every scenario that stamps its lines. */
+const LATENCY_SPECS: MetricSpec[] = [
   { key: 'p50Ms', label: 'latency p50 ms', unit: 'ms', ratio: true },
   { key: 'p99Ms', label: 'latency p99 ms', unit: 'ms', ratio: true },
   { key: 'maxMs', label: 'latency max ms', unit: 'ms' },
-  { key: 'lost', label: 'lost lines', unit: 'count' },
-  { key: 'disordered', label: 'out-of-order lines', unit: 'count' },
+];
+
+/** Who used the CPU: shows a run limited by the load generator or by a neighbour. */
+const CPU_SPECS: MetricSpec[] = [
   { key: 'serverCpuShare', label: 'server CPU', unit: 'share' },
   { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
   { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
+];
+
+const fanoutSpecs: MetricSpec[] = [
+  { key: 'linesPerSec', label: 'delivered lines/s', unit: 'rate', ratio: true },
+  { key: 'serverCpuNsPerLine', label: 'server CPU ns/line', unit: 'ns', ratio: true },
+  ...LATENCY_SPECS,
+  { key: 'lost', label: 'lost lines', unit: 'count' },
+  { key: 'disordered', label: 'out-of-order lines', unit: 'count' },
+  ...CPU_SPECS,
 ];
 
 function idleScenario(name: string, steps: readonly number[], reps: number | undefined): Scenario {
@@ -126,14 +136,10 @@ function scenarios(): Scenario[] {
       name: 'latency',
       title: `light-load latency: 1 sender, ${c.latency.clients - 1} listeners, one line at a time (${c.latency.lines} lines)`,
       specs: [
-        { key: 'p50Ms', label: 'latency p50 ms', unit: 'ms', ratio: true },
-        { key: 'p99Ms', label: 'latency p99 ms', unit: 'ms', ratio: true },
-        { key: 'maxMs', label: 'latency max ms', unit: 'ms' },
+        ...LATENCY_SPECS,
         { key: 'lines', label: 'lines sent', unit: 'count' },
         { key: 'lost', label: 'lost lines', unit: 'count' },
-        { key: 'serverCpuShare', label: 'server CPU', unit: 'share' },
-        { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
-        { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
+        ...CPU_SPECS,
       ],
       run: async (server) => ({ ...(await runLatency(server, c.latency)) }),
     },
@@ -149,9 +155,7 @@ function scenarios(): Scenario[] {
         { key: 'chatP99Ms', label: 'chat latency p99 ms', unit: 'ms' },
         { key: 'lost', label: 'lost lines (chatters)', unit: 'count' },
         { key: 'failedCycles', label: 'failed cycles', unit: 'count' },
-        { key: 'serverCpuShare', label: 'server CPU', unit: 'share' },
-        { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
-        { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
+        ...CPU_SPECS,
       ],
       run: async (server) => ({ ...(await runChurn(server, { ...c.churn, measureMs: c.measureMs })) }),
     },

@@ -1,7 +1,7 @@
 import { type Observable, asyncScheduler, defer, filter, map, merge, mergeMap, share, takeWhile } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { chat } from '../core/chat';
-import type { ChatEvent, ChatOutput, ClientId, LogEntry } from '../core/events';
+import { type ChatEvent, type ChatOutput, type ClientId, type LogEntry, isRecipient } from '../core/events';
 import type { NameSource } from '../core/names';
 import type { ChatOperator } from '../core/chat-operator';
 import { formatText } from '../transports/tcp/text-format';
@@ -73,7 +73,7 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
     linesOf(id) {
       return outputs().pipe(
         takeWhile((output) => !(output.kind === 'close' && output.id === id)),
-        filter((output) => output.kind === 'deliver' && output.except !== id && output.to.includes(id)),
+        filter((output) => output.kind === 'deliver' && isRecipient(output, id)),
         // A message may read as several lines (/help).
         mergeMap((output) => (output.kind === 'deliver' ? formatText(output.message).split('\n') : [])),
       );
