@@ -3,10 +3,10 @@ export * from './core/events';
 export { chat, createChatState, reduceChat, type ChatOptions, type ChatState, type ChatStep } from './core/chat';
 export { cleanName, isValidName, nameKey, uniqueName, type NameSource } from './core/names';
 export { Registry, type Client } from './core/registry';
-export { formatText, formatNotice, encodeLine } from './transports/tcp/text-format';
+export { formatText, formatNotice, encodeLine } from './format/text-format';
 export type { ChatTransport } from './transports/chat-transport';
 export { DEFAULT_CLOSE_TIMEOUT_MS, TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
-export { LineSplitter } from './transports/tcp/line-splitter';
+export { LineSplitter } from './transports/line-splitter';
 export { socketEvents } from './transports/tcp/socket-events';
 export { fakerNames } from './server/faker-names';
 export type { ChatOperator } from './core/chat-operator';
@@ -15,7 +15,7 @@ export {
   type ChatServer,
   type ChatServerOptions,
 } from './server/create-chat-server';
-export { formatLog } from './cli/log-format';
+export { formatLog } from './format/log-format';
 export * from './operators';
 export { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from './server/create-chat-server';
 export { COMMAND_HELP } from './core/command-help';

@@ -1,4 +1,4 @@
-import { formatNotice } from '../../src/transports/tcp/text-format';
+import { formatNotice } from '../../src/format/text-format';
 import type { ChatEvent } from '../../src/core/events';
 import { SERVER_FULL, commands, maxClients } from '../../src/operators';
 import { chatMarbles, connect, hangUp } from '../../src/testing';

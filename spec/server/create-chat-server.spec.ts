@@ -4,7 +4,7 @@
  */
 import { Socket } from 'node:net';
 import { isRecipient } from '../../src/core/events';
-import { formatText } from '../../src/transports/tcp/text-format';
+import { formatText } from '../../src/format/text-format';
 import { welcome } from '../support/chat-text';
 import { LineClient } from '../support/line-client';
 import { type TestServer, listSource, startServer } from '../support/test-server';

@@ -1,6 +1,6 @@
 import { type ChatServer, type ChatServerOptions, createChatServer } from '../../src/server/create-chat-server';
 import type { ChatOutput, LogEntry } from '../../src/core/events';
-import { formatLog } from '../../src/cli/log-format';
+import { formatLog } from '../../src/format/log-format';
 import { joined, welcome } from './chat-text';
 import { LineClient } from './line-client';
 import { withTimeout } from './waiting';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createChatServer } from '../server/create-chat-server';
-import { formatLog } from './log-format';
+import { formatLog } from '../format/log-format';
 import { createLogWriter } from './log-writer';
 import { SERVER_USAGE, parseServerArgs } from './server-args';
 import { loadTlsFiles } from './tls-files';

@@ -1,7 +1,7 @@
-import { nameKey } from '../core/names';
+import { NAME_PATTERN_SOURCE, nameKey } from '../core/names';
 
 /** Names as the server allows them; anything else is not parsed as a name. */
-const NAME = '[A-Za-z0-9._-]{1,32}';
+const NAME = NAME_PATTERN_SOURCE;
 const SAID = new RegExp(`^(${NAME}): `);
 const ACTION = new RegExp(`^\\* (${NAME}) `);
 const PRIVATE = new RegExp(`^\\[pm\\] (${NAME}): `);

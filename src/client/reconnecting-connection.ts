@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type Observable, Subject } from 'rxjs';
-import { LineSplitter } from '../transports/tcp/line-splitter';
+import { LineSplitter } from '../transports/line-splitter';
 import { type BackoffOptions, backoffDelay } from './backoff';
 
 /**

@@ -2,7 +2,9 @@
 export type NameSource = () => string;
 
 export const NAME_MAX_LENGTH = 32;
-const NAME_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
+/** The name rule, as a regular expression source without anchors: the one definition clients and servers share. */
+export const NAME_PATTERN_SOURCE = '[A-Za-z0-9._-]{1,32}';
+const NAME_PATTERN = new RegExp(`^${NAME_PATTERN_SOURCE}$`);
 const NOT_NAME_CHARS = /[^A-Za-z0-9._-]+/g;
 const FALLBACK_NAME = 'guest';
 /** Fresh draws before falling back to numbered suffixes, so a source that keeps repeating cannot loop forever. */

@@ -4,7 +4,7 @@ import { chat } from '../core/chat';
 import { type ChatEvent, type ChatOutput, type ClientId, type LogEntry, isRecipient } from '../core/events';
 import type { NameSource } from '../core/names';
 import type { ChatOperator } from '../core/chat-operator';
-import { formatText } from '../transports/tcp/text-format';
+import { formatText } from '../format/text-format';
 
 /** Marks a client connecting on its input timeline. */
 export const connect = Symbol('connect');

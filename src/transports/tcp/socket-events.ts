@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { EMPTY, Observable, catchError, concat, endWith, map, of, takeUntil } from 'rxjs';
 import type { ChatEvent, ClientId } from '../../core/events';
-import { LineSplitter } from './line-splitter';
+import { LineSplitter } from '../line-splitter';
 
 /** A decoded line, or `TOO_LONG` where a line over the limit was dropped. */
 export const TOO_LONG = Symbol('line too long');

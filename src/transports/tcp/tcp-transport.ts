@@ -3,7 +3,7 @@ import { type Observable, Subject, fromEvent, mergeMap } from 'rxjs';
 import type { ChatEvent, ChatOutput, ClientId, Delivery } from '../../core/events';
 import type { ChatTransport } from '../chat-transport';
 import { socketEvents } from './socket-events';
-import { encodeLine } from './text-format';
+import { encodeLine } from '../../format/text-format';
 
 export interface TcpTransportOptions {
   /**

@@ -1,4 +1,4 @@
-import { type ChatMessage, type Notice, noticeLevel } from '../../core/events';
+import { type ChatMessage, type Notice, noticeLevel } from '../core/events';
 
 /** A notice's words, without the `[!] `/`[*] ` prefix. */
 export function formatNotice(notice: Notice): string {

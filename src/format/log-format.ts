@@ -1,5 +1,5 @@
 import type { LeaveReason, LogEntry } from '../core/events';
-import { formatNotice } from '../transports/tcp/text-format';
+import { formatNotice } from './text-format';
 
 /** The server log's lines, as the original Python server printed them. */
 export function formatLog(entry: LogEntry): string {

@@ -1,4 +1,4 @@
-import { LineSplitter } from '../../../src/transports/tcp/line-splitter';
+import { LineSplitter } from '../../src/transports/line-splitter';
 
 /** A splitter that records what it emits: lines as strings, overflows as the OVERFLOW marker. */
 function splitter(maxLineBytes?: number) {

@@ -1,5 +1,5 @@
 import type { LogEntry } from '../../src/core/events';
-import { formatLog } from '../../src/cli/log-format';
+import { formatLog } from '../../src/format/log-format';
 
 describe('the server log format', () => {
   it.each<[string, LogEntry, string]>([

@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../../../src/core/events';
-import { encodeLine, formatText } from '../../../src/transports/tcp/text-format';
+import type { ChatMessage } from '../../src/core/events';
+import { encodeLine, formatText } from '../../src/format/text-format';
 
 describe('the TCP text protocol', () => {
   it.each<[string, ChatMessage, string]>([
