@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY } from '../operators/builtin-operators';
 import { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from '../server/create-chat-server';
+import { DEFAULT_HTTP_PORT } from '../transports/websocket/websocket-transport';
 
 export interface ServerArgs {
   readonly host: string;
@@ -15,6 +16,14 @@ export interface ServerArgs {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** No log of connections and messages: only the listening line and errors. */
   readonly quiet: boolean;
+  /**
+   * The web page's HTTP port; undefined with --no-http. `httpPortNamed` says whether the user chose
+   * it (flag or env): a busy port they named is an error, a busy default only a warning.
+   */
+  readonly httpPort?: number;
+  readonly httpPortNamed: boolean;
+  /** Origins besides the page's own that may open the WebSocket. */
+  readonly allowOrigins: readonly string[];
 }
 
 export type ParsedServerArgs =
@@ -23,7 +32,7 @@ export type ParsedServerArgs =
   | { readonly kind: 'version' };
 
 interface NumberFlag {
-  readonly key: Exclude<keyof ServerArgs, 'host' | 'tls' | 'quiet'>;
+  readonly key: Exclude<keyof ServerArgs, 'host' | 'tls' | 'quiet' | 'httpPort' | 'httpPortNamed' | 'allowOrigins'>;
   readonly flag: string;
   readonly env?: string;
   readonly value: string;
@@ -56,7 +65,10 @@ export const SERVER_USAGE = [
   ...NUMBER_FLAGS.map((f) =>
     usageLine(`--${f.flag} ${f.value}`, `${f.help} (${f.env ? `env ${f.env}, ` : ''}default ${f.fallback})`),
   ),
-  usageLine('--tls-cert FILE', 'serve TLS with this certificate (PEM); needs --tls-key'),
+  usageLine('--http-port PORT', `web chat page and WebSocket (/ws) port, 0 for any free port (env CHAT_HTTP_PORT, default ${DEFAULT_HTTP_PORT})`),
+  usageLine('--no-http', 'no web page and no WebSocket'),
+  usageLine('--allow-origin ORIGIN', "let another site's pages open the WebSocket (repeatable; default: the page's own origin only)"),
+  usageLine('--tls-cert FILE', 'serve TLS (and HTTPS/WSS on the HTTP port) with this certificate (PEM); needs --tls-key'),
   usageLine('--tls-key FILE', "the certificate's private key (PEM); needs --tls-cert"),
   usageLine('-q, --quiet', 'no log of connections and messages'),
   usageLine('-h, --help', 'show this help'),
@@ -65,9 +77,12 @@ export const SERVER_USAGE = [
 
 /** Flags win over environment variables, which win over defaults. Throws with a clear message. */
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedServerArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     host: { type: 'string' },
     'tls-cert': { type: 'string' },
+    'http-port': { type: 'string' },
+    'no-http': { type: 'boolean' },
+    'allow-origin': { type: 'string', multiple: true },
     'tls-key': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
@@ -91,7 +106,14 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('--tls-cert and --tls-key go together');
   const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
   const quiet = values['quiet'] === true;
-  return { kind: 'run', args: { host, ...numbers, quiet, ...(tls ? { tls } : {}) } };
+  const httpText = (values['http-port'] as string | undefined) ?? env['CHAT_HTTP_PORT'];
+  if (values['no-http'] === true && values['http-port'] !== undefined) throw new Error('--http-port and --no-http contradict each other');
+  const httpPort = values['no-http'] === true ? undefined : httpText === undefined ? DEFAULT_HTTP_PORT : parsePort(httpText, 'http-port');
+  const allowOrigins = ((values['allow-origin'] as string[] | undefined) ?? []).map(parseOrigin);
+  return {
+    kind: 'run',
+    args: { host, ...numbers, quiet, ...(tls ? { tls } : {}), ...(httpPort === undefined ? {} : { httpPort }), httpPortNamed: httpText !== undefined, allowOrigins },
+  };
 }
 
 function parseNumber(f: NumberFlag, text: string): number {
@@ -104,7 +126,21 @@ function parseNumber(f: NumberFlag, text: string): number {
   return value;
 }
 
-/** A port in 0-65535, for callers that only need that. */
-export function parsePort(text: string): number {
-  return parseNumber(NUMBER_FLAGS[0]!, text);
+/** A port in 0-65535, for callers that only need that; errors name `flag`. */
+export function parsePort(text: string, flag = 'port'): number {
+  return parseNumber({ ...NUMBER_FLAGS[0]!, flag }, text);
+}
+
+/** An origin as browsers send it: scheme, host and optional port, nothing else. */
+function parseOrigin(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== text.replace(/\/$/, '')) {
+    throw new Error(`invalid --allow-origin: ${JSON.stringify(text)} (expected an origin such as https://chat.example.org)`);
+  }
+  return url.origin;
 }

@@ -25,17 +25,29 @@ async function main(): Promise<void> {
     process.stderr.write(`rxchat-server: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const { quiet, ...options } = parsed.args;
+  const { quiet, httpPortNamed, ...options } = parsed.args;
   const print = createLogWriter(process.stdout);
-  const server = await createChatServer({
-    ...options,
-    tls,
-    onLog: quiet ? undefined : (log) => print(formatLog(log.entry)),
-  }).catch((error: NodeJS.ErrnoException) => {
-    process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${parsed.args.port}: ${error.message}\n`);
-    process.exit(1);
-  });
+  const start = (httpPort: number | undefined) =>
+    createChatServer({
+      ...options,
+      httpPort,
+      tls,
+      onLog: quiet ? undefined : (log) => print(formatLog(log.entry)),
+    });
+  const server = await start(options.httpPort)
+    .catch((error: NodeJS.ErrnoException & { port?: number }) => {
+      // A busy default web port is no reason to refuse the chat: two servers on one machine both run.
+      if (error.code !== 'EADDRINUSE' || error.port !== options.httpPort || httpPortNamed) throw error;
+      process.stderr.write(`rxchat-server: web chat off: port ${options.httpPort} is in use (choose one with --http-port)\n`);
+      return start(undefined);
+    })
+    .catch((error: NodeJS.ErrnoException & { port?: number }) => {
+      const port = error.port ?? parsed.args.port;
+      process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${port}: ${error.message}\n`);
+      process.exit(1);
+    });
   print(`Server listening on ${server.host}:${server.port}`);
+  if (server.httpPort !== undefined) print(`Web chat on ${tls ? 'https' : 'http'}://${urlHost(server.host)}:${server.httpPort}/`);
   // A core that failed cannot serve anyone: say so and exit non-zero.
   server.outputs$.subscribe({
     error: () => {
@@ -54,6 +66,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** An IPv6 address goes in brackets in a URL. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function packageVersion(): string {

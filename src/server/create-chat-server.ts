@@ -1,26 +1,33 @@
-import { type AddressInfo, type Socket, createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import {
-  type Observable,
-  Subject,
-  type Subscription,
-  observeOn,
-  queueScheduler,
-} from 'rxjs';
+import { type Observable, Subject, type Subscription, merge, observeOn, queueScheduler } from 'rxjs';
 import { chat } from '../core/chat';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
 import type { NameSource } from '../core/names';
 import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
-import { DEFAULT_CLOSE_TIMEOUT_MS, TcpTransport } from '../transports/tcp/tcp-transport';
+import type { ChatTransport } from '../transports/chat-transport';
+import { DEFAULT_CLOSE_TIMEOUT_MS } from '../transports/output-queue';
+import { TcpTransport } from '../transports/tcp/tcp-transport';
+import { type RouteHandler, createWebServer, pageRoutes } from '../transports/websocket/web-server';
+import { WebSocketTransport } from '../transports/websocket/websocket-transport';
 import { fakerNames } from './faker-names';
 
-
 export interface ChatServerOptions extends PolicyOptions {
-  /** Default 127.0.0.1. */
+  /** Default 127.0.0.1, for every transport. */
   readonly host?: string;
   /** Default 5000; 0 picks a free port. */
   readonly port?: number;
+  /**
+   * Serve the web chat page and its WebSocket (`/ws`) on this HTTP port (0 picks a free one).
+   * Leave it out for no web server.
+   */
+  readonly httpPort?: number;
+  /** Origins besides the page's own that may open the WebSocket. */
+  readonly allowOrigins?: readonly string[];
+  /** Extra read-only routes on the HTTP port (e.g. metrics), by exact path. */
+  readonly httpRoutes?: ReadonlyMap<string, RouteHandler>;
   /** Name candidates; default: faker usernames. */
   readonly names?: NameSource;
   /** Clock for output timestamps; default Date.now. */
@@ -37,17 +44,23 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly maxLineBytes?: number;
   /** A client whose unsent output passes this many bytes is evicted. Default 1 MiB. */
   readonly maxBufferBytes?: number;
-  /** Prepended to client ids, to keep them unique across transports or processes sharing a chat. */
+  /**
+   * Prepended to client ids. Default: a random id of this process, so that ids are unique across
+   * transports and processes without configuration.
+   */
   readonly idPrefix?: string;
   /** How long close() waits for clients to hang up before destroying their sockets. Default 2000. */
   readonly closeTimeoutMs?: number;
-  /** Serve TLS with this certificate and key (PEM) instead of plain TCP; the protocol inside is the same. */
+  /** Serve TLS (and HTTPS/WSS on the HTTP port) with this certificate and key (PEM); the protocol inside is the same. */
   readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
 }
 
 export interface ChatServer {
   readonly host: string;
+  /** The TCP (or TLS) port. */
   readonly port: number;
+  /** The HTTP(S) port of the page and WebSocket, when there is one. */
+  readonly httpPort?: number;
   /** Every output of the core, as it happens (hot). */
   readonly outputs$: Observable<ChatOutput>;
   /** Says goodbye to every client, flushes, closes every socket and stops listening. */
@@ -64,28 +77,52 @@ function resolveOperators(options: ChatServerOptions): readonly ChatOperator[] {
   return typeof operators === 'function' ? operators(builtins) : defaultOperators(builtins);
 }
 
-/** Starts a chat server on TCP (or TLS) and resolves once it accepts connections. */
-export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
-  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-  const transport = new TcpTransport(server, {
+/** The transports the options ask for: TCP (or TLS) always, the web page and WebSocket with an HTTP port. */
+function createTransports(options: ChatServerOptions): ChatTransport[] {
+  const host = options.host ?? '127.0.0.1';
+  const prefix = options.idPrefix ?? `${randomBytes(4).toString('hex')}:`;
+  const shared = {
+    host,
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
-    closeTimeoutMs,
-    idPrefix: options.idPrefix,
-    // A TLS socket is ready for lines only after its handshake.
-    connectionEvent: options.tls ? 'secureConnection' : 'connection',
-  });
-  // Every raw socket, handshake or not: a TLS client that never finishes its handshake is unknown
-  // to the transport, yet server.close() waits for it.
-  const rawSockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    rawSockets.add(socket);
-    socket.once('close', () => rawSockets.delete(socket));
-  });
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+  };
+  const tcpServer = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
+  const transports: ChatTransport[] = [
+    new TcpTransport(tcpServer, {
+      ...shared,
+      port: options.port ?? 5000,
+      idPrefix: `${prefix}t`,
+      // A TLS socket is ready for lines only after its handshake.
+      connectionEvent: options.tls ? 'secureConnection' : 'connection',
+    }),
+  ];
+  if (options.httpPort !== undefined) {
+    const routes = new Map([...pageRoutes(), ...(options.httpRoutes ?? [])]);
+    const webServer = createWebServer({ tls: options.tls, routes });
+    transports.push(
+      new WebSocketTransport(webServer, {
+        ...shared,
+        port: options.httpPort,
+        idPrefix: `${prefix}w`,
+        secure: options.tls !== undefined,
+        allowOrigins: options.allowOrigins ?? [],
+      }),
+    );
+  }
+  return transports;
+}
+
+/**
+ * Starts a chat server and resolves once every transport accepts connections. Transports feed one
+ * hub; the operators and the core run once over it; every output goes to every transport, each
+ * acting on its own clients.
+ */
+export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  const transports = createTransports(options);
+  const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   const destroyAll = () => {
-    transport.destroyAll();
-    for (const socket of rawSockets) socket.destroy();
+    for (const transport of transports) transport.destroyAll();
   };
   const hub = new Subject<ChatEvent>();
   const outputs$ = new Subject<ChatOutput>();
@@ -102,7 +139,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     core(events$.pipe(observeOn(queueScheduler))).subscribe({
       next: (output) => {
         if (output.kind === 'log') options.onLog?.(output);
-        else transport.handle(output);
+        else for (const transport of transports) transport.handle(output);
         outputs$.next(output);
       },
       error: (error: unknown) => {
@@ -115,29 +152,25 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     }),
   );
   // Connections feed the hub but never complete it: one client leaving must not end the chat.
-  subscriptions.push(transport.events$.subscribe({ next: (event) => hub.next(event) }));
+  subscriptions.push(merge(...transports.map((t) => t.events$)).subscribe({ next: (event) => hub.next(event) }));
 
+  const listening: ChatTransport[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 5000, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    for (const transport of transports) {
+      await transport.listen();
+      listening.push(transport);
+    }
   } catch (error) {
-    // Nothing listens: leave nothing subscribed behind (an embedding caller may try another port).
+    // Nothing listens: leave nothing behind (an embedding caller may try another port).
+    await Promise.all(listening.map((t) => t.close()));
     for (const subscription of subscriptions) subscription.unsubscribe();
     throw error;
   }
-  const address = server.address() as AddressInfo;
-  // After listen, an accept error (too many open files, ...) must be logged, not crash the process.
-  server.on('error', (error) => console.error('[!] server error:', error.message));
 
   let closing: Promise<void> | undefined;
   function shutdown(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      void Promise.all(transports.map((t) => t.close())).then(() => resolve());
       if (failed) return destroyAll();
       hub.next({ type: 'shutdown' });
       // Each closing socket has its own timeout; this catches any that never got a close request.
@@ -150,5 +183,13 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     return closing;
   }
 
-  return { host: address.address, port: address.port, outputs$: outputs$.asObservable(), close: shutdown };
+  const tcp = transports[0]!.address()!;
+  const web = transports[1]?.address();
+  return {
+    host: tcp.host,
+    port: tcp.port,
+    ...(web ? { httpPort: web.port } : {}),
+    outputs$: outputs$.asObservable(),
+    close: shutdown,
+  };
 }

@@ -1,0 +1,218 @@
+import type { Duplex } from 'node:stream';
+import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
+
+export interface OutputQueueOptions {
+  /**
+   * A client whose socket still holds more than this many unsent bytes from earlier flushes has
+   * stopped reading: it is evicted so that it cannot hold the server's memory (which is bounded by
+   * this plus one flush's output for it).
+   */
+  readonly maxBufferBytes?: number;
+  /**
+   * A flush that wrote to this many sockets (default 256) means the server is busy: the next flush
+   * waits `coalesceMs` (default 2) instead of the next turn, so that a storm (a join announced to
+   * thousands, a flooded room) goes out in fewer, larger writes.
+   */
+  readonly coalesceSockets?: number;
+  readonly coalesceMs?: number;
+  /** After a close request, how long to wait for the peer to hang up before destroying the socket. */
+  readonly closeTimeoutMs?: number;
+}
+
+/** How the queue ends one connection gracefully, once its output is written (TCP: FIN; WebSocket: a close frame). */
+export interface QueuedPeer {
+  readonly id: ClientId;
+  /** The byte stream the encoded output is written to. */
+  readonly socket: Duplex;
+  /** Ends the connection after what was written; the queue destroys the socket if it is not gone in time. */
+  end(): void;
+  /** The server let the client go: its event stream ends now, even while its last output flushes. */
+  hangUp(): void;
+}
+
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
+const DEFAULT_COALESCE_SOCKETS = 256;
+const DEFAULT_COALESCE_MS = 2;
+
+/** A peer and the output batched for it. */
+class Connection {
+  pending: Buffer[] = [];
+  pendingBytes = 0;
+  /** Listed in the dirty list for the next flush. */
+  queued = false;
+  closing = false;
+  /** One callback per connection, not per write: a failed write destroys the socket, whose stream reports it. */
+  readonly afterWrite: (error?: Error | null) => void;
+
+  constructor(readonly peer: QueuedPeer) {
+    this.afterWrite = (error) => {
+      if (error) peer.socket.destroy(error);
+    };
+  }
+}
+
+/**
+ * The outgoing side every transport shares: the core's deliveries become bytes on sockets, encoded
+ * once per delivery (by the transport's `encode`) whatever the number of recipients.
+ *
+ * - Quiet: a delivery is written through at once, so a lone message costs no extra turn of latency.
+ * - Under load (more than one delivery in the previous turn, or a big audience): output is batched,
+ *   one `write()` per socket per event-loop turn, since the cost of a chat server is system calls;
+ *   after a flush to many sockets, the next waits `coalesceMs` to gather a storm into fewer writes.
+ * - Bounded: a client still holding `maxBufferBytes` unsent from earlier flushes is evicted.
+ * - Close requests are honoured after the output queued before them.
+ */
+export class OutputQueue {
+  private readonly connections = new Map<ClientId, Connection>();
+  private dirty: Connection[] = [];
+  private flushScheduled = false;
+  /** The last flush was large: batch the next one over `coalesceMs`. */
+  private busy = false;
+  /** Deliveries this turn and in the previous one: one at a time is "quiet". */
+  private turnDeliveries = 0;
+  private lastTurnDeliveries = 0;
+
+  constructor(
+    private readonly encode: (message: ChatMessage) => Buffer,
+    private readonly options: OutputQueueOptions = {},
+  ) {}
+
+  /** Open connections, closing ones included. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends). */
+  add(peer: QueuedPeer): void {
+    this.connections.set(peer.id, new Connection(peer));
+    peer.socket.once('close', () => this.connections.delete(peer.id));
+  }
+
+  /** Acts on one core output: queue a delivery's bytes for this queue's peers, or close one after its output. */
+  handle(output: ChatOutput): void {
+    if (output.kind === 'deliver') this.deliver(output);
+    else if (output.kind === 'close') this.requestClose(output.id);
+  }
+
+  /** Destroys every socket at once: the last resort of a shutdown that took too long. */
+  destroyAll(): void {
+    for (const connection of this.connections.values()) connection.peer.socket.destroy();
+  }
+
+  private deliver(delivery: Delivery): void {
+    const { to, except } = delivery;
+    let bytes: Buffer | undefined;
+    const writeThrough = this.isQuiet(to.length);
+    for (let i = 0; i < to.length; i++) {
+      const id = to[i]!;
+      if (id === except) continue;
+      const connection = this.connections.get(id);
+      if (connection === undefined || connection.closing) continue;
+      // Encoded once, and only if one of the recipients is ours (other transports hold the rest).
+      bytes ??= this.encode(delivery.message);
+      if (this.overLimit(connection)) continue;
+      if (!writeThrough) this.enqueue(connection, bytes);
+      else if (connection.peer.socket.writable) connection.peer.socket.write(bytes, connection.afterWrite);
+    }
+  }
+
+  /**
+   * Whether to write at once: nothing is waiting to be flushed, this is the turn's first delivery,
+   * the previous turn had at most one, and the audience is small. Counted per turn, so the signal
+   * cannot stick: a busy turn makes the next ones batch until one is quiet again.
+   */
+  private isQuiet(audience: number): boolean {
+    const quiet =
+      this.turnDeliveries === 0 &&
+      this.lastTurnDeliveries <= 1 &&
+      !this.flushScheduled &&
+      !this.busy &&
+      audience < (this.options.coalesceSockets ?? DEFAULT_COALESCE_SOCKETS);
+    if (this.turnDeliveries++ === 0) setImmediate(this.endTurn);
+    return quiet;
+  }
+
+  private readonly endTurn = (): void => {
+    this.lastTurnDeliveries = this.turnDeliveries;
+    this.turnDeliveries = 0;
+  };
+
+  /**
+   * What the socket could not send in earlier flushes: a reader keeping up drains it between
+   * flushes, so one burst does not count against it, while a client that stopped reading is
+   * evicted at most one flush's output past the limit.
+   */
+  private overLimit(connection: Connection): boolean {
+    const limit = this.options.maxBufferBytes;
+    if (limit === undefined || connection.peer.socket.writableLength <= limit) return false;
+    this.evict(connection, new Error(`output buffer over ${limit} bytes (client not reading)`));
+    return true;
+  }
+
+  private enqueue(connection: Connection, bytes: Buffer): void {
+    connection.pending.push(bytes);
+    connection.pendingBytes += bytes.length;
+    this.markDirty(connection);
+  }
+
+  /** Drops what was queued and destroys the socket; its stream reports the error and the leave follows. */
+  private evict(connection: Connection, error: Error): void {
+    connection.pending = [];
+    connection.pendingBytes = 0;
+    connection.closing = true;
+    connection.peer.socket.destroy(error);
+  }
+
+  private requestClose(id: ClientId): void {
+    const connection = this.connections.get(id);
+    if (connection === undefined || connection.closing) return;
+    connection.closing = true;
+    this.markDirty(connection);
+    // Reported now, not when the peer hangs up: the client has left the chat (this re-enters the
+    // event stream, which queues it behind the output being handled).
+    connection.peer.hangUp();
+  }
+
+  private markDirty(connection: Connection): void {
+    if (!connection.queued) {
+      connection.queued = true;
+      this.dirty.push(connection);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      if (this.busy) setTimeout(this.flush, this.options.coalesceMs ?? DEFAULT_COALESCE_MS);
+      else setImmediate(this.flush);
+    }
+  }
+
+  /** Runs once per turn after I/O: each dirty socket gets one write of everything queued for it. */
+  private readonly flush = (): void => {
+    const dirty = this.dirty;
+    this.dirty = [];
+    this.flushScheduled = false;
+    this.busy = dirty.length >= (this.options.coalesceSockets ?? DEFAULT_COALESCE_SOCKETS);
+    for (const connection of dirty) {
+      connection.queued = false;
+      const { pending, pendingBytes } = connection;
+      const { socket } = connection.peer;
+      if (pendingBytes > 0) {
+        connection.pending = [];
+        connection.pendingBytes = 0;
+        if (!socket.destroyed && socket.writable) {
+          const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+          socket.write(data, connection.afterWrite);
+        }
+      }
+      // An evicted connection is closing too, but already destroyed.
+      if (connection.closing && !socket.destroyed) this.close(connection);
+    }
+  };
+
+  private close(connection: Connection): void {
+    const { socket } = connection.peer;
+    connection.peer.end();
+    const timer = setTimeout(() => socket.destroy(), this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+}
