@@ -67,3 +67,31 @@ describe('the server command line', () => {
     }
   });
 });
+
+describe('parseServerArgs: the web page', () => {
+  const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    const parsed = parseServerArgs(argv, env);
+    if (parsed.kind !== 'run') throw new Error('expected run');
+    return parsed.args;
+  };
+
+  it('serves the page on 8080 by default, on --http-port or CHAT_HTTP_PORT, and not with --no-http', () => {
+    expect(run([])).toMatchObject({ httpPort: 8080, httpPortNamed: false });
+    expect(run(['--http-port', '0'])).toMatchObject({ httpPort: 0, httpPortNamed: true });
+    expect(run([], { CHAT_HTTP_PORT: '9000' })).toMatchObject({ httpPort: 9000, httpPortNamed: true });
+    expect(run(['--http-port', '9001'], { CHAT_HTTP_PORT: '9000' })).toMatchObject({ httpPort: 9001 });
+    expect(run(['--no-http'], { CHAT_HTTP_PORT: '9000' }).httpPort).toBeUndefined();
+    expect(() => run(['--no-http', '--http-port', '1'])).toThrow('contradict');
+    expect(() => run(['--http-port', '70000'])).toThrow('invalid --http-port');
+  });
+
+  it('takes --allow-origin as a repeatable origin', () => {
+    expect(run([]).allowOrigins).toEqual([]);
+    expect(run(['--allow-origin', 'https://a.example', '--allow-origin', 'http://b.example:8080']).allowOrigins).toEqual([
+      'https://a.example',
+      'http://b.example:8080',
+    ]);
+    expect(() => run(['--allow-origin', 'a.example'])).toThrow('invalid --allow-origin');
+    expect(() => run(['--allow-origin', 'https://a.example/path'])).toThrow('invalid --allow-origin');
+  });
+});

@@ -1,4 +1,5 @@
 import { EMPTY, Observable, catchError, concat, endWith, map, of, takeUntil } from 'rxjs';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ChatEvent, ClientId, RemoteAddress } from '../../core/events';
 
@@ -11,7 +12,7 @@ export const CLOSE_UNSUPPORTED_DATA = 1003;
  * closes the connection with 1003. Completes when the socket closes, errors when `ws` reports a
  * protocol violation (an oversized or invalid frame, which it closes with 1009 or 1002).
  */
-export function webSocketLines(ws: WebSocket, maxLineBytes: number): Observable<string | null> {
+export function webSocketLines(ws: WebSocket, maxLineBytes: number, socket?: Duplex): Observable<string | null> {
   return new Observable<string | null>((subscriber) => {
     const onMessage = (data: Buffer, isBinary: boolean) => {
       if (isBinary) return ws.close(CLOSE_UNSUPPORTED_DATA, 'binary frames are not supported');
@@ -23,10 +24,13 @@ export function webSocketLines(ws: WebSocket, maxLineBytes: number): Observable<
     ws.on('message', onMessage);
     ws.on('error', onError);
     ws.on('close', onClose);
+    // ws does not pass on its socket's errors (a failed write, an eviction): they end the stream too.
+    socket?.on('error', onError);
     return () => {
       ws.off('message', onMessage);
       ws.off('error', onError);
       ws.off('close', onClose);
+      socket?.off('error', onError);
     };
   });
 }
@@ -41,10 +45,11 @@ export function webSocketEvents(
   remote: RemoteAddress,
   maxLineBytes: number,
   hangUp$: Observable<unknown> = EMPTY,
+  socket?: Duplex,
 ): Observable<ChatEvent> {
   return concat(
     of<ChatEvent>({ type: 'connected', id, remote }),
-    webSocketLines(ws, maxLineBytes).pipe(
+    webSocketLines(ws, maxLineBytes, socket).pipe(
       takeUntil(hangUp$),
       map((text): ChatEvent => (text === null ? { type: 'line-too-long', id, maxBytes: maxLineBytes } : { type: 'line', id, text })),
       endWith<ChatEvent>({ type: 'disconnected', id, reason: 'closed' }),

@@ -166,7 +166,7 @@ export class WebSocketTransport implements ChatTransport {
         const hangUp$ = new Subject<void>();
         this.queue.add({ id, socket: raw, end: () => ws.close(1000), hangUp: () => hangUp$.next() });
         const remote = { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 };
-        inner = webSocketEvents(id, ws, remote, this.maxLineBytes, hangUp$).subscribe(subscriber);
+        inner = webSocketEvents(id, ws, remote, this.maxLineBytes, hangUp$, raw).subscribe(subscriber);
       });
       return () => inner?.unsubscribe();
     });
