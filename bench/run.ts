@@ -17,6 +17,7 @@ import { runChurn } from './scenarios/churn';
 import { runFanout } from './scenarios/fanout';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runLatency } from './scenarios/latency';
+import { connectWsClients } from './load/ws-client';
 
 const ROOT = join(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -29,6 +30,8 @@ interface Scenario {
   readonly specs: readonly MetricSpec[];
   /** Repetitions, when not the configured number. */
   readonly reps?: number;
+  /** Other servers than the TCP three: a column left out is not run. */
+  readonly kinds?: (tcp: Record<ServerName, ServerKind>) => Partial<Record<ServerName, ServerKind>>;
   run(server: RunningServer): Promise<Record<string, number>>;
 }
 
@@ -143,6 +146,18 @@ function scenarios(): Scenario[] {
       ],
       run: async (server) => ({ ...(await runLatency(server, c.latency)) }),
     },
+    {
+      name: 'ws-fanout',
+      title: `WebSocket fan-out: ${c.fanout.clients} browser-protocol clients all sending (window ${c.fanout.window}); plain = a ws broadcast server`,
+      specs: fanoutSpecs,
+      kinds: (tcp) => ({
+        plain: { name: 'plain', script: join(__dirname, 'baselines', 'ws-server.js'), args: [], web: true },
+        rxchat: { ...tcp.rxchat, args: [...tcp.rxchat.args.filter((a) => a !== '--no-http'), '--http-port', '0'], web: true },
+      }),
+      run: async (server) => ({
+        ...(await runFanout(server, { clients: c.fanout.clients, senders: c.fanout.clients, window: c.fanout.window, ...timing, connect: connectWsClients })),
+      }),
+    },
     // Quick mode measures idle memory once per server: its join storm is the slowest part of a run.
     idleScenario('idle', c.idleSteps, c.mode === 'quick' ? 1 : undefined),
     ...(c.idleLarge === undefined ? [] : [idleScenario('idle-large', [c.idleLarge], 1)]),
@@ -199,8 +214,11 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < (scenario.reps ?? config.reps); rep++) {
       // Rotate the order so no server always runs first (or right after the same neighbour).
       const order = SERVERS.map((_, i) => SERVERS[(i + rep) % SERVERS.length]!);
+      const scenarioKinds = scenario.kinds?.(kinds) ?? kinds;
       for (const name of order) {
-        const server = await startServer(kinds[name]);
+        const kind = scenarioKinds[name];
+        if (kind === undefined) continue;
+        const server = await startServer(kind);
         try {
           const metrics = await scenario.run(server);
           runs.push({ scenario: scenario.name, server: name, rep, metrics });

@@ -3,8 +3,20 @@ import { performance } from 'node:perf_hooks';
 import { LineScanner } from './line-scanner';
 import { type Stamp, stampText } from './stamp';
 
+/** What scenarios need of a load client, over TCP or WebSocket. */
+export interface LoadClient {
+  readonly index: number;
+  /** Set once a sync ping reached this client: it is in the server's broadcast audience. */
+  synced: boolean;
+  send(kind: number, sender: number, seq: number): void;
+  close(): void;
+}
+
 /** Called for each stamped line a client receives, with the read's arrival time in µs. */
-export type StampHandler = (client: Client, stamp: Stamp, nowMicros: number) => void;
+export type StampHandler = (client: LoadClient, stamp: Stamp, nowMicros: number) => void;
+
+/** Opens load clients: `connectClients` for TCP, `connectWsClients` for WebSocket. */
+export type Connect = (port: number, count: number, handler: { onStamp: StampHandler }) => Promise<LoadClient[]>;
 
 /** What every line carries before its stamp: a chat line of ordinary length. */
 const TEXT = 'the quick brown fox jumps over the lazy dog ';
@@ -19,7 +31,7 @@ export function nowMicros(): number {
   return performance.now() * 1000;
 }
 
-export class Client {
+export class Client implements LoadClient {
   readonly socket: Socket;
   readonly scanner = new LineScanner();
   closed = false;
@@ -96,6 +108,6 @@ export async function connectClients(
   return clients;
 }
 
-export function closeAll(clients: readonly Client[]): void {
+export function closeAll(clients: readonly LoadClient[]): void {
   for (const client of clients) client.close();
 }

@@ -12,6 +12,8 @@ export interface ServerKind {
   readonly args: readonly string[];
   /** Flags for node itself, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
+  /** Drive the WebSocket port (announced as `Web chat on http://H:P/`) instead of the TCP one. */
+  readonly web?: boolean;
 }
 
 export interface RunningServer {
@@ -24,7 +26,7 @@ export interface RunningServer {
 }
 
 const START_TIMEOUT_MS = 15_000;
-const ANNOUNCE = /Server listening on (\S+):(\d+)/;
+const ANNOUNCE = /(?:Server listening on |Web chat on https?:\/\/)([^\s/]+):(\d+)/;
 const PRELOAD = join(__dirname, 'announce-port.js');
 
 /**
@@ -43,6 +45,8 @@ export function rxchatFlags(script: string, maxClients: number): string[] {
   if (help.includes('--max-clients')) flags.push('--max-clients', String(maxClients));
   // The baselines log nothing: compare like with like (the log's cost is one write per event).
   if (help.includes('--quiet')) flags.push('--quiet');
+  // TCP scenarios need no web page (and must not take the default port 8080).
+  if (help.includes('--no-http')) flags.push('--no-http');
   return flags;
 }
 
@@ -52,7 +56,7 @@ export function startServer(kind: ServerKind): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
     [...(kind.nodeArgs ?? []), '--require', PRELOAD, kind.script, '--host', '127.0.0.1', '--port', '0', ...kind.args],
-    { stdio: ['ignore', devNull, 'inherit', 'pipe'] },
+    { stdio: ['ignore', devNull, 'inherit', 'pipe'], env: kind.web ? { ...process.env, RXCHAT_BENCH_ANNOUNCE: 'Web chat on ' } : process.env },
   );
   closeSync(devNull);
   return new Promise<RunningServer>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { Client } from './client';
+import type { LoadClient } from './client';
 import { KIND_SYNC } from './stamp';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -9,7 +9,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * server registered the client, so every line sent afterwards must reach it.
  * The scenario's stamp handler must set `client.synced` on KIND_SYNC lines.
  */
-export async function syncClients(clients: readonly Client[], timeoutMs = 20_000): Promise<void> {
+export async function syncClients(clients: readonly LoadClient[], timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let seq = 0;
   while (clients.some((client) => !client.synced)) {

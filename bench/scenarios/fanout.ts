@@ -1,4 +1,4 @@
-import { type Client, type StampHandler, closeAll, connectClients } from '../load/client';
+import { type Connect, type LoadClient, type StampHandler, closeAll, connectClients } from '../load/client';
 import { Histogram } from '../load/histogram';
 import { startCpuWindow } from '../load/meter';
 import type { RunningServer } from '../load/server-process';
@@ -16,6 +16,8 @@ export interface FanoutOptions {
   /** Hard cap on lines per sender, so the run is bounded in count as well as time. */
   readonly maxLinesPerSender: number;
   readonly drainMs: number;
+  /** How clients connect: TCP by default. */
+  readonly connect?: Connect;
 }
 
 export interface FanoutResult {
@@ -49,7 +51,7 @@ export async function runFanout(server: RunningServer, options: FanoutOptions): 
   let measuring = false;
   let sending = false;
   let disordered = 0;
-  let clients: Client[] = [];
+  let clients: LoadClient[] = [];
 
   /** The receiver whose copy of sender s's line acknowledges it (a listener where there are some). */
   const trackerOf = (s: number) => (senders < n ? senders + (s % (n - senders)) : (s + 1) % n);
@@ -84,7 +86,7 @@ export async function runFanout(server: RunningServer, options: FanoutOptions): 
     }
   };
 
-  clients = await connectClients(server.port, n, { onStamp });
+  clients = await (options.connect ?? connectClients)(server.port, n, { onStamp });
   try {
     await syncClients(clients);
     sending = true;
