@@ -6,6 +6,15 @@ export { Registry, type Client } from './core/registry';
 export { formatText, formatNotice, encodeLine } from './format/text-format';
 export type { ChatTransport } from './transports/chat-transport';
 export { DEFAULT_CLOSE_TIMEOUT_MS, TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
+export { OutputQueue, type OutputQueueOptions, type QueuedPeer } from './transports/output-queue';
+export {
+  DEFAULT_HTTP_PORT,
+  WebSocketTransport,
+  type WebSocketTransportOptions,
+} from './transports/websocket/websocket-transport';
+export { webSocketEvents } from './transports/websocket/websocket-events';
+export { CONTENT_SECURITY_POLICY, createWebServer, pageRoutes, type RouteHandler } from './transports/websocket/web-server';
+export { JSON_SUBPROTOCOL, formatJson } from './format/json-format';
 export { LineSplitter } from './transports/line-splitter';
 export { socketEvents } from './transports/tcp/socket-events';
 export { fakerNames } from './server/faker-names';
