@@ -105,7 +105,7 @@ function onConnected(state: ChatState, event: ConnectedEvent, at: number): ChatS
   if (registry.get(event.id) !== undefined) return unchanged(state);
   if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
   const name = pickName(event.names ?? [], registry);
-  registry.join(client(event.id, name, event));
+  registry.join(newClient(event.id, name, event));
   return {
     state,
     outputs: [
@@ -122,7 +122,7 @@ function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatSte
   if (registry.get(event.id) !== undefined) return unchanged(state);
   if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
   const name = pickName([event.name], registry);
-  registry.join(client(event.id, name, event));
+  registry.join(newClient(event.id, name, event));
   if (name === event.name) return unchanged(state);
   const renamed = { from: event.name, to: name };
   return {
@@ -131,7 +131,7 @@ function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatSte
   };
 }
 
-function client(id: ClientId, name: string, event: ConnectedEvent | RejoinedEvent): Client {
+function newClient(id: ClientId, name: string, event: ConnectedEvent | RejoinedEvent): Client {
   return event.node === undefined ? { id, name, remote: event.remote } : { id, name, remote: event.remote, node: event.node };
 }
 
