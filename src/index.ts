@@ -1,7 +1,8 @@
 /** rxchat: a chat server whose protocol is a pure RxJS stream transformation. */
 export * from './core/events';
-export { chat, createChatState, reduceChat, type ChatOptions, type ChatState, type ChatStep } from './core/chat';
-export { cleanName, isValidName, nameKey, uniqueName, type NameSource } from './core/names';
+export { chat, createChatState, reduceChat, snapshotChat, type ChatOptions, type ChatState, type ChatStep } from './core/chat';
+export { cleanName, foldName, isValidName, nameKey, pickName, uniqueName, type NameSource, type TakenNames } from './core/names';
+export { WHO_MAX_NAMES } from './core/who';
 export { Registry, type Client } from './core/registry';
 export { formatText, formatNotice, encodeLine } from './format/text-format';
 export type { ChatTransport } from './transports/chat-transport';
@@ -18,6 +19,7 @@ export { JSON_SUBPROTOCOL, formatJson } from './format/json-format';
 export { LineSplitter } from './transports/line-splitter';
 export { socketEvents } from './transports/tcp/socket-events';
 export { fakerNames } from './server/faker-names';
+export { DEFAULT_NAME_CANDIDATES, stampEvents, type StampEventsOptions } from './server/stamp-events';
 export type { ChatOperator } from './core/chat-operator';
 export {
   createChatServer,

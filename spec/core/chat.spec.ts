@@ -97,6 +97,35 @@ describe('the chat core', () => {
       });
     });
 
+    it('never gives a name that only looks like one in use (aIice, a1ice, al1ce beside alice)', () => {
+      runChat(['alice', 'aIice', 'a1ice', 'al1ce', 'bob'], (chat, { expectObservable }) => {
+        chat.client('a', 'c', { c: connect });
+        chat.client('b', '-----c', { c: connect });
+
+        expectObservable(chat.linesOf('a')).toBe('(wj)-b', { w: welcome('alice'), j: joined('alice'), b: joined('bob') });
+      });
+    });
+
+    it('takes the names offered in the connected event, drawn at the edge: the core draws nothing itself', () => {
+      const source = jest.fn(() => 'drawn');
+      runChat(source, (chat, { expectObservable }) => {
+        chat.client('a', 'c', { c: { type: 'connected', id: 'a', remote: { address: '127.0.0.1', port: 1 }, names: ['zed', 'amy'] } });
+        chat.client('b', '-----c', { c: { type: 'connected', id: 'b', remote: { address: '127.0.0.1', port: 2 }, names: ['Zed', 'amy'] } });
+
+        expectObservable(chat.linesOf('a')).toBe('(wj)-b', { w: welcome('zed'), j: joined('zed'), b: joined('amy') });
+      });
+      expect(source).not.toHaveBeenCalled();
+    });
+
+    it('calls a newcomer without candidates "guest", then guest2, guest3', () => {
+      const state = createChatState();
+      const names = ['1', '2', '3'].map((id) => {
+        const [log] = reduceChat(state, { type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } }).outputs;
+        return log?.kind === 'log' && log.entry.type === 'connected' ? log.entry.name : undefined;
+      });
+      expect(names).toEqual(['guest', 'guest2', 'guest3']);
+    });
+
     it('still yields unique names from a source that keeps repeating the same name', () => {
       runChat(['sam'], (chat, { expectObservable }) => {
         chat.client('a', 'c', { c: connect });
@@ -349,23 +378,22 @@ describe('the chat core', () => {
 
   describe('its state', () => {
     it('is derived from the events alone: the registry empties when everyone has left', () => {
-      const options = { names: () => 'guest', now: () => 0 };
       let state = createChatState();
       for (const id of ['1', '2', '3']) {
-        state = reduceChat(state, { type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } }, options).state;
+        state = reduceChat(state, { type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } }).state;
       }
       expect(state.registry.order).toEqual(['1', '2', '3']);
-      for (const id of ['2', '1', '3']) state = reduceChat(state, { type: 'disconnected', id, reason: 'closed' }, options).state;
+      for (const id of ['2', '1', '3']) state = reduceChat(state, { type: 'disconnected', id, reason: 'closed' }).state;
       expect(state.registry.order).toEqual([]);
       expect(state.registry.size).toBe(0);
-      for (const name of ['guest', 'guest2', 'guest3']) expect(state.registry.has(name)).toBe(false);
+      for (const name of ['guest', 'guest2', 'guest3']) expect(state.registry.findByName(name)).toBeUndefined();
     });
 
     it('keeps no state between two chats built with chat()', async () => {
       const run = async () => {
         const events = new Subject<ChatEvent>();
-        const all = new Promise<ChatOutput[]>((resolve) => events.pipe(chat({ names: () => 'sam', now: () => 0 }), toArray()).subscribe(resolve));
-        events.next({ type: 'connected', id: '1', remote: { address: '127.0.0.1', port: 1 } });
+        const all = new Promise<ChatOutput[]>((resolve) => events.pipe(chat(), toArray()).subscribe(resolve));
+        events.next({ type: 'connected', id: '1', remote: { address: '127.0.0.1', port: 1 }, names: ['sam'] });
         events.complete();
         return all;
       };

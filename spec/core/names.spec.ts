@@ -1,4 +1,4 @@
-import { NAME_MAX_LENGTH, cleanName, isValidName, nameKey, uniqueName } from '../../src/core/names';
+import { NAME_MAX_LENGTH, cleanName, foldName, isValidName, nameKey, pickName, uniqueName } from '../../src/core/names';
 
 /** A name source that hands out `names` in order, then repeats the last one. */
 function source(...names: string[]): () => string {
@@ -53,6 +53,65 @@ describe('names', () => {
     it('compares names case-insensitively', () => {
       expect(nameKey('Alice')).toBe(nameKey('aLICE'));
       expect(nameKey('alice')).not.toBe(nameKey('alice2'));
+    });
+
+    it.each([
+      ['alice', 'aIice'],
+      ['alice', 'a1ice'],
+      ['alice', 'al1ce'],
+      ['alice', 'ALlCE'],
+      ['bob', 'b0b'],
+      ['Bob', '8OB'],
+      ['sam', '5AM'],
+      ['zed', '2ED'],
+      ['mary', 'rnary'],
+      ['will', 'vvill'],
+      ['dave', 'clave'],
+      ['dave', 'c1ave'],
+    ])('counts %j and %j as the same name (they look alike)', (a, b) => {
+      expect(nameKey(a)).toBe(nameKey(b));
+    });
+
+    it.each([
+      ['a_b', 'a-b'],
+      ['a.b', 'a_b'],
+      ['a.b', 'ab'],
+      ['alice', 'alice2'],
+      ['ann', 'am'],
+      ['uv', 'w'],
+      ['sam3', 'same'],
+    ])('keeps %j and %j apart', (a, b) => {
+      expect(nameKey(a)).not.toBe(nameKey(b));
+    });
+
+    it('folds only case for exact lookups (foldName)', () => {
+      expect(foldName('ALice')).toBe('alice');
+      expect(foldName('a1ice')).not.toBe(foldName('alice'));
+    });
+  });
+
+  describe('pickName', () => {
+    it('takes the first candidate that is free, cleaned', () => {
+      expect(pickName(['alice', 'bob'], takenBy())).toBe('alice');
+      expect(pickName(["Zoë O'Brien", 'bob'], takenBy())).toBe('ZoeOBrien');
+      expect(pickName(['ALICE', 'a1ice', 'bob', 'carol'], takenBy('alice'))).toBe('bob');
+    });
+
+    it('numbers the last candidate when every one is taken', () => {
+      expect(pickName(['alice', 'bob'], takenBy('alice', 'bob'))).toBe('bob2');
+      expect(pickName(['alice', 'bob'], takenBy('alice', 'bob', 'BOB2', 'b0b3'))).toBe('bob4');
+    });
+
+    it('gives "guest", then numbered guests, when there are no candidates', () => {
+      expect(pickName([], takenBy())).toBe('guest');
+      expect(pickName([], takenBy('guest'))).toBe('guest2');
+      expect(pickName([], takenBy('guest', 'guest2'))).toBe('guest3');
+    });
+
+    it('is deterministic: the same candidates and names taken give the same name', () => {
+      const taken = takenBy('alice', 'alice2');
+      expect(pickName(['a1ice'], taken)).toBe(pickName(['a1ice'], taken));
+      expect(pickName(['a1ice'], taken)).toBe('a1ice3');
     });
   });
 

@@ -1,8 +1,10 @@
 import { HELP } from '../support/chat-text';
 import { filter, firstValueFrom, from, toArray } from 'rxjs';
-import type { ChatEvent } from '../../src/core/events';
+import { createChatState, reduceChat } from '../../src/core/chat';
+import type { ChatEvent, ChatMessage, Command } from '../../src/core/events';
 import { commands, parseCommand, stripControl } from '../../src/operators';
 import { type ChatMarbles, chatMarbles, connect, hangUp } from '../../src/testing';
+import { formatText } from '../../src/format/text-format';
 import { type Helpers, joined, run, timeline, welcome } from '../support/marbles';
 
 /**
@@ -55,7 +57,10 @@ describe('parseCommand', () => {
     ['/nick', { notice: { code: 'usage', usage: '/nick NEW' } }],
     ['/nick bob marley', { notice: { code: 'usage', usage: '/nick NEW' } }],
     ['/who', { name: 'who' }],
-    ['/WHO now', { name: 'who' }],
+    ['/who   ', { name: 'who' }],
+    ['/WHO al', { name: 'who', prefix: 'al' }],
+    ['/who  Al_ ', { name: 'who', prefix: 'Al_' }],
+    ['/who al bo', { notice: { code: 'usage', usage: '/who [PREFIX]' } }],
     ['/me waves hello', { name: 'me', action: 'waves hello' }],
     ['/me\tdances', { name: 'me', action: 'dances' }],
     ['/me', { notice: { code: 'usage', usage: '/me ACTION' } }],
@@ -177,6 +182,30 @@ describe('commands through the core', () => {
         helpers.expectObservable(chat.linesOf('carol')).toBe(timeline(JOINS.carol), values('carol'));
       });
     });
+
+    it('refuses a name that only looks like one online (aIice, a1ice, al1ce while alice is online)', () => {
+      run((helpers) => {
+        const chat = room(helpers, {
+          bob: { 20: '/nick aIice', 25: '/nick a1ice', 30: '/nick al1ce', 35: '/nick ALlCE', 40: '/nick alice_' },
+        });
+        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 20: 'i', 25: 'o', 30: 'e', 35: 'c', 40: 'r' }), {
+          ...values('bob'),
+          i: '[!] name taken: aIice',
+          o: '[!] name taken: a1ice',
+          e: '[!] name taken: al1ce',
+          c: '[!] name taken: ALlCE',
+          r: 'bob is now known as alice_',
+        });
+        helpers.expectObservable(chat.linesOf('carol')).toBe(timeline({ ...JOINS.carol, 40: 'r' }), values('carol', { r: 'bob is now known as alice_' }));
+      });
+    });
+
+    it('lets a client take a look-alike of its own name', () => {
+      run((helpers) => {
+        const chat = room(helpers, { alice: { 20: '/nick A1ice' } });
+        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 20: 'r' }), values('bob', { r: 'alice is now known as A1ice' }));
+      });
+    });
   });
 
   describe('/who', () => {
@@ -200,6 +229,71 @@ describe('commands through the core', () => {
           r: 'alice is now known as zed',
           l: '[-] carol left the chat.',
         });
+      });
+    });
+
+    it('with a PREFIX, lists those whose name starts with it, ignoring case, in join order', () => {
+      run((helpers) => {
+        const chat = room(helpers, {
+          carol: { 20: '/nick Al_x' },
+          bob: { 15: '/who a', 25: '/who AL', 30: '/who z', 35: '/who a b' },
+        });
+        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 15: 'a', 20: 'r', 25: 'b', 30: 'z', 35: 'u' }), {
+          ...values('bob'),
+          a: '[*] 1 online matching "a": alice',
+          r: 'carol is now known as Al_x',
+          b: '[*] 2 online matching "AL": alice, Al_x',
+          z: '[*] 0 online matching "z"',
+          u: '[!] usage: /who [PREFIX]',
+        });
+        helpers.expectObservable(chat.messagesOf('bob').pipe(filter((message) => message.type === 'who'))).toBe(timeline({ 15: 'a', 25: 'b', 30: 'z' }), {
+          a: { type: 'who', names: ['alice'], count: 1, prefix: 'a' },
+          b: { type: 'who', names: ['alice', 'Al_x'], count: 2, prefix: 'AL' },
+          z: { type: 'who', names: [], count: 0, prefix: 'z' },
+        });
+      });
+    });
+
+    describe('in a big room', () => {
+      /** The reply to `command` from the first of `size` clients named user1, user2, ... */
+      function whoIn(size: number, command: Command): ChatMessage {
+        const state = createChatState();
+        for (let i = 1; i <= size; i++) {
+          reduceChat(state, { type: 'connected', id: `c${i}`, remote: { address: '127.0.0.1', port: i }, names: [`user${i}`] });
+        }
+        const [reply, ...more] = reduceChat(state, { type: 'command', id: 'c1', command }).outputs;
+        expect(more).toEqual([]);
+        expect(reply).toMatchObject({ kind: 'deliver', to: ['c1'] });
+        return (reply as { message: ChatMessage }).message;
+      }
+      const users = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `user${from + i}`);
+
+      it('lists everyone, as in a small room, up to 100 people', () => {
+        const message = whoIn(100, { name: 'who' });
+        expect(message).toEqual({ type: 'who', names: users(1, 100), count: 100 });
+        expect(formatText(message)).toBe(`[*] 100 online: ${users(1, 100).join(', ')}`);
+      });
+
+      it('past 100, lists the first 100 in join order, gives the count and says how to search', () => {
+        const message = whoIn(2000, { name: 'who' });
+        expect(message).toEqual({ type: 'who', names: users(1, 100), count: 2000 });
+        expect(formatText(message)).toBe(`[*] 2000 online: ${users(1, 100).join(', ')}, ... (first 100; /who PREFIX to search)`);
+      });
+
+      it('bounds a search the same way, saying how many match', () => {
+        const message = whoIn(300, { name: 'who', prefix: 'USER1' });
+        // user1, user10-19, user100-199: 111 match.
+        const matching = ['user1', ...users(10, 19), ...users(100, 188)];
+        expect(message).toEqual({ type: 'who', names: matching, count: 111, prefix: 'USER1' });
+        expect(formatText(message)).toBe(`[*] 111 online matching "USER1": ${matching.join(', ')}, ... (first 100 of 111)`);
+      });
+
+      it('lists every match, without a bound note, when at most 100 match', () => {
+        // user20, user200-209, user2000.
+        const matching = ['user20', ...users(200, 209), 'user2000'];
+        const message = whoIn(2000, { name: 'who', prefix: 'user20' });
+        expect(message).toEqual({ type: 'who', names: matching, count: 12, prefix: 'user20' });
+        expect(formatText(message)).toBe(`[*] 12 online matching "user20": ${matching.join(', ')}`);
       });
     });
   });
@@ -238,6 +332,14 @@ describe('commands through the core', () => {
           .expectObservable(chat.linesOf('bob'))
           .toBe(timeline({ ...JOINS.bob, 20: 'p' }), values('bob', { p: '[pm] alice: hi  there' }));
         helpers.expectObservable(chat.linesOf('carol')).toBe(timeline(JOINS.carol), values('carol'));
+      });
+    });
+
+    it('finds the user by a look-alike of its name when no name matches exactly', () => {
+      run((helpers) => {
+        const chat = room(helpers, { bob: { 20: '/msg A1ICE psst', 25: '/msg ca-rol hi' } });
+        helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ ...JOINS.alice, 20: 'p' }), values('alice', { p: '[pm] bob: psst' }));
+        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 25: 'n' }), values('bob', { n: '[!] no such user: ca-rol' }));
       });
     });
 
@@ -299,7 +401,7 @@ describe('commands through the core', () => {
 
     it('names every command with its usage', () => {
       const text = HELP.join('\n');
-      for (const usage of ['/nick NEW', '/who', '/me ACTION', '/msg NAME TEXT', '/quit [REASON]', '/help']) {
+      for (const usage of ['/nick NEW', '/who [PREFIX]', '/me ACTION', '/msg NAME TEXT', '/quit [REASON]', '/help']) {
         expect(HELP.filter((line) => line.startsWith(`[*] ${usage} `))).toHaveLength(1);
       }
       expect(text).toContain('//');

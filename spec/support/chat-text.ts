@@ -8,7 +8,7 @@ export const left = (name: string): string => `[-] ${name} left the chat.`;
 export const HELP = [
   '[*] commands (start a message with // to send a line that begins with /):',
   '[*] /nick NEW - change your name (1-32 of A-Z a-z 0-9 . _ -)',
-  '[*] /who - list who is online',
+  '[*] /who [PREFIX] - list who is online (or whose name starts with PREFIX)',
   '[*] /me ACTION - say what you are doing',
   '[*] /msg NAME TEXT - send a private message',
   '[*] /quit [REASON] - leave the chat',

@@ -1,4 +1,4 @@
-import { NAME_PATTERN_SOURCE, nameKey } from '../core/names';
+import { NAME_PATTERN_SOURCE, foldName } from '../core/names';
 
 /** Names as the server allows them; anything else is not parsed as a name. */
 const NAME = NAME_PATTERN_SOURCE;
@@ -26,7 +26,7 @@ const CONTROL_CHARS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 export function nameColour(name: string): string {
   // FNV-1a: cheap, and spreads similar names apart.
   let hash = 0x811c9dc5;
-  const key = nameKey(name);
+  const key = foldName(name);
   for (let i = 0; i < key.length; i++) {
     hash ^= key.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

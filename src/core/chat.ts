@@ -1,4 +1,5 @@
 import { type Observable, type OperatorFunction, defer, mergeMap, scan } from 'rxjs';
+import { type ChatState, createChatState, restoreChatState } from './chat-state';
 import { COMMAND_HELP } from './command-help';
 import type {
   ChatEvent,
@@ -12,22 +13,21 @@ import type {
   LeaveReason,
   LogEntry,
   Notice,
+  RejoinedEvent,
 } from './events';
-import { type NameSource, isValidName, uniqueName } from './names';
-import { type Client, Registry } from './registry';
+import { isValidName, pickName } from './names';
+import type { Client } from './registry';
+import { whoMessage } from './who';
+
+export { type ChatState, createChatState, snapshotChat } from './chat-state';
 
 export interface ChatOptions {
-  /** Raw name candidates (e.g. faker usernames); cleaned and made unique by the core. */
-  readonly names: NameSource;
-  /** The clock stamped on outputs, in ms. Tests pass the TestScheduler's `now`. */
-  readonly now: () => number;
-}
-
-/** The core's state between events, accumulated by `scan`. The registry is the only record of who is online. */
-export interface ChatState {
-  readonly registry: Registry;
-  /** Set by a shutdown: nothing more is announced and new connections are turned away. */
-  closing: boolean;
+  /**
+   * The state to start from and to keep updating in place, instead of a fresh one per subscription:
+   * lets its holder read the live registry (to re-announce its clients, to take snapshots). Give one
+   * state to one subscription only.
+   */
+  readonly state?: ChatState;
 }
 
 export interface ChatStep {
@@ -39,15 +39,17 @@ const NOTHING: readonly ChatOutput[] = [];
 
 /**
  * The chat protocol as a stream transformation: events in, outputs out, nothing else touched.
- * The registry is derived with `scan`; every output is computed from the event and that state only,
- * so the same events always give the same outputs. Each subscription gets its own fresh state.
+ * The registry is derived with `scan`; every output is computed from the event and that state only
+ * (names and times come in the events, drawn and stamped at the edge), so the same events always
+ * give the same outputs, in every process that applies them. Each subscription gets its own fresh
+ * state unless `options.state` is given.
  */
-export function chat(options: ChatOptions): OperatorFunction<ChatEvent, ChatOutput> {
+export function chat(options: ChatOptions = {}): OperatorFunction<ChatEvent, ChatOutput> {
   return (event$: Observable<ChatEvent>) =>
     defer(() =>
       event$.pipe(
-        scan((step: ChatStep, event: ChatEvent) => reduceChat(step.state, event, options), {
-          state: createChatState(),
+        scan((step: ChatStep, event: ChatEvent) => reduceChat(step.state, event), {
+          state: options.state ?? createChatState(),
           outputs: NOTHING,
         }),
         mergeMap((step) => step.outputs),
@@ -55,26 +57,28 @@ export function chat(options: ChatOptions): OperatorFunction<ChatEvent, ChatOutp
     );
 }
 
-/** A fresh state: nobody online. */
-export function createChatState(): ChatState {
-  return { registry: new Registry(), closing: false };
-}
-
 /**
  * One step of the protocol: what to send for one event. It updates `state` in place (the state
  * belongs to one `scan`), so keep one state per chat and pass each event once.
  */
-export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOptions): ChatStep {
-  if (event.type === 'shutdown') return onShutdown(state, options);
+export function reduceChat(state: ChatState, event: ChatEvent): ChatStep {
+  const at = event.at ?? 0;
+  switch (event.type) {
+    case 'shutdown':
+      return onShutdown(state, at);
+    case 'reset':
+      restoreChatState(state, event.snapshot);
+      return unchanged(state);
+  }
   if (state.closing) {
     // Shutting down: turn newcomers away, announce nothing else.
-    if (event.type !== 'connected') return unchanged(state);
-    return { state, outputs: [{ kind: 'close', id: event.id }] };
+    return event.type === 'connected' || event.type === 'rejoined' ? turnAway(state, event.id) : unchanged(state);
   }
-  const at = options.now();
   switch (event.type) {
     case 'connected':
-      return onConnected(state, event, options.names, at);
+      return onConnected(state, event, at);
+    case 'rejoined':
+      return onRejoined(state, event, at);
     case 'disconnected':
       return onDisconnected(state, event, at);
     case 'line':
@@ -89,14 +93,19 @@ export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOpti
       const client = state.registry.get(event.id);
       return client === undefined ? unchanged(state) : onCommand(state, client, event.command, at);
     }
+    case 'node-gone':
+      return onNodeGone(state, event.node, at);
+    case 'node-stopping':
+      return onNodeStopping(state, event.node, at);
   }
 }
 
-function onConnected(state: ChatState, event: ConnectedEvent, names: NameSource, at: number): ChatStep {
+function onConnected(state: ChatState, event: ConnectedEvent, at: number): ChatStep {
   const { registry } = state;
   if (registry.get(event.id) !== undefined) return unchanged(state);
-  const name = uniqueName(names, registry);
-  registry.join({ id: event.id, name, remote: event.remote });
+  if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
+  const name = pickName(event.names ?? [], registry);
+  registry.join(newClient(event.id, name, event));
   return {
     state,
     outputs: [
@@ -105,6 +114,25 @@ function onConnected(state: ChatState, event: ConnectedEvent, names: NameSource,
       deliver(registry.order, { type: 'joined', name }, at),
     ],
   };
+}
+
+/** A client re-announced after a reset: silent, unless its name went to someone else meanwhile. */
+function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatStep {
+  const { registry } = state;
+  if (registry.get(event.id) !== undefined) return unchanged(state);
+  if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
+  const name = pickName([event.name], registry);
+  registry.join(newClient(event.id, name, event));
+  if (name === event.name) return unchanged(state);
+  const renamed = { from: event.name, to: name };
+  return {
+    state,
+    outputs: [log({ type: 'renamed', ...renamed }, at), deliver(registry.order, { type: 'renamed', ...renamed }, at)],
+  };
+}
+
+function newClient(id: ClientId, name: string, event: ConnectedEvent | RejoinedEvent): Client {
+  return event.node === undefined ? { id, name, remote: event.remote } : { id, name, remote: event.remote, node: event.node };
 }
 
 function onLine(state: ChatState, event: LineEvent, at: number): ChatStep {
@@ -171,7 +199,7 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
     case 'nick':
       return onNick(state, client, command.newName, at);
     case 'who':
-      return reply(state, deliver([client.id], { type: 'who', names: registry.names() }, at));
+      return reply(state, deliver([client.id], whoMessage(registry, command.prefix), at));
     case 'me':
       return reply(state, deliver(registry.order, { type: 'action', name: client.name, text: command.action }, at, client.id));
     case 'msg': {
@@ -208,14 +236,53 @@ function onNick(state: ChatState, client: Client, newName: string, at: number): 
   };
 }
 
-function onShutdown(state: ChatState, options: ChatOptions): ChatStep {
+function onShutdown(state: ChatState, at: number): ChatStep {
   if (state.closing) return unchanged(state);
   const { order } = state.registry;
   const outputs: ChatOutput[] = [];
-  if (order.length > 0) outputs.push(deliver(order, { type: 'shutdown' }, options.now()));
+  if (order.length > 0) outputs.push(deliver(order, { type: 'shutdown' }, at));
   for (const id of order) outputs.push({ kind: 'close', id });
   state.closing = true;
   return { state, outputs };
+}
+
+/**
+ * A process died: each of its clients leaves, announced once to everyone remaining. A second report
+ * finds none of them online and does nothing. The close requests matter only if the process was
+ * alive after all: its clients are then closed rather than left connected outside the registry.
+ */
+function onNodeGone(state: ChatState, node: string, at: number): ChatStep {
+  const { registry } = state;
+  const gone = registry.leaveAll(registry.clientsOf(node).map((client) => client.id));
+  const outputs: ChatOutput[] = [];
+  for (const client of gone) {
+    outputs.push({ kind: 'close', id: client.id }, log({ type: 'disconnected', name: client.name }, at));
+    if (registry.size > 0) outputs.push(deliver(registry.order, { type: 'left', name: client.name }, at));
+  }
+  return { state, outputs };
+}
+
+/**
+ * One process stops while the chat goes on: a shutdown for its own clients, a leave for everyone
+ * else, and no more newcomers through it.
+ */
+function onNodeStopping(state: ChatState, node: string, at: number): ChatStep {
+  const { registry } = state;
+  state.stoppedNodes.add(node);
+  const leaving = registry.leaveAll(registry.clientsOf(node).map((client) => client.id));
+  if (leaving.length === 0) return unchanged(state);
+  const ids = leaving.map((client) => client.id);
+  const outputs: ChatOutput[] = [deliver(ids, { type: 'shutdown' }, at)];
+  for (const id of ids) outputs.push({ kind: 'close', id });
+  for (const client of leaving) {
+    outputs.push(log({ type: 'disconnected', name: client.name }, at));
+    if (registry.size > 0) outputs.push(deliver(registry.order, { type: 'left', name: client.name }, at));
+  }
+  return { state, outputs };
+}
+
+function turnAway(state: ChatState, id: ClientId): ChatStep {
+  return { state, outputs: [{ kind: 'close', id }] };
 }
 
 function unchanged(state: ChatState): ChatStep {

@@ -21,25 +21,41 @@ export type DisconnectReason =
 
 // ---------------------------------------------------------------------------------------------
 // Events: what the core consumes. Transports emit connected, line, line-too-long and disconnected;
-// operators may emit any.
+// operators may emit any; a relay between processes emits the cluster events (node-gone, ...).
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What every event may carry. The core reads nothing from a clock: time is stamped on events at the
+ * edge (`stampEvents`), so that every process applying the same events derives the same outputs.
+ */
+export interface EventBase {
+  /** When the edge received the event, in ms since the epoch; outputs carry it (0 when absent). */
+  readonly at?: number;
+}
+
 /** A new connection was accepted. */
-export interface ConnectedEvent {
+export interface ConnectedEvent extends EventBase {
   readonly type: 'connected';
   readonly id: ClientId;
   readonly remote: RemoteAddress;
+  /**
+   * Raw name candidates drawn at the edge (e.g. faker usernames): the core cleans them and takes the
+   * first one free, else numbers the last one (or `guest` when there are none).
+   */
+  readonly names?: readonly string[];
+  /** The process that holds the connection, when several share a chat (see `node-gone`). */
+  readonly node?: string;
 }
 
 /** A client sent a line of text: decoded, without LF or CR. It may be blank: the core trims it and ignores blank lines. */
-export interface LineEvent {
+export interface LineEvent extends EventBase {
   readonly type: 'line';
   readonly id: ClientId;
   readonly text: string;
 }
 
 /** A connection ended, however it ended. */
-export interface DisconnectedEvent {
+export interface DisconnectedEvent extends EventBase {
   readonly type: 'disconnected';
   readonly id: ClientId;
   readonly reason: DisconnectReason;
@@ -48,21 +64,21 @@ export interface DisconnectedEvent {
 }
 
 /** The transport dropped a line longer than its limit, without buffering it whole. */
-export interface LineTooLongEvent {
+export interface LineTooLongEvent extends EventBase {
   readonly type: 'line-too-long';
   readonly id: ClientId;
   readonly maxBytes: number;
 }
 
 /** A parsed chat command (see `commands()`); the core acts on it like on any other event. */
-export interface CommandEvent {
+export interface CommandEvent extends EventBase {
   readonly type: 'command';
   readonly id: ClientId;
   readonly command: Command;
 }
 
 /** Tell one client something: emitted by operators (rate limiter, command parser, ...). */
-export interface NoticeEvent {
+export interface NoticeEvent extends EventBase {
   readonly type: 'notice';
   readonly id: ClientId;
   readonly notice: Notice;
@@ -72,15 +88,51 @@ export interface NoticeEvent {
  * Disconnect a client on the server's initiative (idle, server full, policy): it gets `reason` as a
  * notice, its leave is announced at once, and the transport closes its connection.
  */
-export interface KickEvent {
+export interface KickEvent extends EventBase {
   readonly type: 'kick';
   readonly id: ClientId;
   readonly reason: Notice;
 }
 
 /** The server is stopping: say goodbye to everyone and stop announcing anything else. */
-export interface ShutdownEvent {
+export interface ShutdownEvent extends EventBase {
   readonly type: 'shutdown';
+}
+
+/**
+ * A process sharing the chat died: every client it held leaves, announced to everyone remaining.
+ * Applying it twice is harmless (two survivors may both report the same death).
+ */
+export interface NodeGoneEvent extends EventBase {
+  readonly type: 'node-gone';
+  readonly node: string;
+}
+
+/**
+ * One process is stopping while the chat goes on: its own clients get the goodbye and are closed,
+ * everyone else sees them leave, and later connections through it are turned away.
+ */
+export interface NodeStoppingEvent extends EventBase {
+  readonly type: 'node-stopping';
+  readonly node: string;
+}
+
+/** Replace the core's whole state with a snapshot (every process restarts from one common state). Outputs nothing. */
+export interface ResetEvent extends EventBase {
+  readonly type: 'reset';
+  readonly snapshot: ChatSnapshot;
+}
+
+/**
+ * A client already connected, re-announced after a reset: it joins the registry without a welcome
+ * or a join line, under `name` if that is still free, else under a numbered name told to everyone.
+ */
+export interface RejoinedEvent extends EventBase {
+  readonly type: 'rejoined';
+  readonly id: ClientId;
+  readonly name: string;
+  readonly remote: RemoteAddress;
+  readonly node?: string;
 }
 
 export type ChatEvent =
@@ -91,12 +143,38 @@ export type ChatEvent =
   | CommandEvent
   | NoticeEvent
   | KickEvent
-  | ShutdownEvent;
+  | ShutdownEvent
+  | NodeGoneEvent
+  | NodeStoppingEvent
+  | ResetEvent
+  | RejoinedEvent;
+
+/** One online client in a snapshot. */
+export interface ChatSnapshotClient {
+  readonly id: ClientId;
+  readonly name: string;
+  readonly remote: RemoteAddress;
+  readonly node?: string;
+}
+
+/**
+ * The core's state as plain JSON-serialisable data (`snapshotChat`), for a process that joins a
+ * running chat late: `createChatState(snapshot)` or a `reset` event restores it.
+ */
+export interface ChatSnapshot {
+  /** In join order. */
+  readonly clients: readonly ChatSnapshotClient[];
+  /** A whole-chat shutdown happened. */
+  readonly closing: boolean;
+  /** Processes that announced they are stopping (`node-stopping`). */
+  readonly stoppedNodes: readonly string[];
+}
 
 /** The commands of the chat, as structured data. Parsing text into these is `commands()`'s job. */
 export type Command =
   | { readonly name: 'nick'; readonly newName: string }
-  | { readonly name: 'who' }
+  /** Everyone online, or those whose name starts with `prefix` (ignoring case). */
+  | { readonly name: 'who'; readonly prefix?: string }
   | { readonly name: 'me'; readonly action: string }
   | { readonly name: 'msg'; readonly to: string; readonly text: string }
   | { readonly name: 'quit'; readonly reason?: string }
@@ -172,8 +250,12 @@ export interface PrivateMessage {
 }
 export interface WhoMessage {
   readonly type: 'who';
-  /** Names in join order. */
+  /** Names in join order: all of those matching, or the first `WHO_MAX_NAMES` of them. */
   readonly names: readonly string[];
+  /** How many online clients match: more than `names.length` when the list is bounded. */
+  readonly count: number;
+  /** The prefix searched for, if any. */
+  readonly prefix?: string;
 }
 /** Information or an error for one client. */
 export interface NoticeMessage {
@@ -215,7 +297,7 @@ export interface Delivery {
   readonly to: readonly ClientId[];
   readonly except?: ClientId;
   readonly message: ChatMessage;
-  /** When the core handled the event, from the injected clock (ms). */
+  /** The `at` of the event that caused it (ms since the epoch), 0 when the event had none. */
   readonly at: number;
 }
 

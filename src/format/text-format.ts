@@ -1,4 +1,4 @@
-import { type ChatMessage, type Notice, noticeLevel } from '../core/events';
+import { type ChatMessage, type Notice, type WhoMessage, noticeLevel } from '../core/events';
 
 /** A notice's words, without the `[!] `/`[*] ` prefix. */
 export function formatNotice(notice: Notice): string {
@@ -51,7 +51,7 @@ export function formatText(message: ChatMessage): string {
     case 'private':
       return `[pm] ${message.from}: ${message.text}`;
     case 'who':
-      return `[*] ${message.names.length} online: ${message.names.join(', ')}`;
+      return formatWho(message);
     case 'notice':
       return `${noticeLevel(message.notice) === 'error' ? '[!]' : '[*]'} ${formatNotice(message.notice)}`;
     case 'help':
@@ -62,6 +62,19 @@ export function formatText(message: ChatMessage): string {
     case 'shutdown':
       return '[*] server shutting down';
   }
+}
+
+/**
+ * `[*] 3 online: a, b, c`; past the bound, the first names and how to search; with a prefix,
+ * `[*] 2 online matching "al": alice, alan`.
+ */
+function formatWho({ names, count, prefix }: WhoMessage): string {
+  const bounded = count > names.length;
+  const list = names.length === 0 ? '' : `: ${names.join(', ')}${bounded ? ', ...' : ''}`;
+  if (prefix === undefined) {
+    return `[*] ${count} online${list}${bounded ? ` (first ${names.length}; /who PREFIX to search)` : ''}`;
+  }
+  return `[*] ${count} online matching "${prefix}"${list}${bounded ? ` (first ${names.length} of ${count})` : ''}`;
 }
 
 /** The bytes of one protocol line: the message's text and LF, encoded once for all recipients. */

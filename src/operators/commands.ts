@@ -21,7 +21,8 @@ export function parseCommand(text: string): Parsed {
       return newName === '' || /\s/.test(rest) ? usage('/nick NEW') : { name: 'nick', newName };
     }
     case 'who':
-      return { name: 'who' };
+      if (rest === '') return { name: 'who' };
+      return /\s/.test(rest) ? usage('/who [PREFIX]') : { name: 'who', prefix: rest };
     case 'me':
       return rest === '' ? usage('/me ACTION') : { name: 'me', action: rest };
     case 'msg': {

@@ -13,6 +13,7 @@ import { TcpTransport } from '../transports/tcp/tcp-transport';
 import { type RouteHandler, createWebServer, pageRoutes } from '../transports/websocket/web-server';
 import { WebSocketTransport } from '../transports/websocket/websocket-transport';
 import { fakerNames } from './faker-names';
+import { stampEvents } from './stamp-events';
 
 export interface ChatServerOptions extends PolicyOptions {
   /** Default 127.0.0.1, for every transport. */
@@ -28,7 +29,7 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly allowOrigins?: readonly string[];
   /** Extra read-only routes on the HTTP port (e.g. metrics), by exact path. */
   readonly httpRoutes?: ReadonlyMap<string, RouteHandler>;
-  /** Name candidates; default: faker usernames. */
+  /** Names, one per connection in connection order (numbered when taken); default: 4 faker usernames to choose from. */
   readonly names?: NameSource;
   /** Clock for output timestamps; default Date.now. */
   readonly now?: () => number;
@@ -126,12 +127,15 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   };
   const hub = new Subject<ChatEvent>();
   const outputs$ = new Subject<ChatOutput>();
-  const core = chat({ names: options.names ?? fakerNames(), now: options.now ?? Date.now });
+  const core = chat();
 
   // The queue scheduler trampolines, right in front of the core: an event raised while another is
   // being handled (a close request ends its connection's stream at once; an operator's timer fires)
   // waits its turn instead of re-entering the core in the middle of another event's outputs.
-  const events$ = resolveOperators(options).reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable());
+  const events$ = resolveOperators(options)
+    .reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable())
+    // A caller's source (tests: names in connection order) is drawn once per connection; faker's 4 times.
+    .pipe(stampEvents({ names: options.names ?? fakerNames(), now: options.now ?? Date.now, candidates: options.names ? 1 : undefined }));
   let failed = false;
 
   const subscriptions: Subscription[] = [];

@@ -1,10 +1,11 @@
 import { type Observable, asyncScheduler, defer, filter, map, merge, mergeMap, share, takeWhile } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { chat } from '../core/chat';
-import { type ChatEvent, type ChatOutput, type ClientId, type LogEntry, isRecipient } from '../core/events';
+import { type ChatEvent, type ChatMessage, type ChatOutput, type ClientId, type Delivery, type LogEntry, isRecipient } from '../core/events';
 import type { NameSource } from '../core/names';
 import type { ChatOperator } from '../core/chat-operator';
 import { formatText } from '../format/text-format';
+import { stampEvents } from '../server/stamp-events';
 
 /** Marks a client connecting on its input timeline. */
 export const connect = Symbol('connect');
@@ -19,7 +20,11 @@ export function fail(error = 'ECONNRESET: connection reset'): { readonly fail: s
 export type ClientAction = string | typeof connect | typeof hangUp | { readonly fail: string } | ChatEvent;
 
 export interface ChatMarblesOptions {
-  /** Names handed out in connection order (a list), or any name source. */
+  /**
+   * Names handed out in connection order (a list: the n-th connection is offered the list from its
+   * n-th name on, so a taken name passes to the next), or any name source (each connection is
+   * offered 4 draws, as the server does).
+   */
   readonly names: readonly string[] | NameSource;
   /** Operators in front of the core, as `createChatServer` installs them. */
   readonly operators?: readonly ChatOperator[];
@@ -32,6 +37,8 @@ export interface ChatMarbles {
   server(marbles: string, events: Record<string, ChatEvent>): void;
   /** The text lines a client receives; completes when the server closes it (a `close` output). */
   linesOf(id: ClientId): Observable<string>;
+  /** The messages a client receives, as data (what the JSON protocol sends); completes when the server closes it. */
+  messagesOf(id: ClientId): Observable<ChatMessage>;
   /** The server log's entries. */
   log(): Observable<LogEntry>;
   /** Every output of the core. */
@@ -51,15 +58,22 @@ export interface ChatMarbles {
  */
 export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): ChatMarbles {
   const inputs: Observable<ChatEvent>[] = [];
-  const names = typeof options.names === 'function' ? options.names : listNames(options.names);
   // Built when first subscribed (the run's first frame), once every timeline has been declared,
   // and shared: one core for all expectations, as in a server.
   const shared = defer(() => {
     const events$ = (options.operators ?? []).reduce<Observable<ChatEvent>>((s, op) => op(s), merge(...inputs));
-    // Inside TestScheduler.run the async scheduler's clock is virtual.
-    return events$.pipe(chat({ names, now: () => asyncScheduler.now() }));
+    // Stamped as the server stamps them; inside TestScheduler.run the async scheduler's clock is virtual.
+    const stamp = stampEvents({ names: nameSource(options.names), now: () => asyncScheduler.now() });
+    const { names } = options;
+    const offer: ChatOperator = typeof names === 'function' ? (s) => s : offerNames(names);
+    return events$.pipe(offer, stamp, chat());
   }).pipe(share());
   const outputs = (): Observable<ChatOutput> => shared;
+  const deliveriesTo = (id: ClientId): Observable<Delivery> =>
+    outputs().pipe(
+      takeWhile((output) => !(output.kind === 'close' && output.id === id)),
+      filter((output): output is Delivery => output.kind === 'deliver' && isRecipient(output, id)),
+    );
 
   return {
     client(id, marbles, actions) {
@@ -71,12 +85,11 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
       inputs.push(helpers.hot(marbles, events));
     },
     linesOf(id) {
-      return outputs().pipe(
-        takeWhile((output) => !(output.kind === 'close' && output.id === id)),
-        filter((output) => output.kind === 'deliver' && isRecipient(output, id)),
-        // A message may read as several lines (/help).
-        mergeMap((output) => (output.kind === 'deliver' ? formatText(output.message).split('\n') : [])),
-      );
+      // A message may read as several lines (/help).
+      return deliveriesTo(id).pipe(mergeMap((delivery) => formatText(delivery.message).split('\n')));
+    },
+    messagesOf(id) {
+      return deliveriesTo(id).pipe(map((delivery) => delivery.message));
     },
     log() {
       return outputs().pipe(
@@ -86,6 +99,20 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
     },
     outputs,
   };
+}
+
+/** Offers the n-th connection the list from its n-th name on (wrapping), unless it brings candidates of its own. */
+function offerNames(list: readonly string[]): ChatOperator {
+  let next = 0;
+  return map((event) => {
+    if (event.type !== 'connected' || event.names !== undefined || list.length === 0) return event;
+    const start = next++ % list.length;
+    return { ...event, names: [...list.slice(start), ...list.slice(0, start)] };
+  });
+}
+
+function nameSource(names: readonly string[] | NameSource): NameSource {
+  return typeof names === 'function' ? names : listNames(names);
 }
 
 function listNames(list: readonly string[]): NameSource {

@@ -58,7 +58,6 @@ const asSocket = (socket: FakeSocket) => socket as unknown as Socket;
 function harness(options: ConstructorParameters<typeof TcpTransport>[1] = {}) {
   const server = new EventEmitter();
   const transport = new TcpTransport(asServer(server), { closeTimeoutMs: 50, ...options });
-  const core = { names: () => 'guest', now: () => 0 };
   const h = {
     server,
     transport,
@@ -73,7 +72,7 @@ function harness(options: ConstructorParameters<typeof TcpTransport>[1] = {}) {
     },
   };
   h.subscription = transport.events$.pipe(observeOn(queueScheduler)).subscribe((event: ChatEvent) => {
-    const step = reduceChat(h.state, event, core);
+    const step = reduceChat(h.state, event);
     h.state = step.state;
     for (const output of step.outputs) {
       if (h.keepOutputs) h.outputs.push(output);

@@ -1,0 +1,148 @@
+/**
+ * Deterministic replay (issue 9): every process runs the core over the same events and must derive
+ * the same outputs and the same registry; a process that starts late restores a snapshot instead
+ * of replaying everything, and must then go on exactly as the others do.
+ */
+import { Subject, firstValueFrom, from, toArray } from 'rxjs';
+import { chat, createChatState, reduceChat, snapshotChat } from '../../src/core/chat';
+import type { ChatEvent, ChatOutput, ChatSnapshot } from '../../src/core/events';
+
+const remote = (port: number) => ({ address: '127.0.0.1', port });
+
+/** A bit of everything: joins on several processes, names taken and look-alikes, a stop, a death, a rejoin. */
+const SCRIPT: readonly ChatEvent[] = [
+  { type: 'connected', id: 'a1', remote: remote(1), node: 'A', names: ['alice', 'bob'], at: 1 },
+  { type: 'connected', id: 'b1', remote: remote(2), node: 'B', names: ['Alice', 'bob'], at: 2 },
+  { type: 'connected', id: 'c1', remote: remote(3), names: ["Carol O'Neil"], at: 3 },
+  { type: 'line', id: 'a1', text: 'hi', at: 4 },
+  { type: 'command', id: 'b1', command: { name: 'nick', newName: 'bobby' }, at: 5 },
+  { type: 'connected', id: 'a2', remote: remote(4), node: 'A', names: ['a1ice', 'xena'], at: 6 },
+  { type: 'command', id: 'c1', command: { name: 'who' }, at: 7 },
+  { type: 'node-stopping', node: 'B', at: 8 },
+  { type: 'connected', id: 'b2', remote: remote(5), node: 'B', names: ['bert'], at: 9 },
+  { type: 'rejoined', id: 'r1', name: 'ALICE', remote: remote(6), node: 'C', at: 10 },
+  { type: 'line', id: 'a2', text: 'yo', at: 11 },
+  { type: 'disconnected', id: 'a1', reason: 'closed', at: 12 },
+  { type: 'node-gone', node: 'A', at: 13 },
+  { type: 'node-gone', node: 'A', at: 13 },
+  { type: 'connected', id: 'd1', remote: remote(7), node: 'C', names: ['dave'], at: 14 },
+  { type: 'command', id: 'd1', command: { name: 'msg', to: 'carolONeil', text: 'psst' }, at: 15 },
+  { type: 'command', id: 'd1', command: { name: 'who', prefix: 'A' }, at: 16 },
+  { type: 'kick', id: 'c1', reason: { code: 'idle-timeout' }, at: 17 },
+  { type: 'line', id: 'd1', text: 'bye', at: 18 },
+];
+
+function apply(events: readonly ChatEvent[], state = createChatState()): ChatOutput[] {
+  return events.flatMap((event) => reduceChat(state, event).outputs);
+}
+
+/** What a snapshot becomes after a trip through Redis: JSON text and back. */
+const throughJson = (snapshot: ChatSnapshot): ChatSnapshot => JSON.parse(JSON.stringify(snapshot)) as ChatSnapshot;
+
+describe('the core, replayed', () => {
+  it('gives the same outputs and the same registry, in the same join order, wherever the same events are applied', async () => {
+    const run = async () => {
+      const state = createChatState();
+      const outputs = await firstValueFrom(from(SCRIPT).pipe(chat({ state }), toArray()));
+      return { outputs, snapshot: snapshotChat(state) };
+    };
+    const first = await run();
+    expect(await run()).toEqual(first);
+    expect(first.snapshot.clients.map((client) => client.name)).toEqual(['ALICE2', 'dave']);
+  });
+
+  it('stamps each output with the `at` of its event, and 0 without one', () => {
+    const [stamped] = apply([SCRIPT[0]!]);
+    expect(stamped).toMatchObject({ at: 1 });
+    const [unstamped] = apply([{ type: 'connected', id: 'x', remote: remote(1) }]);
+    expect(unstamped).toMatchObject({ at: 0 });
+  });
+});
+
+describe('snapshotChat', () => {
+  it('is plain data: clients in join order with their process, the shutdown flag and stopped processes', () => {
+    const state = createChatState();
+    apply(SCRIPT.slice(0, 10), state);
+    const snapshot = snapshotChat(state);
+    expect(snapshot).toStrictEqual({
+      clients: [
+        { id: 'a1', name: 'alice', remote: remote(1), node: 'A' },
+        { id: 'c1', name: 'CarolONeil', remote: remote(3) },
+        { id: 'a2', name: 'xena', remote: remote(4), node: 'A' },
+        { id: 'r1', name: 'ALICE2', remote: remote(6), node: 'C' },
+      ],
+      closing: false,
+      stoppedNodes: ['B'],
+    });
+    expect(throughJson(snapshot)).toStrictEqual(snapshot);
+  });
+
+  it('of a fresh state is empty', () => {
+    expect(snapshotChat(createChatState())).toStrictEqual({ clients: [], closing: false, stoppedNodes: [] });
+  });
+
+  it('does not change when the state changes later', () => {
+    const state = createChatState();
+    apply(SCRIPT.slice(0, 3), state);
+    const snapshot = snapshotChat(state);
+    const copy = throughJson(snapshot);
+    apply(SCRIPT.slice(3), state);
+    expect(snapshot).toStrictEqual(copy);
+  });
+
+  it.each(SCRIPT.map((_, k) => k))(
+    'restored after %i events, then given the rest, gives the same outputs as without it',
+    (k) => {
+      const whole = createChatState();
+      apply(SCRIPT.slice(0, k), whole);
+      const snapshot = throughJson(snapshotChat(whole));
+      const expected = apply(SCRIPT.slice(k), whole);
+
+      const restored = createChatState(snapshot);
+      expect(apply(SCRIPT.slice(k), restored)).toEqual(expected);
+      expect(snapshotChat(restored)).toEqual(snapshotChat(whole));
+    },
+  );
+
+  it.each(SCRIPT.map((_, k) => k))('applied as a reset after %i events, then given the rest, gives the same outputs', (k) => {
+    const whole = createChatState();
+    apply(SCRIPT.slice(0, k), whole);
+    const snapshot = throughJson(snapshotChat(whole));
+    const expected = apply(SCRIPT.slice(k), whole);
+
+    // A process that saw other things before the reset point (here: the whole script) ends up the same.
+    const other = createChatState();
+    apply(SCRIPT, other);
+    expect(apply([{ type: 'reset', snapshot }], other)).toEqual([]);
+    expect(apply(SCRIPT.slice(k), other)).toEqual(expected);
+  });
+
+  it('restores a shutdown: newcomers are turned away', () => {
+    const state = createChatState();
+    apply([SCRIPT[0]!, { type: 'shutdown' }], state);
+    const restored = createChatState(throughJson(snapshotChat(state)));
+    expect(restored.closing).toBe(true);
+    expect(apply([SCRIPT[1]!], restored)).toEqual([{ kind: 'close', id: 'b1' }]);
+  });
+});
+
+describe('chat({ state })', () => {
+  it('applies the events to the given state, in place, so its holder sees the live registry', () => {
+    const state = createChatState();
+    const events = new Subject<ChatEvent>();
+    const subscription = events.pipe(chat({ state })).subscribe();
+    events.next(SCRIPT[0]!);
+    expect(state.registry.names()).toEqual(['alice']);
+    events.next(SCRIPT[1]!);
+    expect(state.registry.names()).toEqual(['alice', 'bob']);
+    events.next({ type: 'reset', snapshot: { clients: [], closing: false, stoppedNodes: [] } });
+    expect(state.registry.size).toBe(0);
+    subscription.unsubscribe();
+  });
+
+  it('starts from a restored state', async () => {
+    const state = createChatState({ clients: [{ id: 'z', name: 'zed', remote: remote(9) }], closing: false, stoppedNodes: [] });
+    const outputs = await firstValueFrom(from([SCRIPT[0]!]).pipe(chat({ state }), toArray()));
+    expect(outputs).toContainEqual({ kind: 'deliver', to: ['z', 'a1'], message: { type: 'joined', name: 'alice' }, at: 1 });
+  });
+});

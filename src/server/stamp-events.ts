@@ -1,0 +1,36 @@
+import { map } from 'rxjs';
+import type { ChatOperator } from '../core/chat-operator';
+import type { ChatEvent } from '../core/events';
+import type { NameSource } from '../core/names';
+
+export interface StampEventsOptions {
+  /** Raw name candidates for newcomers (e.g. `fakerNames()`). */
+  readonly names: NameSource;
+  /** The clock stamped as `at`, in ms since the epoch. */
+  readonly now: () => number;
+  /** This process's id, set on the `connected` events of its clients. */
+  readonly node?: string;
+  /** How many candidates each newcomer is offered: the core takes the first one free. Default 4. */
+  readonly candidates?: number;
+}
+
+export const DEFAULT_NAME_CANDIDATES = 4;
+
+/**
+ * The edge's part of a deterministic core: everything random or timed is decided here, once, and
+ * carried in the events, so that every process applying them derives the same outputs. Stamps `at`
+ * on every event that has none, draws name candidates for each `connected` event that has none, and
+ * names this process as the connection's `node`. Install it after the operators, right before the core.
+ */
+export function stampEvents(options: StampEventsOptions): ChatOperator {
+  const { names, now, node } = options;
+  const candidates = options.candidates ?? DEFAULT_NAME_CANDIDATES;
+  return map((event: ChatEvent): ChatEvent => {
+    let stamped = event.at === undefined ? { ...event, at: now() } : event;
+    if (stamped.type === 'connected') {
+      if (stamped.names === undefined) stamped = { ...stamped, names: Array.from({ length: candidates }, () => names()) };
+      if (node !== undefined && stamped.node === undefined) stamped = { ...stamped, node };
+    }
+    return stamped;
+  });
+}
