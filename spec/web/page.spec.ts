@@ -6,14 +6,25 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { nameColour } from '../../src/client/line-style';
 import { describeWithBrowser } from '../support/browser';
+import {
+  NOTHING_WRONG,
+  PAGE_WAIT_MS,
+  type PageWatch,
+  cspViolations,
+  expectLastLog,
+  expectPeople,
+  lastLog,
+  logTexts,
+  typeAndSend,
+  waitForState,
+  watchPage,
+} from './page-helpers';
 import { type StandIn, startStandIn } from './stand-in-server';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 /** The terminal client's name colours, in the order of the page's name-0 … name-9 classes. */
 const TERMINAL_NAME_COLOURS = ['32', '33', '34', '35', '36', '92', '93', '94', '95', '96'].map((code) => `\x1b[${code}m`);
 const PHONE = { width: 360, height: 740 };
-/** Every wait in a page is bounded by this. */
-const PAGE_WAIT_MS = 5_000;
 
 jest.setTimeout(30_000);
 
@@ -21,12 +32,7 @@ interface Session {
   readonly standIn: StandIn;
   readonly context: BrowserContext;
   readonly page: Page;
-  /** Uncaught exceptions in the page's script. */
-  readonly pageErrors: string[];
-  /** Dialogs the page opened (alert, confirm, ...): none is expected, ever. */
-  readonly dialogs: string[];
-  /** Console messages about the Content-Security-Policy. */
-  readonly cspConsole: string[];
+  readonly watch: PageWatch;
 }
 
 interface OpenOptions {
@@ -46,26 +52,10 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
       colorScheme: options.colorScheme ?? 'light',
     });
     context.setDefaultTimeout(PAGE_WAIT_MS);
-    const session: Session = { standIn, context, page: await context.newPage(), pageErrors: [], dialogs: [], cspConsole: [] };
+    const page = await context.newPage();
+    const session: Session = { standIn, context, page, watch: await watchPage(context, page) };
     sessions.push(session);
-    const { page } = session;
-    // Init scripts run through the DevTools protocol, outside the page's CSP.
-    await context.addInitScript(() => {
-      const violations: string[] = [];
-      (window as unknown as { cspViolations: string[] }).cspViolations = violations;
-      document.addEventListener('securitypolicyviolation', (event) =>
-        violations.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`),
-      );
-    });
     if (options.fakeClock === true) await context.clock.install();
-    page.on('pageerror', (error) => session.pageErrors.push(error.message));
-    page.on('dialog', (dialog) => {
-      session.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    page.on('console', (message) => {
-      if (/content.security.policy/i.test(message.text())) session.cspConsole.push(message.text());
-    });
     await page.goto(standIn.url);
     return session;
   }
@@ -83,29 +73,23 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     const done = sessions;
     sessions = [];
     for (const session of done) {
-      const violations = await cspViolations(session.page).catch(() => ['(could not read the violations)']);
+      const record = await session.watch.record();
       await session.context.close();
       await session.standIn.close();
       // Checked after every test: the page broke no rule of its CSP and never threw or opened a dialog.
-      expect({ violations, csp: session.cspConsole, errors: session.pageErrors, dialogs: session.dialogs }).toEqual({
-        violations: [],
-        csp: [],
-        errors: [],
-        dialogs: [],
-      });
+      expect(record).toEqual(NOTHING_WRONG);
     }
   });
 
   it('is served whole under the CSP, and the checks after each test work (an inline script is blocked and seen)', async () => {
-    const session = await open();
-    const { page } = session;
+    const { page, watch } = await open();
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.getAttribute('meta[name=viewport]', 'content')).toContain('width=device-width');
     // The stylesheet applied (a rule from chat.css) and the script ran (it opened the WebSocket).
     expect(await page.evaluate(() => getComputedStyle(document.body).display)).toBe('flex');
     await waitForState(page, 'connected');
     expect(await cspViolations(page)).toEqual([]);
-    expect(session.cspConsole).toEqual([]);
+    expect(watch.cspConsole).toEqual([]);
 
     // The controls: an inline script is blocked and reported, and a dialog would be seen.
     const ran = await page.evaluate(() => {
@@ -118,11 +102,11 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     await page.waitForFunction(() => (window as unknown as { cspViolations: string[] }).cspViolations.length > 0);
     expect(await cspViolations(page)).toEqual(['script-src-elem blocked inline']);
     await page.evaluate(() => alert('control'));
-    expect(session.dialogs).toEqual(['alert: control']);
+    expect(watch.dialogs).toEqual(['alert: control']);
     // Expected here, so cleared before the after-each check.
     await page.evaluate(() => ((window as unknown as { cspViolations: string[] }).cspViolations.length = 0));
-    session.cspConsole.length = 0;
-    session.dialogs.length = 0;
+    watch.cspConsole.length = 0;
+    watch.dialogs.length = 0;
   });
 
   it('shows your name, asks /who on welcome and fills the list from the answer without printing it', async () => {
@@ -496,48 +480,7 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
 
 // ---------------------------------------------------------------------------------------------
 
-function cspViolations(page: Page): Promise<string[]> {
-  return page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
-}
-
-async function typeAndSend(page: Page, text: string): Promise<void> {
-  await page.fill('#input', text);
-  await page.press('#input', 'Enter');
-}
-
-function logTexts(page: Page): Promise<string[]> {
-  return page.locator('#log .entry').allTextContents();
-}
-
-async function lastLog(page: Page): Promise<string | undefined> {
-  return (await logTexts(page)).at(-1);
-}
-
-/** Waits (bounded) until the last log entry is `expected`, failing with the log so far. */
-async function expectLastLog(page: Page, expected: string | RegExp): Promise<void> {
-  let last: string | undefined;
-  const matches = () => last !== undefined && (typeof expected === 'string' ? last === expected : expected.test(last));
-  await waitUntilAsync(
-    async () => {
-      last = await lastLog(page);
-      return matches();
-    },
-    `the last log entry to be ${String(expected)}`,
-    async () => `log: ${JSON.stringify((await logTexts(page)).slice(-8), null, 1)}`,
-  );
-}
-
-async function expectPeople(page: Page, expected: readonly string[]): Promise<void> {
-  let people: string[] = [];
-  await waitUntilAsync(
-    async () => {
-      people = await page.locator('#people li').allTextContents();
-      return JSON.stringify(people) === JSON.stringify(expected);
-    },
-    `the list of people to be ${JSON.stringify(expected)}`,
-    async () => `people: ${JSON.stringify(people)}`,
-  );
-}
+// ---------------------------------------------------------------------------------------------
 
 /** The page has stopped: no retry comes, however long we wait; Reconnect connects at once. */
 async function expectStoppedThenReconnect(page: Page, standIn: StandIn): Promise<void> {
@@ -564,17 +507,4 @@ function distanceFromBottom(page: Page): Promise<number> {
     const log = document.getElementById('log')!;
     return log.scrollHeight - log.scrollTop - log.clientHeight;
   });
-}
-
-async function waitForState(page: Page, state: string): Promise<void> {
-  await page.waitForSelector(`body[data-state="${state}"]`, { state: 'attached' });
-}
-
-/** Polls a condition that needs the page, bounded by PAGE_WAIT_MS; the failure says what and shows `details`. */
-async function waitUntilAsync(condition: () => Promise<boolean>, what: string, details: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + PAGE_WAIT_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${PAGE_WAIT_MS} ms waiting for ${what}\n${await details()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
