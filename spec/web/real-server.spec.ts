@@ -1,0 +1,107 @@
+/// <reference lib="dom" />
+/**
+ * The page against the real server, end to end: two browser pages and one TCP (nc-style) client in
+ * one room, hostile text shown literally, and a page that reconnects after a server restart.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeWithBrowser } from '../support/browser';
+import { LineClient, destroyAllClients } from '../support/line-client';
+import { type TestServer, startServer } from '../support/test-server';
+import { NOTHING_WRONG, type PageWatch, expectPeople, logTexts, typeAndSend, waitForState, waitUntilAsync, watchPage } from './page-helpers';
+
+jest.setTimeout(30_000);
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+
+describeWithBrowser('the page on the real server', (browser: () => Browser) => {
+  const servers: TestServer[] = [];
+  const opened: { context: BrowserContext; watch: PageWatch }[] = [];
+
+  async function openPage(port: number): Promise<Page> {
+    const context = await browser().newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    opened.push({ context, watch: await watchPage(context, page) });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    return page;
+  }
+
+  /** Waits until some log entry of the page satisfies `match`. */
+  async function seeInLog(page: Page, match: string | RegExp): Promise<void> {
+    let texts: string[] = [];
+    await waitUntilAsync(
+      async () => {
+        texts = await logTexts(page);
+        return texts.some((text) => (typeof match === 'string' ? text.includes(match) : match.test(text)));
+      },
+      `a log entry ${String(match)}`,
+      async () => `log: ${JSON.stringify(texts.slice(-10), null, 1)}`,
+    );
+  }
+
+  /** Waits until the page shows `name` as yours. */
+  async function waitForName(page: Page, name: string): Promise<void> {
+    await waitUntilAsync(
+      async () => (await page.locator('#my-name').textContent()) === name,
+      `the page to be ${name}`,
+      async () => `log: ${JSON.stringify((await logTexts(page)).slice(-6))}`,
+    );
+  }
+
+  afterEach(async () => {
+    destroyAllClients();
+    const records = [];
+    for (const { context, watch } of opened.splice(0)) {
+      records.push(await watch.record());
+      await context.close();
+    }
+    for (const server of servers.splice(0)) await server.stop();
+    for (const record of records) expect(record).toEqual(NOTHING_WRONG);
+  });
+
+  it('puts two pages and an nc client in one room; hostile text shows literally and runs nothing', async () => {
+    const server = await startServer({ httpPort: 0 });
+    servers.push(server);
+    const nc = await server.join(); // alice, over TCP
+    const bobPage = await openPage(server.server.httpPort!);
+    await waitForName(bobPage, 'bob');
+    await nc.readUntil('bob joined the chat');
+    const carolPage = await openPage(server.server.httpPort!);
+    await waitForName(carolPage, 'carol');
+    await expectPeople(carolPage, ['alice', 'bob', 'carol (you)']);
+    await expectPeople(bobPage, ['alice', 'bob (you)', 'carol']);
+
+    nc.send('hello browsers');
+    await seeInLog(bobPage, 'alice: hello browsers');
+    await seeInLog(carolPage, 'alice: hello browsers');
+
+    await typeAndSend(bobPage, HOSTILE);
+    await nc.readUntil(`bob: ${HOSTILE}`);
+    await seeInLog(carolPage, `bob: ${HOSTILE}`);
+    expect(await carolPage.locator('#log img').count()).toBe(0);
+
+    await typeAndSend(carolPage, '/nick carla');
+    await nc.readUntil('carol is now known as carla');
+    await expectPeople(bobPage, ['alice', 'bob (you)', 'carla']);
+    await typeAndSend(bobPage, '/msg alice psst');
+    await nc.readUntil('[pm] bob: psst');
+
+    nc.destroy();
+    await expectPeople(bobPage, ['bob (you)', 'carla']);
+  });
+
+  it('reconnects after the server restarts, saying so, and chats again', async () => {
+    const first = await startServer({ httpPort: 0 });
+    const httpPort = first.server.httpPort!;
+    const page = await openPage(httpPort);
+    await waitForState(page, 'connected');
+    await first.stop();
+    await seeInLog(page, /server shutting down/);
+    const second = await startServer({ httpPort, names: () => 'dave' });
+    servers.push(second);
+    await waitForName(page, 'dave');
+    const nc = await LineClient.connect(second.port, 'nc');
+    await nc.readUntil(/joined the chat/);
+    await typeAndSend(page, 'back again');
+    await nc.readUntil('dave: back again');
+  });
+});
