@@ -259,7 +259,7 @@ describe('the chat core', () => {
         expectObservable(chat.outputs()).toBe('(lwj)d', {
           l: { kind: 'log', entry: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } }, at: 0 },
           w: { kind: 'deliver', to: ['alice'], message: { type: 'welcome', name: 'alice' }, at: 0 },
-          j: { kind: 'deliver', to: ['alice'], message: { type: 'joined', name: 'alice' }, at: 0 },
+          j: { kind: 'deliver', to: ['alice'], everyone: true, message: { type: 'joined', name: 'alice' }, at: 0 },
           d: { kind: 'log', entry: { type: 'disconnected', name: 'alice' }, at: 5 },
         });
       });

@@ -86,7 +86,7 @@ describe('the cluster events', () => {
       expect(reduceChat(state, { type: 'node-gone', node: 'A', at: 7 }).outputs).toEqual([
         { kind: 'close', id: 'a1' },
         { kind: 'log', entry: { type: 'disconnected', name: 'alice' }, at: 7 },
-        { kind: 'deliver', to: ['b1'], message: { type: 'left', name: 'alice' }, at: 7 },
+        { kind: 'deliver', to: ['b1'], everyone: true, message: { type: 'left', name: 'alice' }, at: 7 },
       ]);
       expect(reduceChat(state, { type: 'node-gone', node: 'A' }).outputs).toEqual([]);
       expect(state.registry.names()).toEqual(['bob']);
@@ -152,7 +152,7 @@ describe('the cluster events', () => {
         { kind: 'deliver', to: ['a1'], message: { type: 'shutdown' }, at: 3 },
         { kind: 'close', id: 'a1' },
         { kind: 'log', entry: { type: 'disconnected', name: 'alice' }, at: 3 },
-        { kind: 'deliver', to: ['b1'], message: { type: 'left', name: 'alice' }, at: 3 },
+        { kind: 'deliver', to: ['b1'], everyone: true, message: { type: 'left', name: 'alice' }, at: 3 },
       ]);
       expect(reduceChat(state, { type: 'node-stopping', node: 'A' }).outputs).toEqual([]);
       expect(state.registry.names()).toEqual(['bob']);

@@ -143,6 +143,6 @@ describe('chat({ state })', () => {
   it('starts from a restored state', async () => {
     const state = createChatState({ clients: [{ id: 'z', name: 'zed', remote: remote(9) }], closing: false, stoppedNodes: [] });
     const outputs = await firstValueFrom(from([SCRIPT[0]!]).pipe(chat({ state }), toArray()));
-    expect(outputs).toContainEqual({ kind: 'deliver', to: ['z', 'a1'], message: { type: 'joined', name: 'alice' }, at: 1 });
+    expect(outputs).toContainEqual({ kind: 'deliver', to: ['z', 'a1'], everyone: true, message: { type: 'joined', name: 'alice' }, at: 1 });
   });
 });

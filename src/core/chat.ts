@@ -16,7 +16,7 @@ import type {
   RejoinedEvent,
 } from './events';
 import { isValidName, pickName } from './names';
-import type { Client } from './registry';
+import type { Client, Registry } from './registry';
 import { whoMessage } from './who';
 
 export { type ChatState, createChatState, snapshotChat } from './chat-state';
@@ -111,7 +111,7 @@ function onConnected(state: ChatState, event: ConnectedEvent, at: number): ChatS
     outputs: [
       log({ type: 'connected', name, remote: event.remote }, at),
       deliver([event.id], { type: 'welcome', name }, at),
-      deliver(registry.order, { type: 'joined', name }, at),
+      broadcast(registry, { type: 'joined', name }, at),
     ],
   };
 }
@@ -127,7 +127,7 @@ function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatSte
   const renamed = { from: event.name, to: name };
   return {
     state,
-    outputs: [log({ type: 'renamed', ...renamed }, at), deliver(registry.order, { type: 'renamed', ...renamed }, at)],
+    outputs: [log({ type: 'renamed', ...renamed }, at), broadcast(registry, { type: 'renamed', ...renamed }, at)],
   };
 }
 
@@ -143,7 +143,7 @@ function onLine(state: ChatState, event: LineEvent, at: number): ChatStep {
     state,
     outputs: [
       log({ type: 'said', name: client.name, text }, at),
-      deliver(state.registry.order, { type: 'said', name: client.name, text }, at, client.id),
+      broadcast(state.registry, { type: 'said', name: client.name, text }, at, client.id),
     ],
   };
 }
@@ -188,7 +188,7 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
       how.publicReason === undefined
         ? { type: 'left', name: client.name }
         : { type: 'left', name: client.name, reason: how.publicReason };
-    outputs.push(deliver(registry.order, left, at));
+    outputs.push(broadcast(registry, left, at));
   }
   return { state, outputs };
 }
@@ -201,7 +201,7 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
     case 'who':
       return reply(state, deliver([client.id], whoMessage(registry, command.prefix), at));
     case 'me':
-      return reply(state, deliver(registry.order, { type: 'action', name: client.name, text: command.action }, at, client.id));
+      return reply(state, broadcast(registry, { type: 'action', name: client.name, text: command.action }, at, client.id));
     case 'msg': {
       const target = registry.findByName(command.to);
       if (target === undefined) return reply(state, notice(client.id, { code: 'no-such-user', name: command.to }, at));
@@ -231,7 +231,7 @@ function onNick(state: ChatState, client: Client, newName: string, at: number): 
     state,
     outputs: [
       log({ type: 'renamed', from: client.name, to: newName }, at),
-      deliver(registry.order, { type: 'renamed', from: client.name, to: newName }, at),
+      broadcast(registry, { type: 'renamed', from: client.name, to: newName }, at),
     ],
   };
 }
@@ -257,7 +257,7 @@ function onNodeGone(state: ChatState, node: string, at: number): ChatStep {
   const outputs: ChatOutput[] = [];
   for (const client of gone) {
     outputs.push({ kind: 'close', id: client.id }, log({ type: 'disconnected', name: client.name }, at));
-    if (registry.size > 0) outputs.push(deliver(registry.order, { type: 'left', name: client.name }, at));
+    if (registry.size > 0) outputs.push(broadcast(registry, { type: 'left', name: client.name }, at));
   }
   return { state, outputs };
 }
@@ -276,7 +276,7 @@ function onNodeStopping(state: ChatState, node: string, at: number): ChatStep {
   for (const id of ids) outputs.push({ kind: 'close', id });
   for (const client of leaving) {
     outputs.push(log({ type: 'disconnected', name: client.name }, at));
-    if (registry.size > 0) outputs.push(deliver(registry.order, { type: 'left', name: client.name }, at));
+    if (registry.size > 0) outputs.push(broadcast(registry, { type: 'left', name: client.name }, at));
   }
   return { state, outputs };
 }
@@ -299,6 +299,17 @@ function notice(id: ClientId, notice: Notice, at: number): ChatOutput {
 
 function deliver(to: readonly ClientId[], message: ChatMessage, at: number, except?: ClientId): ChatOutput {
   return except === undefined ? { kind: 'deliver', to, message, at } : { kind: 'deliver', to, except, message, at };
+}
+
+/**
+ * A message for everyone online: marked `everyone`, so that a transport holding few of them can
+ * walk its own clients instead of the whole audience (a process in a big cluster).
+ */
+function broadcast(registry: Registry, message: ChatMessage, at: number, except?: ClientId): ChatOutput {
+  const { order: to } = registry;
+  return except === undefined
+    ? { kind: 'deliver', to, everyone: true, message, at }
+    : { kind: 'deliver', to, everyone: true, except, message, at };
 }
 
 function log(entry: LogEntry, at: number): ChatOutput {

@@ -295,6 +295,8 @@ export type ChatMessage =
 export interface Delivery {
   readonly kind: 'deliver';
   readonly to: readonly ClientId[];
+  /** `to` is everyone online: a transport may walk its own welcomed clients instead. */
+  readonly everyone?: true;
   readonly except?: ClientId;
   readonly message: ChatMessage;
   /** The `at` of the event that caused it (ms since the epoch), 0 when the event had none. */

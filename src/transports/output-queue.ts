@@ -64,6 +64,8 @@ class Connection {
  */
 export class OutputQueue {
   private readonly connections = new Map<ClientId, Connection>();
+  /** Connections the core welcomed, for deliveries to everyone (the rest are refused or not yet in). */
+  private readonly members = new Set<Connection>();
   private dirty: Connection[] = [];
   private flushScheduled = false;
   /** The last flush was large: batch the next one over `coalesceMs`. */
@@ -84,8 +86,12 @@ export class OutputQueue {
 
   /** Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends). */
   add(peer: QueuedPeer): void {
-    this.connections.set(peer.id, new Connection(peer));
-    peer.socket.once('close', () => this.connections.delete(peer.id));
+    const connection = new Connection(peer);
+    this.connections.set(peer.id, connection);
+    peer.socket.once('close', () => {
+      this.connections.delete(peer.id);
+      this.members.delete(connection);
+    });
   }
 
   /** Acts on one core output: queue a delivery's bytes for this queue's peers, or close one after its output. */
@@ -99,21 +105,42 @@ export class OutputQueue {
     for (const connection of this.connections.values()) connection.peer.socket.destroy();
   }
 
+  /** The delivery being handed out, its bytes once encoded, and whether it is written through. */
+  private delivery: Delivery | undefined;
+  private bytes: Buffer | undefined;
+  private writeThrough = false;
+
   private deliver(delivery: Delivery): void {
-    const { to, except } = delivery;
-    let bytes: Buffer | undefined;
-    const writeThrough = this.isQuiet(to.length);
-    for (let i = 0; i < to.length; i++) {
-      const id = to[i]!;
-      if (id === except) continue;
-      const connection = this.connections.get(id);
-      if (connection === undefined || connection.closing) continue;
-      // Encoded once, and only if one of the recipients is ours (other transports hold the rest).
-      bytes ??= this.encode(delivery.message);
-      if (this.overLimit(connection)) continue;
-      if (!writeThrough) this.enqueue(connection, bytes);
-      else if (connection.peer.socket.writable) connection.peer.socket.write(bytes, connection.afterWrite);
+    const { to } = delivery;
+    this.writeThrough = this.isQuiet(to.length);
+    this.delivery = delivery;
+    this.bytes = undefined;
+    // A delivery to everyone walks whichever is shorter: the audience, or this queue's own members
+    // (one process of a big cluster holds few of the chat's clients).
+    if (delivery.everyone && this.members.size < to.length) {
+      for (const connection of this.members) this.deliverTo(connection);
+    } else {
+      for (let i = 0; i < to.length; i++) {
+        const connection = this.connections.get(to[i]!);
+        if (connection !== undefined) this.deliverTo(connection);
+      }
     }
+    if (delivery.message.type === 'welcome') {
+      const connection = this.connections.get(to[0]!);
+      if (connection !== undefined && !connection.closing) {
+        this.members.add(connection);
+      }
+    }
+  }
+
+  private deliverTo(connection: Connection): void {
+    const delivery = this.delivery!;
+    if (connection.closing || connection.peer.id === delivery.except) return;
+    // Encoded once, and only if one of the recipients is ours (other transports hold the rest).
+    const bytes = (this.bytes ??= this.encode(delivery.message));
+    if (this.overLimit(connection)) return;
+    if (!this.writeThrough) this.enqueue(connection, bytes);
+    else if (connection.peer.socket.writable) connection.peer.socket.write(bytes, connection.afterWrite);
   }
 
   /**
@@ -160,6 +187,7 @@ export class OutputQueue {
     connection.pending = [];
     connection.pendingBytes = 0;
     connection.closing = true;
+    this.members.delete(connection);
     connection.peer.socket.destroy(error);
   }
 
@@ -167,6 +195,7 @@ export class OutputQueue {
     const connection = this.connections.get(id);
     if (connection === undefined || connection.closing) return;
     connection.closing = true;
+    this.members.delete(connection);
     this.markDirty(connection);
     // Reported now, not when the peer hangs up: the client has left the chat (this re-enters the
     // event stream, which queues it behind the output being handled).
