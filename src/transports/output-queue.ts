@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
+import type { TransportMetrics } from '../metrics/hooks';
 
 export interface OutputQueueOptions {
   /**
@@ -17,6 +18,8 @@ export interface OutputQueueOptions {
   readonly coalesceMs?: number;
   /** After a close request, how long to wait for the peer to hang up before destroying the socket. */
   readonly closeTimeoutMs?: number;
+  /** Where bytes, deliveries and evictions are counted (the server's metrics). */
+  readonly metrics?: TransportMetrics;
 }
 
 /** How the queue ends one connection gracefully, once its output is written (TCP: FIN; WebSocket: a close frame). */
@@ -41,12 +44,23 @@ class Connection {
   /** Listed in the dirty list for the next flush. */
   queued = false;
   closing = false;
+  /** Evicted, or a write failed: whichever came first is counted, once. */
+  failed = false;
   /** One callback per connection, not per write: a failed write destroys the socket, whose stream reports it. */
   readonly afterWrite: (error?: Error | null) => void;
 
-  constructor(readonly peer: QueuedPeer) {
+  constructor(
+    readonly peer: QueuedPeer,
+    metrics?: TransportMetrics,
+  ) {
     this.afterWrite = (error) => {
-      if (error) peer.socket.destroy(error);
+      if (!error) return;
+      // Writes still buffered when the socket is destroyed fail with ERR_STREAM_DESTROYED: not a write error of their own.
+      if (!this.failed && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_DESTROYED') {
+        this.failed = true;
+        metrics?.evicted(peer.id, 'write-error');
+      }
+      peer.socket.destroy(error);
     };
   }
 }
@@ -75,16 +89,25 @@ export class OutputQueue {
   constructor(
     private readonly encode: (message: ChatMessage) => Buffer,
     private readonly options: OutputQueueOptions = {},
-  ) {}
+  ) {
+    options.metrics?.track(this);
+  }
 
   /** Open connections, closing ones included. */
   get size(): number {
     return this.connections.size;
   }
 
+  /** Output not yet sent, over all connections: queued here or held by the sockets. O(connections): for scrapes, not for the hot path. */
+  bufferedBytes(): number {
+    let bytes = 0;
+    for (const connection of this.connections.values()) bytes += connection.pendingBytes + connection.peer.socket.writableLength;
+    return bytes;
+  }
+
   /** Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends). */
   add(peer: QueuedPeer): void {
-    this.connections.set(peer.id, new Connection(peer));
+    this.connections.set(peer.id, new Connection(peer, this.options.metrics));
     peer.socket.once('close', () => this.connections.delete(peer.id));
   }
 
@@ -103,6 +126,9 @@ export class OutputQueue {
     const { to, except } = delivery;
     let bytes: Buffer | undefined;
     const writeThrough = this.isQuiet(to.length);
+    // Counted in locals and added once per delivery: nothing per recipient but an increment.
+    let queued = 0;
+    let written = 0;
     for (let i = 0; i < to.length; i++) {
       const id = to[i]!;
       if (id === except) continue;
@@ -111,8 +137,18 @@ export class OutputQueue {
       // Encoded once, and only if one of the recipients is ours (other transports hold the rest).
       bytes ??= this.encode(delivery.message);
       if (this.overLimit(connection)) continue;
-      if (!writeThrough) this.enqueue(connection, bytes);
-      else if (connection.peer.socket.writable) connection.peer.socket.write(bytes, connection.afterWrite);
+      if (!writeThrough) {
+        this.enqueue(connection, bytes);
+        queued++;
+      } else if (connection.peer.socket.writable) {
+        connection.peer.socket.write(bytes, connection.afterWrite);
+        written++;
+      }
+    }
+    const metrics = this.options.metrics;
+    if (metrics !== undefined && bytes !== undefined) {
+      metrics.deliveries += queued + written;
+      metrics.bytesSent += written * bytes.length;
     }
   }
 
@@ -145,7 +181,7 @@ export class OutputQueue {
   private overLimit(connection: Connection): boolean {
     const limit = this.options.maxBufferBytes;
     if (limit === undefined || connection.peer.socket.writableLength <= limit) return false;
-    this.evict(connection, new Error(`output buffer over ${limit} bytes (client not reading)`));
+    this.evict(connection, 'slow-reader', new Error(`output buffer over ${limit} bytes (client not reading)`));
     return true;
   }
 
@@ -155,11 +191,18 @@ export class OutputQueue {
     this.markDirty(connection);
   }
 
-  /** Drops what was queued and destroys the socket; its stream reports the error and the leave follows. */
-  private evict(connection: Connection, error: Error): void {
+  /**
+   * Drops what was queued and destroys the socket; its stream reports the error and the leave follows.
+   * `reason` is what the metrics count it under.
+   */
+  private evict(connection: Connection, reason: string, error: Error): void {
     connection.pending = [];
     connection.pendingBytes = 0;
     connection.closing = true;
+    if (!connection.failed) {
+      connection.failed = true;
+      this.options.metrics?.evicted(connection.peer.id, reason);
+    }
     connection.peer.socket.destroy(error);
   }
 
@@ -191,6 +234,7 @@ export class OutputQueue {
     this.dirty = [];
     this.flushScheduled = false;
     this.busy = dirty.length >= (this.options.coalesceSockets ?? DEFAULT_COALESCE_SOCKETS);
+    let written = 0;
     for (const connection of dirty) {
       connection.queued = false;
       const { pending, pendingBytes } = connection;
@@ -201,11 +245,13 @@ export class OutputQueue {
         if (!socket.destroyed && socket.writable) {
           const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
           socket.write(data, connection.afterWrite);
+          written += pendingBytes;
         }
       }
       // An evicted connection is closing too, but already destroyed.
       if (connection.closing && !socket.destroyed) this.close(connection);
     }
+    if (this.options.metrics !== undefined) this.options.metrics.bytesSent += written;
   };
 
   private close(connection: Connection): void {
