@@ -35,9 +35,14 @@ describe('ChatMetrics', () => {
     expect(s.get('rxchat_clients{transport="websocket"}')).toBe(2);
     expect(s.get('rxchat_connections_total{transport="tcp"}')).toBe(2);
 
-    pass(tcp, { type: 'command', id: 't1', command: { name: 'quit' } }); // leaves at once...
-    pass(tcp, { type: 'disconnected', id: 't1', reason: 'closed' }); // ...and its hang-up counts nothing more
+    // /quit and a kick leave the chat at once, before the connection is gone...
+    metrics.chatEvents({ type: 'command', id: 't1', command: { name: 'quit' } });
     metrics.chatEvents(kick('w1', { code: 'idle-timeout' }));
+    s = await series();
+    expect(s.get('rxchat_clients{transport="tcp"}')).toBe(1);
+    expect(s.get('rxchat_clients{transport="websocket"}')).toBe(1);
+    // ...and their hang-ups count nothing more.
+    pass(tcp, { type: 'disconnected', id: 't1', reason: 'closed' });
     pass(ws, { type: 'disconnected', id: 'w1', reason: 'closed' });
     pass(ws, { type: 'disconnected', id: 'w2', reason: 'error', error: 'ECONNRESET' });
     s = await series();

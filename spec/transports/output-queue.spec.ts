@@ -13,14 +13,20 @@ class FakeSocket extends Duplex {
   readonly written: Buffer[] = [];
   stalled = false;
   failWrites: Error | undefined;
+  /** The callback of the write in progress while stalled: `failStalled` ends it with an error. */
+  private held: ((error?: Error | null) => void) | undefined;
 
   override _read(): void {}
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.failWrites) return callback(this.failWrites);
-    if (this.stalled) return;
+    if (this.stalled) return void (this.held = callback);
     this.written.push(chunk);
     callback();
+  }
+
+  failStalled(error: Error): void {
+    this.held?.(error);
   }
 
   bytes(): number {
@@ -96,18 +102,46 @@ describe('OutputQueue metrics', () => {
     expect(socket('b').destroyed).toBe(true);
   });
 
-  it('counts a failed write as evicted for write-error once, and not the writes cut short by a destroyed socket', async () => {
+  it('counts a failed write as evicted for write-error once, with the writes buffered behind it', async () => {
     const { metrics, queue, socket } = setup();
-    socket('b').failWrites = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
-    socket('c').stalled = true;
+    socket('b').stalled = true;
+    socket('c').failWrites = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     for (let i = 0; i < 3; i++) queue.handle(deliver(['a', 'b', 'c'], said(`line ${i}`)));
     await nextTurn();
-    // c's writes are still buffered when it is destroyed: they fail with ERR_STREAM_DESTROYED.
-    queue.handle(deliver(['c'], said('one more for c')));
-    socket('c').destroy();
+    socket('b').failStalled(Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' }));
     await nextTurn();
+    expect(metrics.evictions.sort()).toEqual([
+      ['b', 'write-error'],
+      ['c', 'write-error'],
+    ]);
+  });
+
+  it('does not count a socket destroyed otherwise (a reset, an eviction) as a write error or an eviction', async () => {
+    const line = encode(said('line 0')).length;
+    // b's peer resets while b is over its limit, with writes in progress and buffered.
+    const reset = setup({ maxBufferBytes: line });
+    const b = reset.socket('b');
+    b.stalled = true;
+    for (let i = 0; i < 3; i++) reset.queue.handle(deliver(['a', 'b'], said(`line ${i}`)));
     await nextTurn();
-    expect(metrics.evictions).toEqual([['b', 'write-error']]);
+    expect(b.writableLength).toBe(3 * line);
+    b.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    reset.queue.handle(deliver(['a', 'b'], said('before the reset is reported')));
+    b.failStalled(Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' }));
+    await nextTurn();
+    expect(reset.metrics.evictions).toEqual([]);
+
+    // c is evicted over its limit with writes buffered behind the stalled one: they fail with the eviction.
+    const evicted = setup({ maxBufferBytes: line });
+    const c = evicted.socket('c');
+    c.stalled = true;
+    for (let i = 0; i < 3; i++) evicted.queue.handle(deliver(['a', 'c'], said(`line ${i}`)));
+    await nextTurn();
+    evicted.queue.handle(deliver(['a', 'c'], said('finds c over its limit')));
+    c.failStalled(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    await nextTurn();
+    expect(c.destroyed).toBe(true);
+    expect(evicted.metrics.evictions).toEqual([['c', 'slow-reader']]);
   });
 
   it('sums unsent output, queued or held by the sockets, when asked', async () => {

@@ -44,8 +44,6 @@ class Connection {
   /** Listed in the dirty list for the next flush. */
   queued = false;
   closing = false;
-  /** Evicted, or a write failed: whichever came first is counted, once. */
-  failed = false;
   /** One callback per connection, not per write: a failed write destroys the socket, whose stream reports it. */
   readonly afterWrite: (error?: Error | null) => void;
 
@@ -55,11 +53,9 @@ class Connection {
   ) {
     this.afterWrite = (error) => {
       if (!error) return;
-      // Writes still buffered when the socket is destroyed fail with ERR_STREAM_DESTROYED: not a write error of their own.
-      if (!this.failed && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_DESTROYED') {
-        this.failed = true;
-        metrics?.evicted(peer.id, 'write-error');
-      }
+      // Only a write that failed on a live socket: destroying it makes the writes buffered behind it, and
+      // those cut short by a reset or an eviction, fail on a destroyed socket, and they are not counted.
+      if (!peer.socket.destroyed) metrics?.evicted(peer.id, 'write-error');
       peer.socket.destroy(error);
     };
   }
@@ -199,10 +195,8 @@ export class OutputQueue {
     connection.pending = [];
     connection.pendingBytes = 0;
     connection.closing = true;
-    if (!connection.failed) {
-      connection.failed = true;
-      this.options.metrics?.evicted(connection.peer.id, reason);
-    }
+    // A socket already destroyed (a reset not yet reported) left on its own.
+    if (!connection.peer.socket.destroyed) this.options.metrics?.evicted(connection.peer.id, reason);
     connection.peer.socket.destroy(error);
   }
 
