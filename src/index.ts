@@ -22,3 +22,4 @@ export { COMMAND_HELP } from './core/command-help';
 export { ChatMetrics, type ChatMetricsOptions, type ConnectionLogEntry } from './metrics/chat-metrics';
 export type { BufferedOutput, LineDrops, TransportMetrics } from './metrics/hooks';
 export { formatJsonLog, formatJsonConnectionLog, jsonLogLine, type JsonLogOptions, type LogLevel } from './format/json-log';
+export { processMetrics } from './metrics/process-metrics';
