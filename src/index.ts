@@ -30,3 +30,7 @@ export { formatLog } from './format/log-format';
 export * from './operators';
 export { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from './server/create-chat-server';
 export { COMMAND_HELP } from './core/command-help';
+export { ChatMetrics, type ChatMetricsOptions, type ConnectionLogEntry } from './metrics/chat-metrics';
+export type { BufferedOutput, LineDrops, TransportMetrics } from './metrics/hooks';
+export { formatJsonLog, formatJsonConnectionLog, jsonLogLine, type JsonLogOptions, type LogLevel } from './format/json-log';
+export { processMetrics } from './metrics/process-metrics';

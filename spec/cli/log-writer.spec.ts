@@ -41,6 +41,17 @@ describe('the server log writer', () => {
     expect(out.received.join('')).toBe('0123456789\n[!] log behind: 2 lines dropped\nback\n');
   });
 
+  it('reports dropped lines in the format it is given (a JSON log stays JSON)', () => {
+    const out = new SlowReader();
+    const print = createLogWriter(out, 10, (dropped) => `{"event":"log-behind","dropped":${dropped}}`);
+    print('0123456789');
+    print('dropped');
+    out.drain();
+    print('back');
+    out.drain();
+    expect(out.received.join('')).toBe('0123456789\n{"event":"log-behind","dropped":1}\nback\n');
+  });
+
   it('stops logging, without throwing, once the stream fails (a closed pipe)', async () => {
     let writes = 0;
     const out = new Writable({

@@ -95,3 +95,36 @@ describe('parseServerArgs: the web page', () => {
     expect(() => run(['--allow-origin', 'https://a.example/path'])).toThrow('invalid --allow-origin');
   });
 });
+
+describe('parseServerArgs: monitoring and logs', () => {
+  const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    const parsed = parseServerArgs(argv, env);
+    if (parsed.kind !== 'run') throw new Error('expected run');
+    return parsed.args;
+  };
+
+  it('takes the metrics token from --metrics-token or CHAT_METRICS_TOKEN, the flag first', () => {
+    expect(run([]).metricsToken).toBeUndefined();
+    expect(run(['--metrics-token', 'abc']).metricsToken).toBe('abc');
+    expect(run([], { CHAT_METRICS_TOKEN: 'from-env' }).metricsToken).toBe('from-env');
+    expect(run(['--metrics-token', 'flag'], { CHAT_METRICS_TOKEN: 'env' }).metricsToken).toBe('flag');
+    expect(() => run(['--metrics-token', 'with space'])).toThrow('invalid --metrics-token');
+    expect(() => run(['--metrics-token', ''])).toThrow('invalid --metrics-token');
+    expect(() => run(['--no-http', '--metrics-token', 'abc'])).toThrow('--no-http');
+  });
+
+  it('logs text by default, JSON with --log-format json, message text in JSON only with --log-messages', () => {
+    expect(run([])).toMatchObject({ logFormat: 'text', logMessages: false });
+    expect(run(['--log-format', 'json'])).toMatchObject({ logFormat: 'json', logMessages: false });
+    expect(run(['--log-format=json', '--log-messages'])).toMatchObject({ logFormat: 'json', logMessages: true });
+    expect(() => run(['--log-format', 'xml'])).toThrow('invalid --log-format: "xml" (expected text or json)');
+  });
+
+  it('says in --help that the endpoints live on the HTTP port and go with --no-http', () => {
+    expect(SERVER_USAGE).toMatch(/--http-port PORT .*\/metrics, \/healthz and \/readyz/);
+    expect(SERVER_USAGE).toMatch(/--no-http .*no \/metrics, \/healthz or \/readyz/);
+    for (const option of ['--metrics-token TOKEN', 'CHAT_METRICS_TOKEN', '--log-format FORMAT', '--log-messages']) {
+      expect(SERVER_USAGE).toContain(option);
+    }
+  });
+});

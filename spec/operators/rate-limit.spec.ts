@@ -39,6 +39,21 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
     });
   });
 
+  it('counts each line it drops, as rate-limited, and nothing it lets through', () => {
+    const dropped: string[] = [];
+    const metrics = { dropped: (reason: string) => void dropped.push(reason) };
+    run(({ hot, expectObservable }) => {
+      const source = hot(timeline({ 0: '(abcd)', 100: 'q', 1_000: '(ef)' }), { ...lines('1', 'abcdef'), q: line('1', '/quit') });
+      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 2, metrics }))).toBe(timeline({ 0: '(abN)', 100: 'q', 1_000: '(eN)' }), {
+        ...lines('1', 'abe'),
+        q: line('1', '/quit'),
+        N: notice('1'),
+      });
+    });
+    // c and d at 0, f at 1 s: three lines, two notices.
+    expect(dropped).toEqual(['rate-limited', 'rate-limited', 'rate-limited']);
+  });
+
   it('lets blank lines through without spending a token: the core ignores them', () => {
     run(({ hot, expectObservable }) => {
       const blank = line('1', '  ');

@@ -8,7 +8,12 @@ const DEFAULT_MAX_BACKLOG_BYTES = 1024 * 1024;
  * turns logging off instead of crashing, and a reader that falls behind loses lines, counted,
  * instead of buffering them without bound.
  */
-export function createLogWriter(stream: Writable, maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES): (line: string) => void {
+export function createLogWriter(
+  stream: Writable,
+  maxBacklogBytes = DEFAULT_MAX_BACKLOG_BYTES,
+  /** The line that reports dropped lines, in the log's format. */
+  behind: (dropped: number) => string = (dropped) => `[!] log behind: ${dropped} lines dropped`,
+): (line: string) => void {
   let dropped = 0;
   // Without a listener, EPIPE would be thrown as an uncaught error.
   stream.on('error', () => undefined);
@@ -20,7 +25,7 @@ export function createLogWriter(stream: Writable, maxBacklogBytes = DEFAULT_MAX_
       return;
     }
     if (dropped > 0) {
-      stream.write(`[!] log behind: ${dropped} lines dropped\n`);
+      stream.write(`${behind(dropped)}\n`);
       dropped = 0;
     }
     stream.write(`${line}\n`);

@@ -24,7 +24,16 @@ export interface ServerArgs {
   readonly httpPortNamed: boolean;
   /** Origins besides the page's own that may open the WebSocket. */
   readonly allowOrigins: readonly string[];
+  /** Required as `Authorization: Bearer TOKEN` on /metrics. */
+  readonly metricsToken?: string;
+  /** The log's format: today's text lines, or one JSON object per line. */
+  readonly logFormat: LogFormat;
+  /** Message text in the JSON log (the text log always has it). */
+  readonly logMessages: boolean;
 }
+
+export type LogFormat = 'text' | 'json';
+const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 export type ParsedServerArgs =
   | { readonly kind: 'run'; readonly args: ServerArgs }
@@ -32,7 +41,10 @@ export type ParsedServerArgs =
   | { readonly kind: 'version' };
 
 interface NumberFlag {
-  readonly key: Exclude<keyof ServerArgs, 'host' | 'tls' | 'quiet' | 'httpPort' | 'httpPortNamed' | 'allowOrigins'>;
+  readonly key: Exclude<
+    keyof ServerArgs,
+    'host' | 'tls' | 'quiet' | 'httpPort' | 'httpPortNamed' | 'allowOrigins' | 'metricsToken' | 'logFormat' | 'logMessages'
+  >;
   readonly flag: string;
   readonly env?: string;
   readonly value: string;
@@ -65,12 +77,18 @@ export const SERVER_USAGE = [
   ...NUMBER_FLAGS.map((f) =>
     usageLine(`--${f.flag} ${f.value}`, `${f.help} (${f.env ? `env ${f.env}, ` : ''}default ${f.fallback})`),
   ),
-  usageLine('--http-port PORT', `web chat page and WebSocket (/ws) port, 0 for any free port (env CHAT_HTTP_PORT, default ${DEFAULT_HTTP_PORT})`),
-  usageLine('--no-http', 'no web page and no WebSocket'),
+  usageLine(
+    '--http-port PORT',
+    `web chat page, WebSocket (/ws), /metrics, /healthz and /readyz port, 0 for any free port (env CHAT_HTTP_PORT, default ${DEFAULT_HTTP_PORT})`,
+  ),
+  usageLine('--no-http', 'no web page, no WebSocket, and no /metrics, /healthz or /readyz'),
+  usageLine('--metrics-token TOKEN', 'require "Authorization: Bearer TOKEN" on /metrics (env CHAT_METRICS_TOKEN; default: none)'),
   usageLine('--allow-origin ORIGIN', "let another site's pages open the WebSocket (repeatable; default: the page's own origin only)"),
   usageLine('--tls-cert FILE', 'serve TLS (and HTTPS/WSS on the HTTP port) with this certificate (PEM); needs --tls-key'),
   usageLine('--tls-key FILE', "the certificate's private key (PEM); needs --tls-cert"),
   usageLine('-q, --quiet', 'no log of connections and messages'),
+  usageLine('--log-format FORMAT', 'text, or json: one JSON object per line (default text)'),
+  usageLine('--log-messages', 'put message text in the JSON log (the text log always has it)'),
   usageLine('-h, --help', 'show this help'),
   usageLine('-v, --version', 'show the version'),
 ].join('\n');
@@ -84,6 +102,9 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     'no-http': { type: 'boolean' },
     'allow-origin': { type: 'string', multiple: true },
     'tls-key': { type: 'string' },
+    'metrics-token': { type: 'string' },
+    'log-format': { type: 'string' },
+    'log-messages': { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
@@ -110,9 +131,29 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (values['no-http'] === true && values['http-port'] !== undefined) throw new Error('--http-port and --no-http contradict each other');
   const httpPort = values['no-http'] === true ? undefined : httpText === undefined ? DEFAULT_HTTP_PORT : parsePort(httpText, 'http-port');
   const allowOrigins = ((values['allow-origin'] as string[] | undefined) ?? []).map(parseOrigin);
+  const metricsToken = (values['metrics-token'] as string | undefined) ?? env['CHAT_METRICS_TOKEN'];
+  if (metricsToken !== undefined && !/^[\x21-\x7e]+$/.test(metricsToken)) {
+    throw new Error('invalid --metrics-token: use printable ASCII without spaces');
+  }
+  if (values['no-http'] === true && values['metrics-token'] !== undefined) throw new Error('--metrics-token needs the HTTP port: it contradicts --no-http');
+  const logFormat = (values['log-format'] as string | undefined) ?? 'text';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new Error(`invalid --log-format: ${JSON.stringify(logFormat)} (expected ${LOG_FORMATS.join(' or ')})`);
+  }
   return {
     kind: 'run',
-    args: { host, ...numbers, quiet, ...(tls ? { tls } : {}), ...(httpPort === undefined ? {} : { httpPort }), httpPortNamed: httpText !== undefined, allowOrigins },
+    args: {
+      host,
+      ...numbers,
+      quiet,
+      ...(tls ? { tls } : {}),
+      ...(httpPort === undefined ? {} : { httpPort }),
+      httpPortNamed: httpText !== undefined,
+      allowOrigins,
+      ...(metricsToken === undefined ? {} : { metricsToken }),
+      logFormat: logFormat as LogFormat,
+      logMessages: values['log-messages'] === true,
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
+import type { LogOutput } from '../core/events';
 import { createChatServer } from '../server/create-chat-server';
+import { formatJsonConnectionLog, formatJsonLog, jsonLogLine } from '../format/json-log';
 import { formatLog } from '../format/log-format';
 import { createLogWriter } from './log-writer';
 import { SERVER_USAGE, parseServerArgs } from './server-args';
@@ -25,14 +27,20 @@ async function main(): Promise<void> {
     process.stderr.write(`rxchat-server: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const { quiet, httpPortNamed, ...options } = parsed.args;
-  const print = createLogWriter(process.stdout);
+  const { quiet, httpPortNamed, logFormat, logMessages, ...options } = parsed.args;
+  const json = logFormat === 'json';
+  const print = createLogWriter(process.stdout, undefined, json ? (lines) => jsonLogLine(Date.now(), 'warn', 'log-behind', { dropped: lines }) : undefined);
+  const format = json
+    ? (log: LogOutput) => formatJsonLog(log.entry, log.at, { messages: logMessages })
+    : (log: LogOutput) => formatLog(log.entry);
   const start = (httpPort: number | undefined) =>
     createChatServer({
       ...options,
       httpPort,
       tls,
-      onLog: quiet ? undefined : (log) => print(formatLog(log.entry)),
+      onLog: quiet ? undefined : (log) => print(format(log)),
+      // Evictions and refusals have no text line today: the text log stays as it was.
+      onConnectionLog: quiet || !json ? undefined : (entry) => print(formatJsonConnectionLog(entry)),
     });
   const server = await start(options.httpPort)
     .catch((error: NodeJS.ErrnoException & { port?: number }) => {
@@ -46,8 +54,14 @@ async function main(): Promise<void> {
       process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${port}: ${error.message}\n`);
       process.exit(1);
     });
-  print(`Server listening on ${server.host}:${server.port}`);
-  if (server.httpPort !== undefined) print(`Web chat on ${tls ? 'https' : 'http'}://${urlHost(server.host)}:${server.httpPort}/`);
+  const url = server.httpPort === undefined ? undefined : `${tls ? 'https' : 'http'}://${urlHost(server.host)}:${server.httpPort}/`;
+  if (json) {
+    const web = url === undefined ? {} : { httpPort: server.httpPort, url };
+    print(jsonLogLine(Date.now(), 'info', 'listening', { host: server.host, port: server.port, tls: tls !== undefined, ...web }));
+  } else {
+    print(`Server listening on ${server.host}:${server.port}`);
+    if (url !== undefined) print(`Web chat on ${url}`);
+  }
   // A core that failed cannot serve anyone: say so and exit non-zero.
   server.outputs$.subscribe({
     error: () => {
@@ -60,7 +74,7 @@ async function main(): Promise<void> {
     // A second signal while the goodbyes are flushing means: now.
     if (stopping) process.exit(1);
     stopping = true;
-    print(`[*] ${signal} received, shutting down`);
+    print(json ? jsonLogLine(Date.now(), 'info', 'shutdown', { signal }) : `[*] ${signal} received, shutting down`);
     setTimeout(() => process.exit(0), EXIT_DEADLINE_MS).unref();
     void server.close().then(() => process.exit(process.exitCode ?? 0));
   };

@@ -1,5 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
+import type { LineDrops } from '../metrics/hooks';
 import { commands } from './commands';
 import { idleTimeout } from './idle-timeout';
 import { maxClients } from './max-clients';
@@ -31,13 +32,23 @@ export interface BuiltinOperators {
   readonly commands: ChatOperator;
 }
 
-export function builtinOperators(policy: PolicyOptions = {}): BuiltinOperators {
+/** Where the built-ins report what they drop (the server passes its metrics). */
+export interface BuiltinHooks {
+  readonly metrics?: LineDrops;
+}
+
+export function builtinOperators(policy: PolicyOptions = {}, hooks: BuiltinHooks = {}): BuiltinOperators {
   const scheduler = policy.scheduler;
   return {
     stripControl: stripControl(),
     maxClients: maxClients(policy.maxClients ?? DEFAULT_POLICY.maxClients),
     idleTimeout: idleTimeout((policy.idleTimeoutSeconds ?? DEFAULT_POLICY.idleTimeoutSeconds) * 1_000, { scheduler }),
-    rateLimit: rateLimit({ rate: policy.rate ?? DEFAULT_POLICY.rate, burst: policy.burst ?? DEFAULT_POLICY.burst, scheduler }),
+    rateLimit: rateLimit({
+      rate: policy.rate ?? DEFAULT_POLICY.rate,
+      burst: policy.burst ?? DEFAULT_POLICY.burst,
+      scheduler,
+      metrics: hooks.metrics,
+    }),
     commands: commands(),
   };
 }

@@ -7,6 +7,7 @@ export {
   builtinOperators,
   defaultOperators,
   DEFAULT_POLICY,
+  type BuiltinHooks,
   type BuiltinOperators,
   type PolicyOptions,
 } from './builtin-operators';

@@ -1,6 +1,7 @@
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ClientId, LineEvent, Notice } from '../core/events';
+import type { LineDrops } from '../metrics/hooks';
 
 export interface RateLimitOptions {
   /** Lines per second a client may send on average; 0 turns the limit off. */
@@ -14,6 +15,8 @@ export interface RateLimitOptions {
    * a client over its limit can still leave.
    */
   readonly exempt?: (event: LineEvent) => boolean;
+  /** Counts the lines it drops, as `rate-limited`. */
+  readonly metrics?: LineDrops;
 }
 
 const isQuit = (event: LineEvent): boolean => /^\/quit(\s|$)/i.test(event.text.trimStart());
@@ -37,6 +40,7 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
   const { rate, burst } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
   const exempt = options.exempt ?? isQuit;
+  const metrics = options.metrics;
   if (rate <= 0) return (source) => source;
   return (source) =>
     new Observable<ChatEvent>((subscriber) => {
@@ -57,6 +61,7 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
             bucket.tokens -= 1;
             return subscriber.next(event);
           }
+          metrics?.dropped(RATE_LIMIT_NOTICE.code);
           if (now - bucket.noticedAt >= NOTICE_INTERVAL_MS) {
             bucket.noticedAt = now;
             subscriber.next({ type: 'notice', id: event.id, notice: RATE_LIMIT_NOTICE });

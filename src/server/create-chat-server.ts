@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { type Observable, Subject, type Subscription, merge, observeOn, queueScheduler } from 'rxjs';
+import type { Registry } from 'prom-client';
+import { type Observable, Subject, type Subscription, merge, observeOn, queueScheduler, tap } from 'rxjs';
 import { chat } from '../core/chat';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
 import type { NameSource } from '../core/names';
+import { ChatMetrics, type ConnectionLogEntry } from '../metrics/chat-metrics';
+import type { TransportMetrics } from '../metrics/hooks';
+import { monitoringRoutes } from '../metrics/monitoring-routes';
+import { processMetrics } from '../metrics/process-metrics';
 import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
 import type { ChatTransport } from '../transports/chat-transport';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../transports/output-queue';
@@ -27,8 +32,17 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly httpPort?: number;
   /** Origins besides the page's own that may open the WebSocket. */
   readonly allowOrigins?: readonly string[];
-  /** Extra read-only routes on the HTTP port (e.g. metrics), by exact path. */
+  /** Extra read-only routes on the HTTP port, by exact path (besides the page, /metrics, /healthz and /readyz). */
   readonly httpRoutes?: ReadonlyMap<string, RouteHandler>;
+  /** When set, GET /metrics on the HTTP port requires `Authorization: Bearer TOKEN`. */
+  readonly metricsToken?: string;
+  /**
+   * Readiness beyond listening (e.g. a Redis relay's connection): undefined when ready, otherwise
+   * the reason, which GET /readyz answers with 503.
+   */
+  readonly ready?: () => string | undefined;
+  /** The server's records of clients it evicted and connections it refused (the core's log has the rest). */
+  readonly onConnectionLog?: (entry: ConnectionLogEntry) => void;
   /** Names, one per connection in connection order (numbered when taken); default: 4 faker usernames to choose from. */
   readonly names?: NameSource;
   /** Clock for output timestamps; default Date.now. */
@@ -64,6 +78,10 @@ export interface ChatServer {
   readonly httpPort?: number;
   /** Every output of the core, as it happens (hot). */
   readonly outputs$: Observable<ChatOutput>;
+  /** The chat's metrics (`rxchat_*`); GET /metrics serves them after Node's process metrics. */
+  readonly metrics: Registry;
+  /** Undefined while the server accepts chat connections; otherwise why not (what GET /readyz answers). */
+  ready(): string | undefined;
   /** Says goodbye to every client, flushes, closes every socket and stops listening. */
   close(): Promise<void>;
 }
@@ -71,15 +89,19 @@ export interface ChatServer {
 export const DEFAULT_MAX_LINE_BYTES = 4096;
 export const DEFAULT_MAX_BUFFER_BYTES = 1024 * 1024;
 
-function resolveOperators(options: ChatServerOptions): readonly ChatOperator[] {
+function resolveOperators(options: ChatServerOptions, metrics: ChatMetrics): readonly ChatOperator[] {
   const { operators } = options;
   if (Array.isArray(operators)) return operators;
-  const builtins = builtinOperators(options);
+  const builtins = builtinOperators(options, { metrics });
   return typeof operators === 'function' ? operators(builtins) : defaultOperators(builtins);
 }
 
-/** The transports the options ask for: TCP (or TLS) always, the web page and WebSocket with an HTTP port. */
-function createTransports(options: ChatServerOptions): ChatTransport[] {
+/** The transports the options ask for: TCP (or TLS) always, the web page, WebSocket and monitoring endpoints with an HTTP port. */
+function createTransports(
+  options: ChatServerOptions,
+  metrics: TransportMetrics,
+  monitoring: ReadonlyMap<string, RouteHandler>,
+): ChatTransport[] {
   const host = options.host ?? '127.0.0.1';
   const prefix = options.idPrefix ?? `${randomBytes(4).toString('hex')}:`;
   const shared = {
@@ -87,6 +109,7 @@ function createTransports(options: ChatServerOptions): ChatTransport[] {
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    metrics,
   };
   const tcpServer = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
   const transports: ChatTransport[] = [
@@ -99,7 +122,7 @@ function createTransports(options: ChatServerOptions): ChatTransport[] {
     }),
   ];
   if (options.httpPort !== undefined) {
-    const routes = new Map([...pageRoutes(), ...(options.httpRoutes ?? [])]);
+    const routes = new Map([...pageRoutes(), ...monitoring, ...(options.httpRoutes ?? [])]);
     const webServer = createWebServer({ tls: options.tls, routes });
     transports.push(
       new WebSocketTransport(webServer, {
@@ -120,7 +143,22 @@ function createTransports(options: ChatServerOptions): ChatTransport[] {
  * acting on its own clients.
  */
 export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const transports = createTransports(options);
+  const metrics = new ChatMetrics({ onConnectionLog: options.onConnectionLog, now: options.now });
+  /** Set once every transport listens; `stopping` from the first moment of a shutdown. */
+  let accepting = false;
+  let stopping: string | undefined;
+  const ready = (): string | undefined => {
+    if (stopping !== undefined) return stopping;
+    if (!accepting) return 'starting';
+    for (const transport of transports) if (transport.address() === undefined) return `${transport.name} not listening`;
+    return options.ready?.();
+  };
+  const monitoring = monitoringRoutes({
+    registries: () => [processMetrics(), metrics.registry],
+    token: options.metricsToken,
+    ready,
+  });
+  const transports = createTransports(options, metrics, monitoring);
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   const destroyAll = () => {
     for (const transport of transports) transport.destroyAll();
@@ -132,10 +170,14 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // The queue scheduler trampolines, right in front of the core: an event raised while another is
   // being handled (a close request ends its connection's stream at once; an operator's timer fires)
   // waits its turn instead of re-entering the core in the middle of another event's outputs.
-  const events$ = resolveOperators(options)
+  const events$ = resolveOperators(options, metrics)
     .reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable())
-    // A caller's source (tests: names in connection order) is drawn once per connection; faker's 4 times.
-    .pipe(stampEvents({ names: options.names ?? fakerNames(), now: options.now ?? Date.now, candidates: options.names ? 1 : undefined }));
+    // What passes the operators is what the core acts on: who joins, is kicked or refused.
+    .pipe(
+      tap(metrics.chatEvents),
+      // A caller's source (tests: names in connection order) is drawn once per connection; faker's 4 times.
+      stampEvents({ names: options.names ?? fakerNames(), now: options.now ?? Date.now, candidates: options.names ? 1 : undefined }),
+    );
   let failed = false;
 
   const subscriptions: Subscription[] = [];
@@ -156,7 +198,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     }),
   );
   // Connections feed the hub but never complete it: one client leaving must not end the chat.
-  subscriptions.push(merge(...transports.map((t) => t.events$)).subscribe({ next: (event) => hub.next(event) }));
+  const fromTransports$ = merge(...transports.map((t) => t.events$.pipe(tap(metrics.transportEvents(t.name)))));
+  subscriptions.push(fromTransports$.subscribe({ next: (event) => hub.next(event) }));
 
   const listening: ChatTransport[] = [];
   try {
@@ -171,8 +214,13 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     throw error;
   }
 
+  accepting = true;
+  // The process's metrics start with the first server that serves them.
+  if (options.httpPort !== undefined) processMetrics();
+
   let closing: Promise<void> | undefined;
   function shutdown(): Promise<void> {
+    stopping ??= failed ? 'chat pipeline failed' : 'shutting down';
     closing ??= new Promise<void>((resolve) => {
       void Promise.all(transports.map((t) => t.close())).then(() => resolve());
       if (failed) return destroyAll();
@@ -194,6 +242,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     port: tcp.port,
     ...(web ? { httpPort: web.port } : {}),
     outputs$: outputs$.asObservable(),
+    metrics: metrics.registry,
+    ready,
     close: shutdown,
   };
 }

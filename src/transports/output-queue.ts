@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
+import type { TransportMetrics } from '../metrics/hooks';
 
 export interface OutputQueueOptions {
   /**
@@ -17,6 +18,8 @@ export interface OutputQueueOptions {
   readonly coalesceMs?: number;
   /** After a close request, how long to wait for the peer to hang up before destroying the socket. */
   readonly closeTimeoutMs?: number;
+  /** Where bytes, deliveries and evictions are counted (the server's metrics). */
+  readonly metrics?: TransportMetrics;
 }
 
 /** How the queue ends one connection gracefully, once its output is written (TCP: FIN; WebSocket: a close frame). */
@@ -44,9 +47,16 @@ class Connection {
   /** One callback per connection, not per write: a failed write destroys the socket, whose stream reports it. */
   readonly afterWrite: (error?: Error | null) => void;
 
-  constructor(readonly peer: QueuedPeer) {
+  constructor(
+    readonly peer: QueuedPeer,
+    metrics?: TransportMetrics,
+  ) {
     this.afterWrite = (error) => {
-      if (error) peer.socket.destroy(error);
+      if (!error) return;
+      // Only a write that failed on a live socket: destroying it makes the writes buffered behind it, and
+      // those cut short by a reset or an eviction, fail on a destroyed socket, and they are not counted.
+      if (!peer.socket.destroyed) metrics?.evicted(peer.id, 'write-error');
+      peer.socket.destroy(error);
     };
   }
 }
@@ -77,16 +87,25 @@ export class OutputQueue {
   constructor(
     private readonly encode: (message: ChatMessage) => Buffer,
     private readonly options: OutputQueueOptions = {},
-  ) {}
+  ) {
+    options.metrics?.track(this);
+  }
 
   /** Open connections, closing ones included. */
   get size(): number {
     return this.connections.size;
   }
 
+  /** Output not yet sent, over all connections: queued here or held by the sockets. O(connections): for scrapes, not for the hot path. */
+  bufferedBytes(): number {
+    let bytes = 0;
+    for (const connection of this.connections.values()) bytes += connection.pendingBytes + connection.peer.socket.writableLength;
+    return bytes;
+  }
+
   /** Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends). */
   add(peer: QueuedPeer): void {
-    const connection = new Connection(peer);
+    const connection = new Connection(peer, this.options.metrics);
     this.connections.set(peer.id, connection);
     peer.socket.once('close', () => {
       this.connections.delete(peer.id);
@@ -109,12 +128,17 @@ export class OutputQueue {
   private delivery: Delivery | undefined;
   private bytes: Buffer | undefined;
   private writeThrough = false;
+  /** Counted per recipient in plain fields and added to the metrics once per delivery. */
+  private queued = 0;
+  private written = 0;
 
   private deliver(delivery: Delivery): void {
     const { to } = delivery;
     this.writeThrough = this.isQuiet(to.length);
     this.delivery = delivery;
     this.bytes = undefined;
+    this.queued = 0;
+    this.written = 0;
     // A delivery to everyone walks whichever is shorter: the audience, or this queue's own members
     // (one process of a big cluster holds few of the chat's clients).
     if (delivery.everyone && this.members.size < to.length) {
@@ -124,6 +148,13 @@ export class OutputQueue {
         const connection = this.connections.get(to[i]!);
         if (connection !== undefined) this.deliverTo(connection);
       }
+    }
+    const metrics = this.options.metrics;
+    // Set by deliverTo, which the narrowing above cannot see.
+    const bytes = this.bytes as Buffer | undefined;
+    if (metrics !== undefined && bytes !== undefined) {
+      metrics.deliveries += this.queued + this.written;
+      metrics.bytesSent += this.written * bytes.length;
     }
     if (delivery.message.type === 'welcome') {
       const connection = this.connections.get(to[0]!);
@@ -139,8 +170,13 @@ export class OutputQueue {
     // Encoded once, and only if one of the recipients is ours (other transports hold the rest).
     const bytes = (this.bytes ??= this.encode(delivery.message));
     if (this.overLimit(connection)) return;
-    if (!this.writeThrough) this.enqueue(connection, bytes);
-    else if (connection.peer.socket.writable) connection.peer.socket.write(bytes, connection.afterWrite);
+    if (!this.writeThrough) {
+      this.enqueue(connection, bytes);
+      this.queued++;
+    } else if (connection.peer.socket.writable) {
+      connection.peer.socket.write(bytes, connection.afterWrite);
+      this.written++;
+    }
   }
 
   /**
@@ -172,7 +208,7 @@ export class OutputQueue {
   private overLimit(connection: Connection): boolean {
     const limit = this.options.maxBufferBytes;
     if (limit === undefined || connection.peer.socket.writableLength <= limit) return false;
-    this.evict(connection, new Error(`output buffer over ${limit} bytes (client not reading)`));
+    this.evict(connection, 'slow-reader', new Error(`output buffer over ${limit} bytes (client not reading)`));
     return true;
   }
 
@@ -182,12 +218,17 @@ export class OutputQueue {
     this.markDirty(connection);
   }
 
-  /** Drops what was queued and destroys the socket; its stream reports the error and the leave follows. */
-  private evict(connection: Connection, error: Error): void {
+  /**
+   * Drops what was queued and destroys the socket; its stream reports the error and the leave follows.
+   * `reason` is what the metrics count it under.
+   */
+  private evict(connection: Connection, reason: string, error: Error): void {
     connection.pending = [];
     connection.pendingBytes = 0;
     connection.closing = true;
     this.members.delete(connection);
+    // A socket already destroyed (a reset not yet reported) left on its own.
+    if (!connection.peer.socket.destroyed) this.options.metrics?.evicted(connection.peer.id, reason);
     connection.peer.socket.destroy(error);
   }
 
@@ -220,6 +261,7 @@ export class OutputQueue {
     this.dirty = [];
     this.flushScheduled = false;
     this.busy = dirty.length >= (this.options.coalesceSockets ?? DEFAULT_COALESCE_SOCKETS);
+    let written = 0;
     for (const connection of dirty) {
       connection.queued = false;
       const { pending, pendingBytes } = connection;
@@ -230,11 +272,13 @@ export class OutputQueue {
         if (!socket.destroyed && socket.writable) {
           const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
           socket.write(data, connection.afterWrite);
+          written += pendingBytes;
         }
       }
       // An evicted connection is closing too, but already destroyed.
       if (connection.closing && !socket.destroyed) this.close(connection);
     }
+    if (this.options.metrics !== undefined) this.options.metrics.bytesSent += written;
   };
 
   private close(connection: Connection): void {

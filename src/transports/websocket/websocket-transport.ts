@@ -145,6 +145,11 @@ export class WebSocketTransport implements ChatTransport {
       socket.on('error', noop);
       const refusal = this.refuse(request);
       if (refusal !== undefined) {
+        // Another site's page trying to join is worth counting (a wrong path is not a connection attempt).
+        if (refusal.startsWith('403')) {
+          const raw = socket as Socket;
+          this.options.metrics?.refused('forbidden-origin', this.name, { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 });
+        }
         socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
         subscriber.complete();
         return;
