@@ -1,0 +1,81 @@
+import Redis from 'ioredis';
+import type { RelayEvent } from '../../src/relay/cluster-events';
+import { type RedisServer, describeWithRedis, startRedis } from '../support/redis-server';
+import { delay, nextTurn, waitUntil } from '../support/waiting';
+import { RelayNode, freshChat } from './support/relay-node';
+
+function ordered(events: readonly RelayEvent[]): string[] {
+  return events.filter((event) => event.type !== 'notice' && event.type !== 'reset').map((event) => JSON.stringify(event));
+}
+
+describeWithRedis('redisRelay: a process that starts late', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let nodes: RelayNode[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+  afterEach(() => {
+    for (const node of nodes) node.crash();
+    nodes = [];
+  });
+
+  it('starts from the latest snapshot, misses nothing after it, and derives the same state', async () => {
+    const chat = freshChat();
+    const options = { snapshotEveryEntries: 10 };
+    const [a, b] = [new RelayNode(redis.url, chat, options), new RelayNode(redis.url, chat, options)];
+    nodes.push(a, b);
+    await Promise.all([a.start(), b.start()]);
+    const alice = a.connect('alice');
+    const bob = b.connect('bob');
+    const carol = b.connect('carol');
+    for (let k = 0; k < 100; k++) {
+      a.say(alice, `a${k}`);
+      b.say(bob, `b${k}`);
+      await delay(1); // about an entry per process each time: many entries, many snapshots
+    }
+    b.hangUp(carol);
+    await waitUntil(() => a.lines().length === 200 && !a.model.has(carol), 10_000, 'the first lines everywhere');
+    // Snapshots trimmed the stream: Redis holds far fewer entries than were added.
+    const info = (await admin.xinfo('STREAM', `${chat}:events`)) as unknown[];
+    const added = Number(info[info.indexOf('entries-added') + 1]);
+    const length = await admin.xlen(`${chat}:events`);
+    expect(added).toBeGreaterThan(50);
+    expect(length).toBeLessThan(added / 2);
+
+    const c = new RelayNode(redis.url, chat, options);
+    nodes.push(c);
+    await c.start();
+    const start = c.received[0];
+    expect(start?.type).toBe('reset');
+    // Not the empty epoch start: a snapshot taken while the chat went on.
+    // (carol's leave may be after it, in the stream.)
+    expect(start?.type === 'reset' && start.snapshot.clients.map((client) => client.name)).toEqual(
+      expect.arrayContaining(['alice', 'bob']),
+    );
+
+    const dave = c.connect('dave');
+    for (let k = 0; k < 20; k++) {
+      a.say(alice, `late a${k}`);
+      c.say(dave, `late c${k}`);
+      await nextTurn();
+    }
+    await waitUntil(
+      () => [a, b, c].every((node) => node.lines().filter((line) => line.includes('late')).length === 40),
+      10_000,
+      'the late lines everywhere',
+    );
+    expect(c.model.snapshot()).toEqual(a.model.snapshot());
+    expect([...c.model.names()].sort()).toEqual(['alice', 'bob', 'dave']);
+    // Everything c received after its snapshot is exactly what the others received at the end.
+    const tail = ordered(c.received);
+    expect(ordered(a.received).slice(-tail.length)).toEqual(tail);
+    expect(ordered(b.received).slice(-tail.length)).toEqual(tail);
+  });
+});
