@@ -31,7 +31,18 @@ describe('Outbox', () => {
       { type: 'node-stopping', node: 'y' },
     ];
     for (const event of kept) expect(outbox.push(event, true)).toBe('queued');
-    expect(outbox.take(100)).toEqual([line(0), connected('b'), ...kept]);
+    expect([...outbox.take(100), ...outbox.take(100), ...outbox.take(100)]).toEqual([line(0), connected('b'), ...kept]);
+  });
+
+  it('gives a node-gone a batch of its own', () => {
+    const outbox = new Outbox(10);
+    const gone: RelayEvent = { type: 'node-gone', node: 'x' };
+    for (const event of [line(0), line(1), gone, gone, line(2)]) outbox.push(event, false);
+    expect(outbox.take(100)).toEqual([line(0), line(1)]);
+    expect(outbox.take(100)).toEqual([gone]);
+    expect(outbox.take(100)).toEqual([gone]);
+    expect(outbox.take(100)).toEqual([line(2)]);
+    expect(outbox.take(100)).toEqual([]);
   });
 
   it('sheds down to the bound when an outage starts: the newest lines and newcomers go, the rest keeps its order', () => {

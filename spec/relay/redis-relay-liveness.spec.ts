@@ -79,20 +79,44 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
     expect(b!.lines()).toEqual([]);
   });
 
-  it('a process reported gone while alive (stalled past its lease) re-announces its clients', async () => {
+  it('a process whose lease lapsed (a stall) and was reported gone re-announces its clients before its next line', async () => {
     const [a, b] = await startNodes(2);
     const alice = a!.connect('alice');
     await waitUntil(() => b!.model.has(alice), 5_000, 'alice on b');
 
-    b!.local.next({ type: 'node-gone', node: a!.node }); // what a survivor publishes when a's lease ran out
+    await admin.del(`${a!.chat}:node:${a!.node}`); // a's lease runs out...
+    b!.local.next({ type: 'node-gone', node: a!.node }); // ...and b reports it, as its heartbeat would
     await waitUntil(
-      () => a!.received.some((event) => event.type === 'rejoined' && event.id === alice),
+      () => b!.received.some((event) => event.type === 'node-gone'),
       5_000,
-      'alice re-announced',
+      'the report in the stream',
+      () => [a!, b!].map((node) => node.describe()).join('\n'),
     );
-    await waitUntil(() => b!.model.has(alice) && a!.model.has(alice), 5_000, 'alice back everywhere');
     a!.say(alice, 'still here');
-    await waitUntil(() => b!.lines().includes(`${alice}: still here`), 5_000, "alice's line on b");
+    await waitUntil(() => b!.lines().includes(`${alice}: still here`), 5_000, "alice's line on b", () => b!.describe());
+
+    for (const node of [a!, b!]) {
+      const gone = node.received.findIndex((event) => event.type === 'node-gone' && event.node === a!.node);
+      const back = node.received.findIndex((event) => event.type === 'rejoined' && event.id === alice);
+      const line = node.received.findIndex((event) => event.type === 'line' && event.text === 'still here');
+      expect(gone).toBeGreaterThan(0);
+      expect(back).toBeGreaterThan(gone);
+      expect(line).toBeGreaterThan(back); // never from a client the chat does not know
+      expect(node.model.has(alice)).toBe(true);
+    }
+    expect(await admin.exists(`${a!.chat}:node:${a!.node}`)).toBe(1); // a took its lease back
+  });
+
+  it('does not report a process gone while it holds its lease', async () => {
+    const [a, b] = await startNodes(2);
+    const alice = a!.connect('alice');
+    await waitUntil(() => b!.model.has(alice), 5_000, 'alice on b');
+    b!.local.next({ type: 'node-gone', node: a!.node }); // a stale report: a's lease is fine
+    b!.say(b!.connect('bob'), 'after the report');
+    await waitUntil(() => a!.lines().length === 1, 5_000, "bob's line on a");
+    expect(b!.received.filter((event) => event.type === 'node-gone')).toEqual([]);
+    expect(b!.model.has(alice)).toBe(true);
+    expect(b!.logs.join('\n')).toMatch(/has a lease again: not reported gone/);
   });
 });
 

@@ -47,38 +47,61 @@ describeWithRedis('the relay scripts, on a real Redis', () => {
 
   it('publishes a batch once: a re-sent seq is a duplicate, a stale epoch is refused', async () => {
     const { epoch } = await scripts.ensureEpoch(client, 'run1', EMPTY);
-    const added = await scripts.publish(client, epoch, 'nodeA', 1, '[{"type":"line"}]', 60_000);
+    await scripts.takeLease(client, 'nodeA', 60_000);
+    await scripts.takeLease(client, 'nodeB', 60_000);
+    const added = await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 1, payload: '[{"type":"line"}]' });
     expect(added.kind).toBe('added');
-    expect(await scripts.publish(client, epoch, 'nodeA', 1, '[{"type":"line"}]', 60_000)).toEqual({ kind: 'duplicate' });
-    expect(await scripts.publish(client, epoch, 'nodeB', 1, '[]', 60_000)).toMatchObject({ kind: 'added' }); // seqs are per node
-    expect(await scripts.publish(client, epoch, 'nodeA', 2, '[]', 60_000)).toMatchObject({ kind: 'added' });
-    expect(await scripts.publish(client, 'run0/0-1', 'nodeA', 3, '[]', 60_000)).toEqual({ kind: 'stale' });
+    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 1, payload: '[{"type":"line"}]' })).toEqual({ kind: 'duplicate' });
+    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeB', seq: 1, payload: '[]' })).toMatchObject({ kind: 'added' }); // seqs are per node
+    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 2, payload: '[]' })).toMatchObject({ kind: 'added' });
+    expect(await scripts.publish(client, { epoch: 'run0/0-1', node: 'nodeA', seq: 3, payload: '[]' })).toEqual({ kind: 'stale' });
     const list = await entries();
     expect(list.map((entry) => entry.n)).toEqual([1, 2, 3, 4]); // numbered without gaps
     expect(list.slice(1).map((entry) => entry.kind === 'batch' && `${entry.node}#${entry.seq}`)).toEqual(['nodeA#1', 'nodeB#1', 'nodeA#2']);
     expect(list[1]).toMatchObject({ id: added.kind === 'added' ? added.id : '', events: [{ type: 'line' }] });
   });
 
-  it('keeps the newest snapshot and trims the stream up to the one before it', async () => {
+  it('replaces the stored snapshot only when it is far enough behind or old, and trims up to the one before it', async () => {
     const { epoch } = await scripts.ensureEpoch(client, 'run1', EMPTY);
+    await scripts.takeLease(client, 'n', 60_000);
     const ids: string[] = [];
-    for (let seq = 1; seq <= 6; seq++) {
-      const result = await scripts.publish(client, epoch, 'n', seq, '[]', 60_000);
+    for (let seq = 1; seq <= 8; seq++) {
+      const result = await scripts.publish(client, { epoch, node: 'n', seq, payload: '[]' });
       if (result.kind === 'added') ids.push(result.id);
     }
     const at = (k: number) => ({ epoch, id: ids[k - 2]!, n: k, seqs: { n: k - 1 }, state: `{"at":${k}}` });
-    expect(await scripts.writeSnapshot(client, at(3))).toBe(true);
-    expect(await scripts.writeSnapshot(client, at(5))).toBe(true);
-    expect(await scripts.writeSnapshot(client, at(4))).toBe(false); // older than the stored one
+    const rule = { minGap: 2, maxAgeMs: 60_000 };
+    expect(await scripts.writeSnapshot(client, at(3), rule)).toEqual({ kind: 'stored', n: 3 });
+    expect(await scripts.writeSnapshot(client, at(5), rule)).toEqual({ kind: 'stored', n: 5 });
+    expect(await scripts.writeSnapshot(client, at(4), rule)).toEqual({ kind: 'skipped', n: 5 }); // older
+    expect(await scripts.writeSnapshot(client, at(6), rule)).toEqual({ kind: 'skipped', n: 5 }); // too close, too recent
     expect(await scripts.readSnapshot(client)).toEqual(at(5));
     // Entries before the previous snapshot (n=3) are gone; a newcomer that read it finds all after it.
-    expect((await entries()).map((entry) => entry.n)).toEqual([3, 4, 5, 6, 7]);
-    expect(await scripts.writeSnapshot(client, { ...at(6), epoch: 'run0/0-1' })).toBe(false); // another epoch's
+    expect((await entries()).map((entry) => entry.n)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    expect(await scripts.writeSnapshot(client, at(6), { ...rule, maxAgeMs: 0 })).toEqual({ kind: 'stored', n: 6 }); // old enough
+    expect((await entries()).map((entry) => entry.n)).toEqual([5, 6, 7, 8, 9]);
+    expect(await scripts.writeSnapshot(client, { ...at(9), epoch: 'run0/0-1' }, rule)).toEqual({ kind: 'stale' });
+  });
+
+  it("takes nothing from a node whose lease ran out, and no node-gone for a node that has one", async () => {
+    const { epoch } = await scripts.ensureEpoch(client, 'run1', EMPTY);
+    await scripts.takeLease(client, 'live', 60_000);
+    await scripts.takeLease(client, 'lapsed', 30);
+    await delay(60);
+    expect(await scripts.publish(client, { epoch, node: 'lapsed', seq: 1, payload: '[]' })).toEqual({ kind: 'expired' });
+    const gone = (node: string) => ({ epoch, node: 'live', seq: 1, payload: `[{"type":"node-gone","node":"${node}"}]`, gone: node });
+    await scripts.takeLease(client, 'other', 60_000);
+    expect(await scripts.publish(client, gone('other'))).toEqual({ kind: 'alive' });
+    expect(await scripts.publish(client, gone('lapsed'))).toMatchObject({ kind: 'added' });
+    // Once the lapsed node renews its lease, it publishes again (its re-announcements first).
+    await scripts.takeLease(client, 'lapsed', 60_000);
+    expect(await scripts.publish(client, { epoch, node: 'lapsed', seq: 1, payload: '[]' })).toMatchObject({ kind: 'added' });
+    expect((await entries()).map((entry) => entry.kind === 'batch' && entry.node)).toEqual([false, 'live', 'lapsed']);
   });
 
   it('tells which announced nodes lost their lease, forgets them only if still gone, and lets a node leave', async () => {
-    await scripts.heartbeat(client, 'alive', 10_000);
-    await scripts.heartbeat(client, 'dying', 30);
+    await scripts.takeLease(client, 'alive', 10_000);
+    await scripts.takeLease(client, 'dying', 30);
     await delay(60);
     expect(await scripts.expiredNodes(client)).toEqual(['dying']);
     await scripts.forget(client, 'alive'); // has a lease: kept

@@ -33,14 +33,20 @@ export class Outbox {
     return 'queued';
   }
 
-  /** The oldest `max` events, removed. */
+  /**
+   * The oldest events, at most `max`, removed: one batch. A node-gone goes alone, since the stream
+   * checks, as it takes it, that the node is still without a lease.
+   */
   take(max: number): RelayEvent[] {
-    if (this.events.length <= max) {
+    let count = 0;
+    while (count < max && count < this.events.length && this.events[count]!.type !== 'node-gone') count++;
+    if (count === 0 && this.events.length > 0) count = 1; // a node-gone, alone
+    if (count === this.events.length) {
       const all = this.events;
       this.events = [];
       return all;
     }
-    return this.events.splice(0, max);
+    return this.events.splice(0, count);
   }
 
   /** Puts events back in front, to go out before everything held (re-announcements, re-publications). */

@@ -45,35 +45,56 @@ return redis.call('HMGET', KEYS[2], 'epoch', 'id', 'n', 'seqs', 'state')
 `);
 
 /**
- * Appends one batch, numbered, unless the epoch moved on (-1: resync first) or the stream already
- * took this node's batch `seq` (0: a re-send after a lost reply, or a duplicate).
+ * Appends one batch, numbered, unless:
+ * -1: the epoch moved on (resync first);
+ *  0: the stream already took this node's batch `seq` (a re-send after a lost reply);
+ * -3: the publisher's own lease has run out (others may have reported it gone: re-announce first);
+ * -2: the batch reports a node gone (ARGV[6]) that has a lease again.
+ * The last two make a node-gone and the publisher's batches exclusive: a node's batches never land
+ * between a node-gone of it and its re-announcements.
  */
 const PUBLISH = new LuaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
 local seq = tonumber(ARGV[3])
 if seq <= tonumber(redis.call('GET', KEYS[2]) or '0') then return {0} end
+if redis.call('EXISTS', KEYS[5]) == 0 then return {-3} end
+if ARGV[6] ~= '' and redis.call('EXISTS', KEYS[6]) == 1 then return {-2} end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 local n = redis.call('INCR', KEYS[3])
 return {1, redis.call('XADD', KEYS[4], '*', 'n', n, 'node', ARGV[2], 'seq', ARGV[3], 'e', ARGV[4])}
 `);
 
 /**
- * Stores a snapshot if it is newer than the stored one, and trims the stream up to the previous
- * snapshot: a newcomer that has just read the previous one still finds every entry after it.
+ * Stores a snapshot if it is `minGap` entries past the stored one, or the stored one is `maxAgeMs`
+ * old (whichever process gets there first; the others are told the stored `n`). Then trims the
+ * stream up to the previous snapshot: a newcomer that has just read that one still finds every
+ * entry after it, and a process less than `minGap` entries behind never loses an entry.
  */
 const SNAPSHOT = new LuaScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-if tonumber(ARGV[3]) <= tonumber(redis.call('HGET', KEYS[2], 'n') or '-1') then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1, 0} end
+local n = tonumber(ARGV[3])
+local stored = tonumber(redis.call('HGET', KEYS[2], 'n') or '-1')
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local age = now - tonumber(redis.call('HGET', KEYS[2], 'at') or '0')
+if n <= stored or (n < stored + tonumber(ARGV[6]) and age < tonumber(ARGV[7])) then return {0, stored} end
 local previous = redis.call('HGET', KEYS[2], 'id')
-redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'id', ARGV[2], 'n', ARGV[3], 'seqs', ARGV[4], 'state', ARGV[5])
+redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'id', ARGV[2], 'n', ARGV[3], 'seqs', ARGV[4], 'state', ARGV[5], 'at', now)
 if previous then redis.call('XTRIM', KEYS[3], 'MINID', previous) end
-return 1
+return {1, n}
 `);
 
-const HEARTBEAT = new LuaScript(`
+/**
+ * Extends the node's lease and announces the node; with ARGV[3] = '1' also takes a lease that ran
+ * out. Returns 1 if it had one. Only the publisher takes a lapsed lease back, right before it
+ * re-announces its clients (see PUBLISH).
+ */
+const LEASE = new LuaScript(`
+local had = redis.call('EXISTS', KEYS[1])
+if had == 0 and ARGV[3] ~= '1' then return 0 end
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
-return 1
+return had
 `);
 
 /** The announced nodes whose lease has expired. */
@@ -108,7 +129,26 @@ export interface StoredSnapshot {
   readonly state: string;
 }
 
-export type PublishResult = { readonly kind: 'added'; readonly id: string } | { readonly kind: 'duplicate' } | { readonly kind: 'stale' };
+/** When a snapshot replaces the stored one: `minGap` entries later, or once the stored one is `maxAgeMs` old. */
+export interface SnapshotRule {
+  readonly minGap: number;
+  readonly maxAgeMs: number;
+}
+
+export type SnapshotResult = { readonly kind: 'stored' | 'skipped'; readonly n: number } | { readonly kind: 'stale' };
+
+export type PublishResult =
+  | { readonly kind: 'added'; readonly id: string }
+  | { readonly kind: 'duplicate' }
+  /** The epoch moved on. */
+  | { readonly kind: 'stale' }
+  /** The publisher's lease ran out. */
+  | { readonly kind: 'expired' }
+  /** The node reported gone has a lease. */
+  | { readonly kind: 'alive' };
+
+/** How long the stream remembers a node's last batch seq (re-sends come within seconds). */
+const SEQ_TTL_MS = 10 * 60_000;
 
 /** The relay's Redis operations for one chat. */
 export class RelayScripts {
@@ -126,22 +166,46 @@ export class RelayScripts {
     return parseSnapshot(await redis.hmget(this.keys.snapshot, 'epoch', 'id', 'n', 'seqs', 'state'));
   }
 
-  async publish(redis: Redis, epoch: string, node: string, seq: number, payload: string, seqTtlMs: number): Promise<PublishResult> {
+  /** Appends a batch of `node`'s; `gone` names the node a node-gone batch reports. */
+  async publish(redis: Redis, batch: { epoch: string; node: string; seq: number; payload: string; gone?: string }): Promise<PublishResult> {
     const { keys } = this;
-    const reply = (await PUBLISH.run(redis, [keys.epoch, keys.seq(node), keys.counter, keys.stream], [epoch, node, seq, payload, seqTtlMs])) as [number, string?];
-    if (reply[0] === 1) return { kind: 'added', id: String(reply[1]) };
-    return reply[0] === 0 ? { kind: 'duplicate' } : { kind: 'stale' };
+    const gone = batch.gone ?? '';
+    const reply = (await PUBLISH.run(
+      redis,
+      [keys.epoch, keys.seq(batch.node), keys.counter, keys.stream, keys.lease(batch.node), keys.lease(gone || batch.node)],
+      [batch.epoch, batch.node, batch.seq, batch.payload, SEQ_TTL_MS, gone],
+    )) as [number, string?];
+    switch (reply[0]) {
+      case 1:
+        return { kind: 'added', id: String(reply[1]) };
+      case 0:
+        return { kind: 'duplicate' };
+      case -2:
+        return { kind: 'alive' };
+      case -3:
+        return { kind: 'expired' };
+      default:
+        return { kind: 'stale' };
+    }
   }
 
-  /** True when stored; false when a newer one is there already or the epoch moved on. */
-  async writeSnapshot(redis: Redis, snapshot: StoredSnapshot): Promise<boolean> {
+  /** Stores `snapshot` unless the stored one is recent enough (see SNAPSHOT); says which `n` is stored now. */
+  async writeSnapshot(redis: Redis, snapshot: StoredSnapshot, rule: SnapshotRule): Promise<SnapshotResult> {
     const { keys } = this;
-    const args = [snapshot.epoch, snapshot.id, snapshot.n, JSON.stringify(snapshot.seqs), snapshot.state];
-    return (await SNAPSHOT.run(redis, [keys.epoch, keys.snapshot, keys.stream], args)) === 1;
+    const args = [snapshot.epoch, snapshot.id, snapshot.n, JSON.stringify(snapshot.seqs), snapshot.state, rule.minGap, rule.maxAgeMs];
+    const [code, n] = (await SNAPSHOT.run(redis, [keys.epoch, keys.snapshot, keys.stream], args)) as [number, number];
+    if (code === -1) return { kind: 'stale' };
+    return { kind: code === 1 ? 'stored' : 'skipped', n: Number(n) };
   }
 
-  async heartbeat(redis: Redis, node: string, leaseMs: number): Promise<void> {
-    await HEARTBEAT.run(redis, [this.keys.lease(node), this.keys.nodes], [node, leaseMs]);
+  /** Extends `node`'s lease if it still has one; true if it had. */
+  async extendLease(redis: Redis, node: string, leaseMs: number): Promise<boolean> {
+    return (await LEASE.run(redis, [this.keys.lease(node), this.keys.nodes], [node, leaseMs, '0'])) === 1;
+  }
+
+  /** Gives `node` a lease, whether or not it had one; true if it had. */
+  async takeLease(redis: Redis, node: string, leaseMs: number): Promise<boolean> {
+    return (await LEASE.run(redis, [this.keys.lease(node), this.keys.nodes], [node, leaseMs, '1'])) === 1;
   }
 
   async expiredNodes(redis: Redis): Promise<string[]> {

@@ -40,6 +40,8 @@ interface Batch {
   readonly seq: number;
   readonly events: readonly RelayEvent[];
   readonly payload: string;
+  /** The node this batch reports gone (a node-gone batch holds nothing else). */
+  readonly gone?: string;
   /** The stream has it (the publish script answered). */
   acked: boolean;
 }
@@ -56,8 +58,6 @@ type Phase = 'starting' | 'live' | 'down' | 'closed';
 class Stale extends Error {}
 
 const READ_COUNT = 100;
-/** How long the stream remembers a node's last batch seq (re-sends come within seconds). */
-const SEQ_TTL_MS = 10 * 60_000;
 
 /**
  * One process's membership of a chat over Redis: the writer connection publishes batches, leases and
@@ -101,7 +101,11 @@ export class RelaySession {
   /** No process is declared dead before this (after a start or a recovery, leases may be missing). */
   private graceUntil = 0;
   private readonly reportedGone = new Set<string>();
+  /** Our lease ran out: nothing goes out before we take it back and re-announce our clients. */
+  private lapsed = false;
   private heartbeatTimer?: NodeJS.Timeout;
+  /** The deadlines of commands in flight (see timed). */
+  private readonly deadlines = new Set<NodeJS.Timeout>();
   private startTimer?: NodeJS.Timeout;
 
   private recovering = false;
@@ -124,9 +128,8 @@ export class RelaySession {
     this.scripts = new RelayScripts(keys);
     this.keysStream = keys.stream;
     this.outbox = new Outbox(settings.maxHeld);
-    this.writer = this.connection('writer', settings.commandTimeoutMs);
-    // A blocking read legitimately waits blockMs for its answer.
-    this.reader = this.connection('reader', settings.blockMs + settings.commandTimeoutMs);
+    this.writer = this.connection('writer');
+    this.reader = this.connection('reader');
   }
 
   private get node(): string {
@@ -165,7 +168,8 @@ export class RelaySession {
     this.phase = 'closed';
     this.generation++;
     this.localSubscription?.unsubscribe();
-    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer]) clearTimeout(timer);
+    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer, ...this.deadlines]) clearTimeout(timer);
+    this.deadlines.clear();
     clearInterval(this.heartbeatTimer);
     this.writer.disconnect();
     this.reader.disconnect();
@@ -173,7 +177,7 @@ export class RelaySession {
 
   // --- connections ------------------------------------------------------------------------------
 
-  private connection(role: string, commandTimeout: number): Redis {
+  private connection(role: string): Redis {
     const redis = new Redis(this.settings.url, {
       lazyConnect: true,
       connectionName: `rxchat:${this.node}:${role}`,
@@ -181,8 +185,6 @@ export class RelaySession {
       // empty (a duplicate publish, a read from a stale position): the session decides what to redo.
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
-      // Without this a command in flight at a disconnect never settles.
-      commandTimeout,
       connectTimeout: this.settings.connectTimeoutMs,
       // How long disconnect() waits for a graceful close: its timer outlives a socket that failed already.
       disconnectTimeout: 200,
@@ -273,14 +275,19 @@ export class RelaySession {
       if (generation !== this.generation || this.phase === 'closed') throw new Stale();
       return value;
     };
-    const runId = current(parseRunId(await this.writer.info('server')));
-    current(await this.scripts.heartbeat(this.writer, this.node, this.settings.leaseMs));
-    const snapshot = current(await this.scripts.ensureEpoch(this.writer, runId, this.emptyState));
+    const runId = current(parseRunId(await this.write((redis) => redis.info('server'))));
+    const snapshot = current(await this.write((redis) => this.scripts.ensureEpoch(redis, runId, this.emptyState)));
     this.runId = runId;
     this.graceUntil = Date.now() + this.settings.leaseMs;
     this.reportedGone.clear();
-    if (snapshot.epoch !== this.epoch) {
+    if (snapshot.epoch === this.epoch) {
+      // Same epoch: if our lease ran out meanwhile, we may have been reported gone; flush() takes it
+      // back and re-announces our clients before anything else goes out.
+      this.lapsed = !current(await this.write((redis) => this.scripts.extendLease(redis, this.node, this.settings.leaseMs)));
+    } else {
+      current(await this.write((redis) => this.scripts.takeLease(redis, this.node, this.settings.leaseMs)));
       if (this.epoch !== undefined) this.settings.onLog(`relay: new epoch ${snapshot.epoch}, re-announcing this process's clients`);
+      this.lapsed = false;
       this.adopt(snapshot, { rejoin: true });
     }
     this.goLive(generation);
@@ -383,24 +390,67 @@ export class RelaySession {
     if (this.phase !== 'live' || this.publishing) return;
     let batch = this.unconfirmed.find((candidate) => !candidate.acked);
     if (batch === undefined) {
+      if (this.lapsed) return this.takeLeaseBack();
       if (this.outbox.size === 0) return;
       const events = this.outbox.take(this.settings.maxBatchEvents);
-      batch = { seq: this.nextSeq++, events, payload: JSON.stringify(events), acked: false };
+      const first = events[0]!;
+      const gone = first.type === 'node-gone' ? first.node : undefined;
+      batch = { seq: this.nextSeq++, events, payload: JSON.stringify(events), gone, acked: false };
       this.unconfirmed.push(batch);
     }
     const generation = this.generation;
+    const { seq, payload, gone } = batch;
     this.publishing = true;
     try {
-      const result = await this.scripts.publish(this.writer, this.epoch!, this.node, batch.seq, batch.payload, SEQ_TTL_MS);
+      const result = await this.write((redis) => this.scripts.publish(redis, { epoch: this.epoch!, node: this.node, seq, payload, gone }));
       if (generation !== this.generation) return;
       this.publishing = false;
-      if (result.kind === 'stale') return this.fail('the chat moved to a new epoch');
-      if (result.kind === 'duplicate') this.settings.onLog(`relay: batch ${batch.seq} was in the stream already (its reply was lost)`);
-      batch.acked = true;
+      switch (result.kind) {
+        case 'stale':
+          return this.fail('the chat moved to a new epoch');
+        case 'expired':
+          // Not taken: it goes out again after our re-announcements.
+          this.lapsed = true;
+          this.unconfirmed = this.unconfirmed.filter((candidate) => candidate !== batch);
+          this.outbox.prepend(batch.events);
+          break;
+        case 'alive':
+          this.settings.onLog(`relay: node ${gone} has a lease again: not reported gone`);
+          this.unconfirmed = this.unconfirmed.filter((candidate) => candidate !== batch);
+          this.reportedGone.delete(gone!);
+          break;
+        case 'duplicate':
+          this.settings.onLog(`relay: batch ${seq} was in the stream already (its reply was lost)`);
+          batch.acked = true;
+          break;
+        case 'added':
+          batch.acked = true;
+      }
       void this.flush();
     } catch (error) {
       if (generation === this.generation) this.fail(`publish failed: ${describe(error)}`);
     }
+  }
+
+  /**
+   * Our lease ran out (a stall, a long outage): others may have reported us gone, and the stream took
+   * nothing from us since. Take the lease back and re-announce our clients before anything else.
+   */
+  private async takeLeaseBack(): Promise<void> {
+    const generation = this.generation;
+    this.publishing = true;
+    this.settings.onLog("relay: this process's lease had run out; re-announcing its clients");
+    try {
+      await this.write((redis) => this.scripts.takeLease(redis, this.node, this.settings.leaseMs));
+    } catch (error) {
+      if (generation === this.generation) this.fail(`lease renewal failed: ${describe(error)}`);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.publishing = false;
+    this.lapsed = false;
+    this.outbox.prepend(this.rejoins(this.ownClients()));
+    void this.flush();
   }
 
   /** Our batches up to `seq` came back through the stream: they are safe. */
@@ -414,7 +464,9 @@ export class RelaySession {
     while (generation === this.generation && this.phase === 'live') {
       let reply: unknown;
       try {
-        reply = await this.reader.xread('COUNT', READ_COUNT, 'BLOCK', this.settings.blockMs, 'STREAMS', this.keysStream, this.position);
+        const read = this.reader.xread('COUNT', READ_COUNT, 'BLOCK', this.settings.blockMs, 'STREAMS', this.keysStream, this.position);
+        // A blocking read legitimately waits blockMs for its answer, after a stale one's at most.
+        reply = await this.timed(read, this.reader, 2 * this.settings.blockMs + this.settings.commandTimeoutMs);
       } catch (error) {
         if (generation === this.generation) this.fail(`read failed: ${describe(error)}`);
         return;
@@ -447,23 +499,26 @@ export class RelaySession {
   }
 
   private applyEvent(event: RelayEvent): void {
-    if (event.type === 'node-gone') {
-      this.reportedGone.delete(event.node);
-      if (event.node === this.node) {
-        // Declared dead while alive (stalled longer than a lease): come back with our clients.
-        const mine = this.ownClients();
-        this.emit(event);
-        this.settings.onLog('relay: this process was reported gone; re-announcing its clients');
-        this.outbox.prepend(this.rejoins(mine));
-        this.flushSoon();
-        return;
-      }
-      this.scripts.forget(this.writer, event.node).catch(() => {});
+    if (event.type === 'node-gone' && event.node === this.node) {
+      // Reported gone while alive (a lapsed lease): our clients come back. (Our next publish finds
+      // the lease lapsed and re-announces them anyway; this covers a report made before we knew.)
+      const mine = this.ownClients();
+      this.emit(event);
+      if (!this.closing) this.outbox.prepend(this.rejoins(mine));
+      this.flushSoon();
+      return;
     }
     this.emit(event);
-    if (event.type === 'node-stopping' && event.node === this.node) {
-      this.stoppedSeen = true;
-      this.onStopped?.();
+    if (event.type === 'node-gone') {
+      this.reportedGone.delete(event.node);
+      delete this.seqsRead[event.node];
+      this.write((redis) => this.scripts.forget(redis, event.node)).catch(() => {});
+    } else if (event.type === 'node-stopping') {
+      delete this.seqsRead[event.node]; // it publishes no more
+      if (event.node === this.node) {
+        this.stoppedSeen = true;
+        this.onStopped?.();
+      }
     }
   }
 
@@ -474,7 +529,7 @@ export class RelaySession {
    */
   private async catchUp(generation: number, seen: number): Promise<void> {
     try {
-      const stored = await this.scripts.readSnapshot(this.writer);
+      const stored = await this.write((redis) => this.scripts.readSnapshot(redis));
       if (generation !== this.generation) return;
       if (stored !== undefined && stored.epoch === this.epoch && stored.n > this.lastN && seen > this.lastN) {
         this.settings.onLog(`relay fell behind (entry ${this.lastN + 1} trimmed): skipping to snapshot ${stored.n}`);
@@ -482,18 +537,22 @@ export class RelaySession {
         for (const client of state.clients) if (client.node === this.node) this.tell(client.id, RELAY_NOTICES.missed);
         return void this.readLoop(generation);
       }
-      await this.scripts.ensureEpoch(this.writer, this.runId, this.emptyState, this.epoch);
+      await this.write((redis) => this.scripts.ensureEpoch(redis, this.runId, this.emptyState, this.epoch));
       if (generation === this.generation) this.fail(`stream out of order (entry ${seen} after ${this.lastN})`);
     } catch (error) {
       if (generation === this.generation) this.fail(`catching up failed: ${describe(error)}`);
     }
   }
 
+  /**
+   * Every `snapshotEveryEntries` entries (or `snapshotMs` with news), offers the core's state at this
+   * position as the chat's snapshot; the first process to offer one wins, the others learn its `n`.
+   */
   private maybeSnapshot(generation: number): void {
     if (this.snapshotting || this.closing) return;
+    const { snapshotEveryEntries, snapshotMs } = this.settings;
     const fresh = this.lastN - this.lastSnapshotN;
-    const due = fresh >= this.settings.snapshotEveryEntries || (fresh > 0 && Date.now() - this.lastSnapshotAt >= this.settings.snapshotMs);
-    if (!due) return;
+    if (fresh < snapshotEveryEntries && (fresh === 0 || Date.now() - this.lastSnapshotAt < snapshotMs)) return;
     // The core has applied everything emitted so far: its state is the state at `position`.
     const stored: StoredSnapshot = {
       epoch: this.epoch!,
@@ -505,8 +564,10 @@ export class RelaySession {
     this.lastSnapshotN = this.lastN;
     this.lastSnapshotAt = Date.now();
     this.snapshotting = true;
-    this.scripts
-      .writeSnapshot(this.writer, stored)
+    this.write((redis) => this.scripts.writeSnapshot(redis, stored, { minGap: snapshotEveryEntries, maxAgeMs: snapshotMs }))
+      .then((result) => {
+        if (generation === this.generation && result.kind === 'skipped') this.lastSnapshotN = Math.max(this.lastSnapshotN, result.n);
+      })
       .catch((error: unknown) => this.settings.onLog(`relay snapshot not written: ${describe(error)}`))
       .finally(() => {
         if (generation === this.generation) this.snapshotting = false;
@@ -515,14 +576,22 @@ export class RelaySession {
 
   // --- liveness ---------------------------------------------------------------------------------
 
-  /** Renews this process's lease; past the grace period, reports processes whose lease ran out. */
+  /**
+   * Extends this process's lease (a lapsed one is taken back by flush(), with re-announcements);
+   * past the grace period, reports processes whose lease ran out.
+   */
   private async heartbeat(): Promise<void> {
     if (this.phase !== 'live') return;
     const generation = this.generation;
     try {
-      await this.scripts.heartbeat(this.writer, this.node, this.settings.leaseMs);
-      if (Date.now() < this.graceUntil || this.closing || generation !== this.generation) return;
-      const expired = await this.scripts.expiredNodes(this.writer);
+      const had = await this.write((redis) => this.scripts.extendLease(redis, this.node, this.settings.leaseMs));
+      if (generation !== this.generation) return;
+      if (!had && !this.lapsed) {
+        this.lapsed = true;
+        this.flushSoon();
+      }
+      if (Date.now() < this.graceUntil || this.closing) return;
+      const expired = await this.write((redis) => this.scripts.expiredNodes(redis));
       if (generation !== this.generation || this.closing) return;
       for (const node of expired) {
         if (node === this.node || this.reportedGone.has(node)) continue;
@@ -551,13 +620,49 @@ export class RelaySession {
     // Redis away: the others will see this process's lease run out; its own clients still get the goodbye.
     if (!this.stoppedSeen) this.emit({ type: 'node-stopping', node: this.node, at: Date.now() });
     if (this.writer.status === 'ready') {
-      await Promise.race([this.scripts.leave(this.writer, this.node).catch(() => {}), delay(this.settings.commandTimeoutMs)]);
+      await this.write((redis) => this.scripts.leave(redis, this.node)).catch(() => {});
     }
     this.dispose();
     this.out.complete();
   }
 
   // --- helpers ----------------------------------------------------------------------------------
+
+  /**
+   * A Redis command on `connection` with a deadline: with autoResendUnfulfilledCommands off, a command
+   * in flight at a disconnect never settles. (ioredis's commandTimeout would do, but its timers outlive
+   * dispose() and keep a stopping process alive.)
+   */
+  /** A command on the writer connection, with the usual deadline. */
+  private write<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.timed(command(this.writer), this.writer);
+  }
+
+  private timed<T>(command: Promise<T>, connection: Redis, ms = this.settings.commandTimeoutMs): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.deadlines.delete(timer);
+        reject(new Error(`no answer from Redis within ${ms} ms`));
+        // A connection that stopped answering may be half-open: start a fresh one.
+        if (this.phase !== 'closed') connection.disconnect(true);
+      }, ms);
+      this.deadlines.add(timer);
+      const settle = () => {
+        clearTimeout(timer);
+        this.deadlines.delete(timer);
+      };
+      command.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
 
   private emit(event: RelayEvent): void {
     if (this.phase !== 'closed') this.out.next(event);
