@@ -92,6 +92,63 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     for (const node of [a, b]) expect(node.received.filter((event) => event.type === 'node-gone')).toEqual([]);
   });
 
+  it('a Redis that stops answering for longer than a lease: no false leaves, the held line goes out after', async () => {
+    const chat = freshChat();
+    const [a, b] = [newNode(chat), newNode(chat)];
+    await Promise.all([a.start(), b.start()]);
+    const alice = a.connect('alice');
+    const bob = b.connect('bob');
+    await waitUntil(() => [a, b].every((node) => node.model.names().length === 2), 5_000, 'two clients everywhere');
+
+    process.kill(redis.pid, 'SIGSTOP'); // every lease (900 ms) runs out meanwhile
+    try {
+      await delay(300);
+      a.say(alice, 'during the stall');
+      await delay(1_500);
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    await waitUntil(() => b.lines().includes(`${alice}: during the stall`), 10_000, 'the held line on b', () =>
+      [a, b].map((node) => node.describe()).join('\n'),
+    );
+    b.say(bob, 'after');
+    await waitUntil(() => a.lines().includes(`${bob}: after`), 5_000, "bob's line on a");
+    await delay(1_000); // a lease and more after the recovery
+    for (const node of [a, b]) {
+      expect(node.received.filter((event) => event.type === 'node-gone')).toEqual([]);
+      expect(node.received.filter((event) => event.type === 'reset')).toHaveLength(1); // the same epoch went on
+      expect([...node.model.names()].sort()).toEqual(['alice', 'bob']);
+    }
+    expect(a.model.snapshot()).toEqual(b.model.snapshot());
+  });
+
+  it('after Redis is back, a process that reconnects a little later is not reported gone (grace of a lease)', async () => {
+    const chat = freshChat();
+    proxy = await startProxy(redis.port);
+    const options = { leaseMs: 2_000 };
+    const a = newNode(chat, options);
+    const b = new RelayNode(proxy.url, chat, { ...options, outageNoticeMs: 0 });
+    nodes.push(b);
+    await Promise.all([a.start(), b.start()]);
+    const bob = b.connect('bob');
+    await waitUntil(() => a.model.has(bob), 5_000, 'bob on a');
+
+    process.kill(redis.pid, 'SIGSTOP'); // every lease runs out meanwhile
+    await delay(2_500);
+    proxy.pause(); // b will be back a little after a
+    process.kill(redis.pid, 'SIGCONT');
+    await waitUntil(() => a.logs.includes('relay available again'), 5_000, 'a back', () => a.describe());
+    await delay(700);
+    proxy.resume();
+    b.say(bob, 'back too');
+    await waitUntil(() => a.lines().includes(`${bob}: back too`), 10_000, "bob's line on a", () =>
+      [a, b].map((node) => node.describe()).join('\n'),
+    );
+    await delay(500);
+    expect(a.received.filter((event) => event.type === 'node-gone')).toEqual([]);
+    expect(a.model.has(bob)).toBe(true);
+  });
+
   it('holds a bounded number of events: past it, lines are refused with a notice and newcomers turned away', async () => {
     const chat = freshChat();
     const [a, b] = [newNode(chat, { maxHeld: 5 }), newNode(chat)];
