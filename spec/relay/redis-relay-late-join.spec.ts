@@ -1,36 +1,14 @@
-import Redis from 'ioredis';
-import type { RelayEvent } from '../../src/relay/cluster-events';
-import { type RedisServer, describeWithRedis, startRedis } from '../support/redis-server';
+import { describeWithRedis } from '../support/redis-server';
 import { delay, nextTurn, waitUntil } from '../support/waiting';
-import { RelayNode, freshChat } from './support/relay-node';
-
-function ordered(events: readonly RelayEvent[]): string[] {
-  return events.filter((event) => event.type !== 'notice' && event.type !== 'reset').map((event) => JSON.stringify(event));
-}
+import { freshChat, ordered } from './support/relay-node';
+import { relayFixture } from './support/relay-fixture';
 
 describeWithRedis('redisRelay: a process that starts late', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  let nodes: RelayNode[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await redis?.stop();
-  });
-  afterEach(() => {
-    for (const node of nodes) node.crash();
-    nodes = [];
-  });
+  const fixture = relayFixture({ snapshotEveryEntries: 10 });
 
   it('starts from the latest snapshot, misses nothing after it, and derives the same state', async () => {
     const chat = freshChat();
-    const options = { snapshotEveryEntries: 10 };
-    const [a, b] = [new RelayNode(redis.url, chat, options), new RelayNode(redis.url, chat, options)];
-    nodes.push(a, b);
+    const [a, b] = [fixture.node(chat), fixture.node(chat)];
     await Promise.all([a.start(), b.start()]);
     const alice = a.connect('alice');
     const bob = b.connect('bob');
@@ -43,14 +21,13 @@ describeWithRedis('redisRelay: a process that starts late', () => {
     b.hangUp(carol);
     await waitUntil(() => a.lines().length === 200 && !a.model.has(carol), 10_000, 'the first lines everywhere');
     // Snapshots trimmed the stream: Redis holds far fewer entries than were added.
-    const info = (await admin.xinfo('STREAM', `${chat}:events`)) as unknown[];
+    const info = (await fixture.admin.xinfo('STREAM', `${chat}:events`)) as unknown[];
     const added = Number(info[info.indexOf('entries-added') + 1]);
-    const length = await admin.xlen(`${chat}:events`);
+    const length = await fixture.admin.xlen(`${chat}:events`);
     expect(added).toBeGreaterThan(50);
     expect(length).toBeLessThan(added / 2);
 
-    const c = new RelayNode(redis.url, chat, options);
-    nodes.push(c);
+    const c = fixture.node(chat);
     await c.start();
     const start = c.received[0];
     expect(start?.type).toBe('reset');

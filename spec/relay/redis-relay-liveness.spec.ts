@@ -1,33 +1,10 @@
-import Redis from 'ioredis';
-import { type RedisServer, describeWithRedis, startRedis } from '../support/redis-server';
+import { describeWithRedis } from '../support/redis-server';
 import { delay, waitUntil } from '../support/waiting';
-import { RelayNode, freshChat } from './support/relay-node';
+import { relayFixture } from './support/relay-fixture';
 
 describeWithRedis('redisRelay: processes that die or stop', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  let nodes: RelayNode[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await redis?.stop();
-  });
-  afterEach(() => {
-    for (const node of nodes) node.crash();
-    nodes = [];
-  });
-
-  async function startNodes(count: number): Promise<RelayNode[]> {
-    const chat = freshChat();
-    const started = Array.from({ length: count }, () => new RelayNode(redis.url, chat));
-    nodes.push(...started);
-    await Promise.all(started.map((node) => node.start()));
-    return started;
-  }
+  const fixture = relayFixture();
+  const { startNodes } = fixture;
 
   it("reports a crashed process gone once its lease runs out: its clients leave everywhere", async () => {
     const [a, b, c] = await startNodes(3);
@@ -50,10 +27,10 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
     }
     expect(a!.model.snapshot()).toEqual(c!.model.snapshot());
     // Once its node-gone is in the stream, the dead node is forgotten.
-    let members = await admin.smembers(`${a!.chat}:nodes`);
+    let members = await fixture.admin.smembers(`${a!.chat}:nodes`);
     for (let tries = 0; members.includes(b!.node) && tries < 100; tries++) {
       await delay(20);
-      members = await admin.smembers(`${a!.chat}:nodes`);
+      members = await fixture.admin.smembers(`${a!.chat}:nodes`);
     }
     expect(members).not.toContain(b!.node);
   });
@@ -72,8 +49,8 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
     ]);
     await waitUntil(() => !b!.model.has(alice), 5_000, "alice's leave on b");
     expect(b!.received).toContainEqual(expect.objectContaining({ type: 'node-stopping', node: a!.node }));
-    expect(await admin.exists(`${a!.chat}:node:${a!.node}`)).toBe(0);
-    expect(await admin.smembers(`${a!.chat}:nodes`)).not.toContain(a!.node);
+    expect(await fixture.admin.exists(`${a!.chat}:node:${a!.node}`)).toBe(0);
+    expect(await fixture.admin.smembers(`${a!.chat}:nodes`)).not.toContain(a!.node);
     // Events after close go nowhere (no throw, no publish).
     a!.say(alice, 'too late');
     expect(b!.lines()).toEqual([]);
@@ -84,7 +61,7 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
     const alice = a!.connect('alice');
     await waitUntil(() => b!.model.has(alice), 5_000, 'alice on b');
 
-    await admin.del(`${a!.chat}:node:${a!.node}`); // a's lease runs out...
+    await fixture.admin.del(`${a!.chat}:node:${a!.node}`); // a's lease runs out...
     b!.local.next({ type: 'node-gone', node: a!.node }); // ...and b reports it, as its heartbeat would
     await waitUntil(
       () => b!.received.some((event) => event.type === 'node-gone'),
@@ -104,7 +81,7 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
       expect(line).toBeGreaterThan(back); // never from a client the chat does not know
       expect(node.model.has(alice)).toBe(true);
     }
-    expect(await admin.exists(`${a!.chat}:node:${a!.node}`)).toBe(1); // a took its lease back
+    expect(await fixture.admin.exists(`${a!.chat}:node:${a!.node}`)).toBe(1); // a took its lease back
   });
 
   it('does not report a process gone while it holds its lease', async () => {

@@ -1,42 +1,10 @@
-import type { RelayEvent } from '../../src/relay/cluster-events';
-import { type RedisServer, describeWithRedis, startRedis } from '../support/redis-server';
+import { describeWithRedis } from '../support/redis-server';
 import { nextTurn, waitUntil } from '../support/waiting';
-import { RelayNode, freshChat } from './support/relay-node';
-
-/**
- * What every process must agree on: the ordered events after its starting reset (whose `at` is its
- * own), without the notices a relay gives its own clients.
- */
-function ordered(events: readonly RelayEvent[]): string[] {
-  expect(events[0]?.type).toBe('reset');
-  return events
-    .slice(1)
-    .filter((event) => event.type !== 'notice')
-    .map((event) => JSON.stringify(event));
-}
+import { ordered } from './support/relay-node';
+import { relayFixture } from './support/relay-fixture';
 
 describeWithRedis('redisRelay: one order for everyone', () => {
-  let redis: RedisServer;
-  let nodes: RelayNode[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-  afterEach(() => {
-    for (const node of nodes) node.crash();
-    nodes = [];
-  });
-
-  async function startNodes(count: number): Promise<RelayNode[]> {
-    const chat = freshChat();
-    const started = Array.from({ length: count }, () => new RelayNode(redis.url, chat));
-    nodes.push(...started);
-    await Promise.all(started.map((node) => node.start()));
-    return started;
-  }
+  const { startNodes } = relayFixture();
 
   it('starts every process from the chat state: its first event is a reset', async () => {
     const [a] = await startNodes(1);
@@ -84,6 +52,7 @@ describeWithRedis('redisRelay: one order for everyone', () => {
     );
 
     const [a, ...others] = all;
+    for (const node of all) expect(node.received.filter((event) => event.type === 'reset')).toHaveLength(1);
     for (const other of others) expect(ordered(other!.received)).toEqual(ordered(a!.received));
     // Each sender's lines in the order sent, on every process (its own included).
     for (const node of all) {

@@ -1,47 +1,17 @@
-import Redis from 'ioredis';
 import type { RelayEvent } from '../../src/relay/cluster-events';
 import { RELAY_NOTICES } from '../../src/relay/relay-notices';
-import { type RedisServer, describeWithRedis, startRedis } from '../support/redis-server';
+import { describeWithRedis } from '../support/redis-server';
 import { delay, waitUntil } from '../support/waiting';
-import { RelayNode, freshChat } from './support/relay-node';
-import { type TcpProxy, startProxy } from './support/tcp-proxy';
-
-function ordered(events: readonly RelayEvent[]): string[] {
-  return events.filter((event) => event.type !== 'notice').map((event) => JSON.stringify(event));
-}
+import { freshChat, ordered } from './support/relay-node';
+import { relayFixture } from './support/relay-fixture';
 
 function indexOfEvent(events: readonly RelayEvent[], match: (event: RelayEvent) => boolean): number {
   return events.findIndex(match);
 }
 
 describeWithRedis('redisRelay: Redis away and back', () => {
-  let redis: RedisServer;
-  let admin: Redis;
-  let nodes: RelayNode[] = [];
-  let proxy: TcpProxy | undefined;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  beforeEach(() => {
-    admin = new Redis(redis.url, { retryStrategy: () => 50 });
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-  afterEach(async () => {
-    for (const node of nodes) node.crash();
-    nodes = [];
-    admin.disconnect();
-    await proxy?.close();
-    proxy = undefined;
-  });
-
-  function newNode(chat: string, options = {}): RelayNode {
-    const node = new RelayNode(redis.url, chat, { outageNoticeMs: 0, ...options });
-    nodes.push(node);
-    return node;
-  }
+  const fixture = relayFixture({ outageNoticeMs: 0 });
+  const newNode = fixture.node;
 
   it('after an empty restart: one reset everywhere, clients re-announced, then the held lines; clients told twice', async () => {
     const chat = freshChat();
@@ -52,7 +22,7 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     a.say(alice, 'before');
     await waitUntil(() => b.lines().length === 1 && a.model.names().length === 2, 5_000, 'the chat before the restart');
 
-    const restarting = redis.restart(300);
+    const restarting = fixture.redis.restart(300);
     await delay(100); // Redis is gone
     a.say(alice, 'held 1');
     a.say(alice, 'held 2');
@@ -100,13 +70,13 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     const bob = b.connect('bob');
     await waitUntil(() => [a, b].every((node) => node.model.names().length === 2), 5_000, 'two clients everywhere');
 
-    process.kill(redis.pid, 'SIGSTOP'); // every lease (900 ms) runs out meanwhile
+    process.kill(fixture.redis.pid, 'SIGSTOP'); // every lease (900 ms) runs out meanwhile
     try {
       await delay(300);
       a.say(alice, 'during the stall');
       await delay(1_500);
     } finally {
-      process.kill(redis.pid, 'SIGCONT');
+      process.kill(fixture.redis.pid, 'SIGCONT');
     }
     await waitUntil(() => b.lines().includes(`${alice}: during the stall`), 10_000, 'the held line on b', () =>
       [a, b].map((node) => node.describe()).join('\n'),
@@ -124,19 +94,18 @@ describeWithRedis('redisRelay: Redis away and back', () => {
 
   it('after Redis is back, a process that reconnects a little later is not reported gone (grace of a lease)', async () => {
     const chat = freshChat();
-    proxy = await startProxy(redis.port);
+    const proxy = await fixture.proxy();
     const options = { leaseMs: 2_000 };
     const a = newNode(chat, options);
-    const b = new RelayNode(proxy.url, chat, { ...options, outageNoticeMs: 0 });
-    nodes.push(b);
+    const b = newNode(chat, options, proxy.url);
     await Promise.all([a.start(), b.start()]);
     const bob = b.connect('bob');
     await waitUntil(() => a.model.has(bob), 5_000, 'bob on a');
 
-    process.kill(redis.pid, 'SIGSTOP'); // every lease runs out meanwhile
+    process.kill(fixture.redis.pid, 'SIGSTOP'); // every lease runs out meanwhile
     await delay(2_500);
     proxy.pause(); // b will be back a little after a
-    process.kill(redis.pid, 'SIGCONT');
+    process.kill(fixture.redis.pid, 'SIGCONT');
     await waitUntil(() => a.logs.includes('relay available again'), 5_000, 'a back', () => a.describe());
     await delay(700);
     proxy.resume();
@@ -156,7 +125,7 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     const alice = a.connect('alice');
     await waitUntil(() => b.model.has(alice), 5_000, 'alice on b');
 
-    const restarting = redis.restart(300);
+    const restarting = fixture.redis.restart(300);
     await delay(100);
     for (let k = 1; k <= 8; k++) a.say(alice, `held ${k}`);
     // The sender hears at once about each line that will not be delivered.
@@ -188,7 +157,7 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     })();
     for (let kill = 0; kill < 5; kill++) {
       await delay(60);
-      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await fixture.admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
     }
     await sending;
     await waitUntil(() => [a, b].every((node) => node.lines().length === 400), 10_000, 'all lines everywhere', () =>
@@ -201,15 +170,14 @@ describeWithRedis('redisRelay: Redis away and back', () => {
       expect(node.received.filter((event) => event.type === 'reset')).toHaveLength(1);
       expect(node.logs.join('\n')).toMatch(/relay unavailable/); // the connections did drop
     }
-    expect(ordered(a.received.slice(1))).toEqual(ordered(b.received.slice(1)));
+    expect(ordered(a.received)).toEqual(ordered(b.received));
   });
 
   it('re-sends a batch whose reply was lost, and the stream takes it once', async () => {
     const chat = freshChat();
-    proxy = await startProxy(redis.port);
-    const a = new RelayNode(proxy.url, chat, { outageNoticeMs: 1_000 });
+    const proxy = await fixture.proxy();
+    const a = newNode(chat, { outageNoticeMs: 1_000 }, proxy.url);
     const b = newNode(chat);
-    nodes.push(a);
     await Promise.all([a.start(), b.start()]);
     const alice = a.connect('alice');
     await waitUntil(() => b.model.has(alice), 5_000, 'alice on b');
@@ -229,11 +197,10 @@ describeWithRedis('redisRelay: Redis away and back', () => {
 
   it('a process that falls behind the trimmed stream skips to the snapshot, and its clients hear they missed messages', async () => {
     const chat = freshChat();
-    proxy = await startProxy(redis.port);
+    const proxy = await fixture.proxy();
     const options = { snapshotEveryEntries: 5, leaseMs: 5_000 };
     const [a, b] = [newNode(chat, options), newNode(chat, options)];
-    const c = new RelayNode(proxy.url, chat, { ...options, outageNoticeMs: 0 });
-    nodes.push(c);
+    const c = newNode(chat, options, proxy.url);
     await Promise.all([a.start(), b.start(), c.start()]);
     const alice = a.connect('alice');
     const carol = c.connect('carol');

@@ -103,6 +103,11 @@ export class RelayNode {
   }
 }
 
+/** What every process must agree on: the ordered events, without resets (each process's own, with its own `at`) and notices (for its own clients). */
+export function ordered(events: readonly RelayEvent[]): string[] {
+  return events.filter((event) => event.type !== 'notice' && event.type !== 'reset').map((event) => JSON.stringify(event));
+}
+
 /** A chat name of its own for each test, so tests sharing a Redis do not meet. */
 export function freshChat(): string {
   return `chat-${randomBytes(4).toString('hex')}`;
