@@ -1,9 +1,10 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Observable, Subscriber, Subscription } from 'rxjs';
 import type { ClientId, Notice } from '../core/events';
 import type { RelayHost } from './chat-relay';
 import { type ChatSnapshot, type RelayEvent, type SnapshotClient, emptyChatSnapshot } from './cluster-events';
 import { Outbox } from './outbox';
+import { CommandDeadlines, relayConnection } from './redis-connection';
 import { relayKeys } from './redis-keys';
 import { RelayScripts, type StoredSnapshot } from './redis-scripts';
 import { RELAY_NOTICES } from './relay-notices';
@@ -104,8 +105,7 @@ export class RelaySession {
   /** Our lease ran out: nothing goes out before we take it back and re-announce our clients. */
   private lapsed = false;
   private heartbeatTimer?: NodeJS.Timeout;
-  /** The deadlines of commands in flight (see timed). */
-  private readonly deadlines = new Set<NodeJS.Timeout>();
+  private readonly deadlines = new CommandDeadlines();
   private startTimer?: NodeJS.Timeout;
 
   private recovering = false;
@@ -168,7 +168,7 @@ export class RelaySession {
     this.phase = 'closed';
     this.generation++;
     this.localSubscription?.unsubscribe();
-    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer, ...this.deadlines]) clearTimeout(timer);
+    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer]) clearTimeout(timer);
     this.deadlines.clear();
     clearInterval(this.heartbeatTimer);
     this.writer.disconnect();
@@ -178,26 +178,16 @@ export class RelaySession {
   // --- connections ------------------------------------------------------------------------------
 
   private connection(role: string): Redis {
-    const redis = new Redis(this.settings.url, {
-      lazyConnect: true,
-      connectionName: `rxchat:${this.node}:${role}`,
-      // No command waits for a connection, and none is re-sent to a Redis that may have restarted
-      // empty (a duplicate publish, a read from a stale position): the session decides what to redo.
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      connectTimeout: this.settings.connectTimeoutMs,
-      // How long disconnect() waits for a graceful close: its timer outlives a socket that failed already.
-      disconnectTimeout: 200,
-      retryStrategy: (attempt) => (this.started && this.phase !== 'closed' ? Math.min(attempt * 50, this.settings.reconnectMaxDelayMs) : null),
-      protocol: 2,
+    return relayConnection({
+      url: this.settings.url,
+      name: `rxchat:${this.node}:${role}`,
+      connectTimeoutMs: this.settings.connectTimeoutMs,
+      reconnectDelay: (attempt) => (this.started && !this.isClosed() ? Math.min(attempt * 50, this.settings.reconnectMaxDelayMs) : null),
+      onError: (message) => (this.lastError = message),
+      onClose: () => {
+        if (this.started) this.fail(`lost the ${role} connection (${this.lastError || 'closed'})`);
+      },
     });
-    redis.on('error', (error: Error) => {
-      this.lastError = error.message;
-    });
-    redis.on('close', () => {
-      if (this.started) this.fail(`lost the ${role} connection (${this.lastError || 'closed'})`);
-    });
-    return redis;
   }
 
   private async connectBoth(): Promise<void> {
@@ -254,8 +244,9 @@ export class RelaySession {
           await this.resync();
         } catch (error) {
           if (!(error instanceof Stale)) {
+            // Said once per reason: the loop may retry many times while Redis is away.
+            if (describe(error) !== this.lastError) this.settings.onLog(`relay resync failed: ${describe(error)}`);
             this.lastError = describe(error);
-            this.settings.onLog(`relay resync failed: ${this.lastError}`);
           }
         }
       }
@@ -466,7 +457,7 @@ export class RelaySession {
       try {
         const read = this.reader.xread('COUNT', READ_COUNT, 'BLOCK', this.settings.blockMs, 'STREAMS', this.keysStream, this.position);
         // A blocking read legitimately waits blockMs for its answer, after a stale one's at most.
-        reply = await this.timed(read, this.reader, 2 * this.settings.blockMs + this.settings.commandTimeoutMs);
+        reply = await this.deadlines.run(read, this.reader, 2 * this.settings.blockMs + this.settings.commandTimeoutMs);
       } catch (error) {
         if (generation === this.generation) this.fail(`read failed: ${describe(error)}`);
         return;
@@ -628,40 +619,9 @@ export class RelaySession {
 
   // --- helpers ----------------------------------------------------------------------------------
 
-  /**
-   * A Redis command on `connection` with a deadline: with autoResendUnfulfilledCommands off, a command
-   * in flight at a disconnect never settles. (ioredis's commandTimeout would do, but its timers outlive
-   * dispose() and keep a stopping process alive.)
-   */
   /** A command on the writer connection, with the usual deadline. */
   private write<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
-    return this.timed(command(this.writer), this.writer);
-  }
-
-  private timed<T>(command: Promise<T>, connection: Redis, ms = this.settings.commandTimeoutMs): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.deadlines.delete(timer);
-        reject(new Error(`no answer from Redis within ${ms} ms`));
-        // A connection that stopped answering may be half-open: start a fresh one.
-        if (this.phase !== 'closed') connection.disconnect(true);
-      }, ms);
-      this.deadlines.add(timer);
-      const settle = () => {
-        clearTimeout(timer);
-        this.deadlines.delete(timer);
-      };
-      command.then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (error: unknown) => {
-          settle();
-          reject(error);
-        },
-      );
-    });
+    return this.deadlines.run(command(this.writer), this.writer, this.settings.commandTimeoutMs);
   }
 
   private emit(event: RelayEvent): void {
