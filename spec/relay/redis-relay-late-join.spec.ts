@@ -55,4 +55,32 @@ describeWithRedis('redisRelay: a process that starts late', () => {
     expect(ordered(a.received).slice(-tail.length)).toEqual(tail);
     expect(ordered(b.received).slice(-tail.length)).toEqual(tail);
   });
+
+  it('a newcomer that finds entries after the latest snapshot cut (the stream cap) starts a new epoch that everyone joins', async () => {
+    const chat = freshChat();
+    // No snapshot but the epoch's first, and a small cap: the cap cuts past the snapshot.
+    const options = { snapshotEveryEntries: 1_000_000, snapshotMs: 600_000, maxStreamEntries: 20 };
+    const a = fixture.node(chat, options);
+    await a.start();
+    const alice = a.connect('alice');
+    for (let k = 0; k < 300; k++) {
+      a.say(alice, `a${k}`);
+      await delay(1);
+    }
+    await waitUntil(() => a.lines().length === 300, 10_000, 'the lines on a');
+    expect(await fixture.admin.xlen(`${chat}:events`)).toBeLessThan(200);
+
+    const b = fixture.node(chat, options);
+    await b.start();
+    await waitUntil(
+      () => b.model.has(alice) && a.received.filter((event) => event.type === 'reset').length === 2,
+      10_000,
+      'a new epoch, with alice re-announced',
+      () => [a, b].map((node) => node.describe()).join('\n'),
+    );
+    a.say(alice, 'after');
+    await waitUntil(() => b.lines().includes(`${alice}: after`), 5_000, "alice's line on b");
+    expect(b.model.snapshot()).toEqual(a.model.snapshot());
+    expect(b.logs.join('\n')).toMatch(/stream out of order/);
+  });
 });

@@ -28,6 +28,11 @@ export interface RedisRelayOptions {
   readonly closeTimeoutMs?: number;
   /** Events per stream entry, at most. Default 500. */
   readonly maxBatchEvents?: number;
+  /**
+   * A cap on the stream's length, past the snapshots' own trimming: if it ever cuts entries after the
+   * latest snapshot (snapshots stalled), the chat starts a new epoch. Default 100,000 entries.
+   */
+  readonly maxStreamEntries?: number;
   /** How long a blocking read waits before looking around (snapshots). Default 1,000 ms. */
   readonly blockMs?: number;
   /** Diagnostics: outages, recoveries, resyncs. */
@@ -62,7 +67,9 @@ export class RelayUnreachableError extends Error {
  *   (or `snapshotMs`) apart, and the stream is trimmed up to the previous one only: a newcomer finds
  *   every entry after the snapshot it read, and Redis memory is bounded by snapshot intervals. A
  *   process that fell further behind sees the numbers skip, skips to the latest snapshot and tells
- *   its clients they may have missed messages; nobody waits for it.
+ *   its clients they may have missed messages; nobody waits for it. A cap (`maxStreamEntries`,
+ *   MAXLEN ~) bounds the stream even if no snapshot is written; should it cut past the latest
+ *   snapshot, the process that finds out starts a new epoch (everyone resets and re-announces).
  * - Liveness: each process holds a lease `{chat}:node:{node}` (leaseMs, renewed every third) and is
  *   listed in `{chat}:nodes`; a survivor reports a node without lease with `node-gone` (idempotent in
  *   the core). The publish script takes a node-gone only while that node has no lease, and a batch
@@ -123,6 +130,7 @@ function resolveSettings(options: RedisRelayOptions): RelaySettings {
     outageNoticeMs: options.outageNoticeMs ?? 1_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 3_000,
     maxBatchEvents: options.maxBatchEvents ?? 500,
+    maxStreamEntries: options.maxStreamEntries ?? 100_000,
     blockMs: options.blockMs ?? 1_000,
     onLog: options.onLog ?? (() => {}),
   };

@@ -51,7 +51,8 @@ return redis.call('HMGET', KEYS[2], 'epoch', 'id', 'n', 'seqs', 'state')
  * -3: the publisher's own lease has run out (others may have reported it gone: re-announce first);
  * -2: the batch reports a node gone (ARGV[6]) that has a lease again.
  * The last two make a node-gone and the publisher's batches exclusive: a node's batches never land
- * between a node-gone of it and its re-announcements.
+ * between a node-gone of it and its re-announcements. The stream is capped at about ARGV[7] entries,
+ * a safety net far past the snapshots' trimming (see SNAPSHOT).
  */
 const PUBLISH = new LuaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
@@ -61,7 +62,7 @@ if redis.call('EXISTS', KEYS[5]) == 0 then return {-3} end
 if ARGV[6] ~= '' and redis.call('EXISTS', KEYS[6]) == 1 then return {-2} end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 local n = redis.call('INCR', KEYS[3])
-return {1, redis.call('XADD', KEYS[4], '*', 'n', n, 'node', ARGV[2], 'seq', ARGV[3], 'e', ARGV[4])}
+return {1, redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'n', n, 'node', ARGV[2], 'seq', ARGV[3], 'e', ARGV[4])}
 `);
 
 /**
@@ -167,13 +168,17 @@ export class RelayScripts {
   }
 
   /** Appends a batch of `node`'s; `gone` names the node a node-gone batch reports. */
-  async publish(redis: Redis, batch: { epoch: string; node: string; seq: number; payload: string; gone?: string }): Promise<PublishResult> {
+  async publish(
+    redis: Redis,
+    batch: { epoch: string; node: string; seq: number; payload: string; gone?: string },
+    maxEntries = 100_000,
+  ): Promise<PublishResult> {
     const { keys } = this;
     const gone = batch.gone ?? '';
     const reply = (await PUBLISH.run(
       redis,
       [keys.epoch, keys.seq(batch.node), keys.counter, keys.stream, keys.lease(batch.node), keys.lease(gone || batch.node)],
-      [batch.epoch, batch.node, batch.seq, batch.payload, SEQ_TTL_MS, gone],
+      [batch.epoch, batch.node, batch.seq, batch.payload, SEQ_TTL_MS, gone, maxEntries],
     )) as [number, string?];
     switch (reply[0]) {
       case 1:

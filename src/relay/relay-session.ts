@@ -23,6 +23,7 @@ export interface RelaySettings {
   readonly outageNoticeMs: number;
   readonly closeTimeoutMs: number;
   readonly maxBatchEvents: number;
+  readonly maxStreamEntries: number;
   readonly blockMs: number;
   readonly onLog: (message: string) => void;
 }
@@ -393,7 +394,9 @@ export class RelaySession {
     const { seq, payload, gone } = batch;
     this.publishing = true;
     try {
-      const result = await this.write((redis) => this.scripts.publish(redis, { epoch: this.epoch!, node: this.node, seq, payload, gone }));
+      const result = await this.write((redis) =>
+        this.scripts.publish(redis, { epoch: this.epoch!, node: this.node, seq, payload, gone }, this.settings.maxStreamEntries),
+      );
       if (generation !== this.generation) return;
       this.publishing = false;
       switch (result.kind) {
