@@ -1,0 +1,63 @@
+import { Observable } from 'rxjs';
+import type { ChatSnapshot, RelayEvent } from './cluster-events';
+
+/**
+ * Sits between this process's operators and the core. It takes this process's events (already
+ * stamped with `at`, name candidates and `node`) and returns the whole chat's events in the one
+ * order every process's core applies. A relay serves one `connect` at a time.
+ */
+export interface ChatRelay {
+  /**
+   * The chat's events for this process's core. Subscribe the core synchronously to it (an
+   * `observeOn(queueScheduler)` in between is fine): the relay reads `host.snapshot()` right after
+   * emitting and expects it to include what it emitted.
+   *
+   * Besides the ordered events, it emits `notice` events meant for this process's own clients only
+   * (relay unavailable / back, a line not delivered, messages missed); they change no state.
+   * It errors with `RelayUnreachableError` when the relay cannot start, and completes after `close()`.
+   */
+  connect(local$: Observable<RelayEvent>, host: RelayHost): Observable<RelayEvent>;
+  /** Resolves once `connect`'s subscription has the chat's current state; rejects as that stream errors. */
+  ready(): Promise<void>;
+  /**
+   * This process leaves the chat (SIGTERM): its pending events go out, then its clients get the
+   * goodbye through the core while the others see them leave. Resolves when that is done.
+   */
+  close(): Promise<void>;
+}
+
+/** What the relay needs from the process it serves. */
+export interface RelayHost {
+  /** This process's node id: unique without configuration (e.g. random hex). */
+  readonly node: string;
+  /** The core's live state, as of the last event it applied (`snapshotChat(state)`). */
+  snapshot(): ChatSnapshot;
+}
+
+/**
+ * One process, no relay: events go straight to the core. `close()` is the whole chat's shutdown,
+ * since this process is the whole chat.
+ */
+export function inMemoryRelay(): ChatRelay {
+  let leave: (() => void) | undefined;
+  let left = false;
+  return {
+    connect: (local$) =>
+      new Observable<RelayEvent>((subscriber) => {
+        if (left) return subscriber.complete();
+        leave = () => {
+          subscriber.next({ type: 'shutdown', at: Date.now() });
+          subscriber.complete();
+        };
+        return local$.subscribe(subscriber);
+      }),
+    ready: () => Promise.resolve(),
+    close: () => {
+      if (!left) {
+        left = true;
+        leave?.();
+      }
+      return Promise.resolve();
+    },
+  };
+}
