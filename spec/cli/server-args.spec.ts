@@ -128,3 +128,22 @@ describe('parseServerArgs: monitoring and logs', () => {
     }
   });
 });
+
+describe('parseServerArgs: several processes over Redis', () => {
+  const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    const parsed = parseServerArgs(argv, env);
+    if (parsed.kind !== 'run') throw new Error('expected run');
+    return parsed.args;
+  };
+
+  it('takes --redis (or CHAT_REDIS_URL), --chat and --node-timeout', () => {
+    expect(run([]).redis).toBeUndefined();
+    expect(run(['--redis', 'redis://127.0.0.1:6379'])).toMatchObject({ redis: 'redis://127.0.0.1:6379', chat: 'rxchat', nodeTimeoutSeconds: 10 });
+    expect(run([], { CHAT_REDIS_URL: 'redis://h:1' }).redis).toBe('redis://h:1');
+    expect(run(['--redis', 'redis://h:1', '--chat', 'team-2', '--node-timeout', '3'])).toMatchObject({ chat: 'team-2', nodeTimeoutSeconds: 3 });
+    expect(() => run(['--redis', 'h:1'])).toThrow('invalid --redis');
+    expect(() => run(['--redis', 'redis://h:1', '--chat', 'a b'])).toThrow('invalid --chat');
+    expect(() => run(['--chat', 'x'])).toThrow('--chat needs --redis');
+    expect(() => run(['--redis', 'redis://h:1', '--node-timeout', '0'])).toThrow('invalid --node-timeout');
+  });
+});

@@ -30,6 +30,12 @@ export interface ServerArgs {
   readonly logFormat: LogFormat;
   /** Message text in the JSON log (the text log always has it). */
   readonly logMessages: boolean;
+  /** Share one chat with other processes over this Redis (`redis://host:port`); undefined: this process alone. */
+  readonly redis?: string;
+  /** The chat's name on that Redis, to keep several chats apart. */
+  readonly chat: string;
+  /** Seconds after which a process that stopped renewing its lease counts as dead. */
+  readonly nodeTimeoutSeconds: number;
 }
 
 export type LogFormat = 'text' | 'json';
@@ -43,7 +49,7 @@ export type ParsedServerArgs =
 interface NumberFlag {
   readonly key: Exclude<
     keyof ServerArgs,
-    'host' | 'tls' | 'quiet' | 'httpPort' | 'httpPortNamed' | 'allowOrigins' | 'metricsToken' | 'logFormat' | 'logMessages'
+    'host' | 'tls' | 'quiet' | 'httpPort' | 'httpPortNamed' | 'allowOrigins' | 'metricsToken' | 'logFormat' | 'logMessages' | 'redis' | 'chat'
   >;
   readonly flag: string;
   readonly env?: string;
@@ -62,6 +68,7 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
   { key: 'burst', flag: 'burst', value: 'N', fallback: DEFAULT_POLICY.burst, min: 1, integer: true, help: 'lines a client may send at once' },
   { key: 'maxBufferBytes', flag: 'max-buffer-bytes', value: 'N', fallback: DEFAULT_MAX_BUFFER_BYTES, min: 1, integer: true, help: 'unsent output past which a client is evicted' },
   { key: 'maxClients', flag: 'max-clients', value: 'N', fallback: DEFAULT_POLICY.maxClients, min: 1, integer: true, help: 'connections past which newcomers are refused' },
+  { key: 'nodeTimeoutSeconds', flag: 'node-timeout', value: 'SECONDS', fallback: 10, min: 1, integer: false, help: "with --redis: a process silent that long is dead, its clients' leaves announced" },
   { key: 'idleTimeoutSeconds', flag: 'idle-timeout', value: 'SECONDS', fallback: DEFAULT_POLICY.idleTimeoutSeconds, min: 0, integer: false, help: 'disconnect a client silent that long, 0 for never' },
 ];
 
@@ -86,6 +93,10 @@ export const SERVER_USAGE = [
   usageLine('--allow-origin ORIGIN', "let another site's pages open the WebSocket (repeatable; default: the page's own origin only)"),
   usageLine('--tls-cert FILE', 'serve TLS (and HTTPS/WSS on the HTTP port) with this certificate (PEM); needs --tls-key'),
   usageLine('--tls-key FILE', "the certificate's private key (PEM); needs --tls-cert"),
+  usageLine('--redis URL', 'share one chat with every process on this Redis, e.g. redis://127.0.0.1:6379 (env CHAT_REDIS_URL);'),
+  usageLine('', 'exits 1 if Redis cannot be reached at start, rides out later outages (messages held, then sent);'),
+  usageLine('', '--max-clients, --rate and the other limits stay per process'),
+  usageLine('--chat NAME', 'the chat on that Redis: processes with the same NAME share it (default rxchat)'),
   usageLine('-q, --quiet', 'no log of connections and messages'),
   usageLine('--log-format FORMAT', 'text, or json: one JSON object per line (default text)'),
   usageLine('--log-messages', 'put message text in the JSON log (the text log always has it)'),
@@ -105,6 +116,8 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     'metrics-token': { type: 'string' },
     'log-format': { type: 'string' },
     'log-messages': { type: 'boolean' },
+    redis: { type: 'string' },
+    chat: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
@@ -140,9 +153,18 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new Error(`invalid --log-format: ${JSON.stringify(logFormat)} (expected ${LOG_FORMATS.join(' or ')})`);
   }
+  const redis = (values['redis'] as string | undefined) ?? env['CHAT_REDIS_URL'];
+  if (redis !== undefined && !/^(rediss?:\/\/|\/)/.test(redis)) {
+    throw new Error(`invalid --redis: ${JSON.stringify(redis)} (expected redis://HOST:PORT, rediss://... or a unix socket path)`);
+  }
+  const chat = (values['chat'] as string | undefined) ?? 'rxchat';
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(chat)) throw new Error(`invalid --chat: ${JSON.stringify(chat)} (use 1-64 of A-Z a-z 0-9 . _ -)`);
+  if (redis === undefined && values['chat'] !== undefined) throw new Error('--chat needs --redis');
   return {
     kind: 'run',
     args: {
+      ...(redis === undefined ? {} : { redis }),
+      chat,
       host,
       ...numbers,
       quiet,

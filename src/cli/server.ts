@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import type { LogOutput } from '../core/events';
+import { RelayUnreachableError, redisRelay } from '../relay/redis-relay';
 import { createChatServer } from '../server/create-chat-server';
 import { formatJsonConnectionLog, formatJsonLog, jsonLogLine } from '../format/json-log';
 import { formatLog } from '../format/log-format';
@@ -27,17 +28,20 @@ async function main(): Promise<void> {
     process.stderr.write(`rxchat-server: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const { quiet, httpPortNamed, logFormat, logMessages, ...options } = parsed.args;
+  const { quiet, httpPortNamed, logFormat, logMessages, redis, chat, nodeTimeoutSeconds, ...options } = parsed.args;
   const json = logFormat === 'json';
   const print = createLogWriter(process.stdout, undefined, json ? (lines) => jsonLogLine(Date.now(), 'warn', 'log-behind', { dropped: lines }) : undefined);
   const format = json
     ? (log: LogOutput) => formatJsonLog(log.entry, log.at, { messages: logMessages })
     : (log: LogOutput) => formatLog(log.entry);
+  // The relay's own news (outages, recoveries, resyncs) goes to the log whatever --quiet says.
+  const relayLog = (message: string) => print(json ? jsonLogLine(Date.now(), 'warn', 'relay', { message }) : `[!] relay: ${message}`);
   const start = (httpPort: number | undefined) =>
     createChatServer({
       ...options,
       httpPort,
       tls,
+      ...(redis === undefined ? {} : { relay: redisRelay({ url: redis, chat, leaseMs: leaseFor(nodeTimeoutSeconds), onLog: relayLog }) }),
       onLog: quiet ? undefined : (log) => print(format(log)),
       // Evictions and refusals have no text line today: the text log stays as it was.
       onConnectionLog: quiet || !json ? undefined : (entry) => print(formatJsonConnectionLog(entry)),
@@ -50,6 +54,10 @@ async function main(): Promise<void> {
       return start(undefined);
     })
     .catch((error: NodeJS.ErrnoException & { port?: number }) => {
+      if (error instanceof RelayUnreachableError) {
+        process.stderr.write(`rxchat-server: ${error.message}\n`);
+        process.exit(1);
+      }
       const port = error.port ?? parsed.args.port;
       process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${port}: ${error.message}\n`);
       process.exit(1);
@@ -80,6 +88,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * A dead process's lease runs out at most one lease after its last renewal, and survivors look every
+ * third of a lease: three quarters of the timeout keeps "declared dead within the timeout" true.
+ */
+function leaseFor(nodeTimeoutSeconds: number): number {
+  return Math.round((nodeTimeoutSeconds * 1_000 * 3) / 4);
 }
 
 /** An IPv6 address goes in brackets in a URL. */

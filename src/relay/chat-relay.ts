@@ -19,6 +19,8 @@ export interface ChatRelay {
   connect(local$: Observable<RelayEvent>, host: RelayHost): Observable<RelayEvent>;
   /** Resolves once `connect`'s subscription has the chat's current state; rejects as that stream errors. */
   ready(): Promise<void>;
+  /** Why this process cannot serve the chat right now (e.g. 'relay down'), or undefined when it can: for /readyz. */
+  unready(): string | undefined;
   /**
    * This process leaves the chat (SIGTERM): its pending events go out, then its clients get the
    * goodbye through the core while the others see them leave. Resolves when that is done.
@@ -52,6 +54,7 @@ export function inMemoryRelay(): ChatRelay {
         return local$.subscribe(subscriber);
       }),
     ready: () => Promise.resolve(),
+    unready: () => undefined,
     close: () => {
       if (!left) {
         left = true;

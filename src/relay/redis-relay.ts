@@ -112,6 +112,10 @@ export function redisRelay(options: RedisRelayOptions): ChatRelay {
         return () => current.dispose();
       }),
     ready: () => ready,
+    unready: () => {
+      const status = session?.status ?? 'starting';
+      return status === 'live' ? undefined : `relay ${status}`;
+    },
     close: () => session?.close() ?? Promise.resolve(),
   };
 }

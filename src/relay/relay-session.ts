@@ -54,7 +54,10 @@ interface Batch {
  * - down: Redis away or out of sync (events are held, clients told after `outageNoticeMs`);
  * - closed.
  */
-type Phase = 'starting' | 'live' | 'down' | 'closed';
+/** The longest our held lines wait for the other processes to re-announce their clients after a new epoch. */
+const SETTLE_MS = 2_000;
+
+export type Phase = 'starting' | 'live' | 'down' | 'closed';
 
 /** A result that belongs to an older generation (a resync happened since): ignore it. */
 class Stale extends Error {}
@@ -105,6 +108,12 @@ export class RelaySession {
   private readonly reportedGone = new Set<string>();
   /** Our lease ran out: nothing goes out before we take it back and re-announce our clients. */
   private lapsed = false;
+  /**
+   * After a new epoch: the other processes that had clients, not yet seen re-announcing them, and how
+   * many of our own re-announcements may still go out. Our held lines wait until those processes'
+   * clients are back in the chat (or `SETTLE_MS` passes), or they would miss lines meant for them.
+   */
+  private settling?: { readonly nodes: Set<string>; gate: number; readonly timer: NodeJS.Timeout };
   private heartbeatTimer?: NodeJS.Timeout;
   private readonly deadlines = new CommandDeadlines();
   private startTimer?: NodeJS.Timeout;
@@ -135,6 +144,11 @@ export class RelaySession {
 
   private get node(): string {
     return this.host.node;
+  }
+
+  /** Where the session is: starting, live, down (Redis away or resyncing) or closed. */
+  get status(): Phase {
+    return this.phase;
   }
 
   /** A method, so that TypeScript does not carry a narrowed phase across an await. */
@@ -169,7 +183,7 @@ export class RelaySession {
     this.phase = 'closed';
     this.generation++;
     this.localSubscription?.unsubscribe();
-    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer]) clearTimeout(timer);
+    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer, this.settling?.timer]) clearTimeout(timer);
     this.deadlines.clear();
     clearInterval(this.heartbeatTimer);
     this.writer.disconnect();
@@ -293,6 +307,7 @@ export class RelaySession {
   private adopt(stored: StoredSnapshot, how: { readonly rejoin: boolean }): ChatSnapshot {
     const state = JSON.parse(stored.state) as ChatSnapshot;
     const mine = how.rejoin ? this.ownClients() : [];
+    const before = how.rejoin ? this.host.snapshot().clients : [];
     this.epoch = stored.epoch;
     this.position = stored.id;
     this.lastN = stored.n;
@@ -304,11 +319,28 @@ export class RelaySession {
       const present = new Set(state.clients.map((client) => client.id));
       const replay = this.unconfirmed.flatMap((batch) => batch.events);
       this.unconfirmed = [];
-      this.outbox.prepend([...this.rejoins(mine.filter((client) => !present.has(client.id))), ...replay]);
+      const rejoins = this.rejoins(mine.filter((client) => !present.has(client.id)));
+      this.outbox.prepend([...rejoins, ...replay]);
+      const others = new Set(before.flatMap((client) => (client.node !== undefined && client.node !== this.node ? [client.node] : [])));
+      this.settle(others, rejoins.length);
     } else {
       this.confirm(stored.seqs[this.node] ?? 0);
     }
     return state;
+  }
+
+  private settle(nodes: Set<string>, gate: number): void {
+    clearTimeout(this.settling?.timer);
+    this.settling = undefined;
+    if (nodes.size === 0) return;
+    this.settling = { nodes, gate, timer: setTimeout(() => this.settled(), Math.min(this.settings.leaseMs, SETTLE_MS)) };
+  }
+
+  private settled(): void {
+    if (this.settling === undefined) return;
+    clearTimeout(this.settling.timer);
+    this.settling = undefined;
+    this.flushSoon();
   }
 
   private goLive(generation: number): void {
@@ -384,7 +416,11 @@ export class RelaySession {
     if (batch === undefined) {
       if (this.lapsed) return this.takeLeaseBack();
       if (this.outbox.size === 0) return;
-      const events = this.outbox.take(this.settings.maxBatchEvents);
+      // While settling, only our re-announcements go out.
+      const limit = this.settling === undefined ? this.settings.maxBatchEvents : Math.min(this.settling.gate, this.settings.maxBatchEvents);
+      if (limit === 0) return;
+      const events = this.outbox.take(limit);
+      if (this.settling !== undefined) this.settling.gate -= events.length;
       const first = events[0]!;
       const gone = first.type === 'node-gone' ? first.node : undefined;
       batch = { seq: this.nextSeq++, events, payload: JSON.stringify(events), gone, acked: false };
@@ -493,6 +529,10 @@ export class RelaySession {
   }
 
   private applyEvent(event: RelayEvent): void {
+    if (event.type === 'rejoined' && this.settling !== undefined && event.node !== undefined) {
+      this.settling.nodes.delete(event.node);
+      if (this.settling.nodes.size === 0) this.settled();
+    }
     if (event.type === 'node-gone' && event.node === this.node) {
       // Reported gone while alive (a lapsed lease): our clients come back. (Our next publish finds
       // the lease lapsed and re-announces them anyway; this covers a report made before we knew.)

@@ -4,6 +4,8 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { type Observable, Subject, type Subscription, merge, observeOn, queueScheduler, tap } from 'rxjs';
 import { chat } from '../core/chat';
+import { createChatState, snapshotChat } from '../core/chat-state';
+import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
 import type { NameSource } from '../core/names';
@@ -43,6 +45,13 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly ready?: () => string | undefined;
   /** The server's records of clients it evicted and connections it refused (the core's log has the rest). */
   readonly onConnectionLog?: (entry: ConnectionLogEntry) => void;
+  /**
+   * How this process's events reach the chat's core: `inMemoryRelay()` (the default) for one process,
+   * `redisRelay({ url })` for several processes sharing one chat.
+   */
+  readonly relay?: ChatRelay;
+  /** This process's id in a cluster and in client ids. Default: random. */
+  readonly node?: string;
   /** Names, one per connection in connection order (numbered when taken); default: 4 faker usernames to choose from. */
   readonly names?: NameSource;
   /** Clock for output timestamps; default Date.now. */
@@ -99,11 +108,12 @@ function resolveOperators(options: ChatServerOptions, metrics: ChatMetrics): rea
 /** The transports the options ask for: TCP (or TLS) always, the web page, WebSocket and monitoring endpoints with an HTTP port. */
 function createTransports(
   options: ChatServerOptions,
+  node: string,
   metrics: TransportMetrics,
   monitoring: ReadonlyMap<string, RouteHandler>,
 ): ChatTransport[] {
   const host = options.host ?? '127.0.0.1';
-  const prefix = options.idPrefix ?? `${randomBytes(4).toString('hex')}:`;
+  const prefix = options.idPrefix ?? `${node}:`;
   const shared = {
     host,
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
@@ -151,21 +161,26 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     if (stopping !== undefined) return stopping;
     if (!accepting) return 'starting';
     for (const transport of transports) if (transport.address() === undefined) return `${transport.name} not listening`;
-    return options.ready?.();
+    return relay.unready() ?? options.ready?.();
   };
   const monitoring = monitoringRoutes({
     registries: () => [processMetrics(), metrics.registry],
     token: options.metricsToken,
     ready,
   });
-  const transports = createTransports(options, metrics, monitoring);
+  // This process's part of every client id, and its name in a cluster: unique without configuration.
+  const node = options.node ?? randomBytes(4).toString('hex');
+  const relay = options.relay ?? inMemoryRelay();
+  const transports = createTransports(options, node, metrics, monitoring);
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   const destroyAll = () => {
     for (const transport of transports) transport.destroyAll();
   };
   const hub = new Subject<ChatEvent>();
   const outputs$ = new Subject<ChatOutput>();
-  const core = chat();
+  // The core's state, kept in view: the relay snapshots it for processes that start later.
+  const state = createChatState();
+  const core = chat({ state });
 
   // The queue scheduler trampolines, right in front of the core: an event raised while another is
   // being handled (a close request ends its connection's stream at once; an operator's timer fires)
@@ -176,13 +191,16 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     .pipe(
       tap(metrics.chatEvents),
       // A caller's source (tests: names in connection order) is drawn once per connection; faker's 4 times.
-      stampEvents({ names: options.names ?? fakerNames(), now: options.now ?? Date.now, candidates: options.names ? 1 : undefined }),
+      stampEvents({ names: options.names ?? fakerNames(), now: options.now ?? Date.now, candidates: options.names ? 1 : undefined, node }),
     );
+  // The relay puts this process's events in the chat's one order (in memory: as they come; over
+  // Redis: with every other process's), and the core applies that order.
+  const chat$ = relay.connect(events$, { node, snapshot: () => snapshotChat(state) });
   let failed = false;
 
   const subscriptions: Subscription[] = [];
   subscriptions.push(
-    core(events$.pipe(observeOn(queueScheduler))).subscribe({
+    core(chat$.pipe(observeOn(queueScheduler))).subscribe({
       next: (output) => {
         if (output.kind === 'log') options.onLog?.(output);
         else for (const transport of transports) transport.handle(output);
@@ -203,6 +221,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
 
   const listening: ChatTransport[] = [];
   try {
+    // Clients are accepted only once the chat's state is here (a late process restores a snapshot).
+    await relay.ready();
     for (const transport of transports) {
       await transport.listen();
       listening.push(transport);
@@ -211,6 +231,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     // Nothing listens: leave nothing behind (an embedding caller may try another port).
     await Promise.all(listening.map((t) => t.close()));
     for (const subscription of subscriptions) subscription.unsubscribe();
+    await relay.close().catch(() => undefined);
     throw error;
   }
 
@@ -224,10 +245,16 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     closing ??= new Promise<void>((resolve) => {
       void Promise.all(transports.map((t) => t.close())).then(() => resolve());
       if (failed) return destroyAll();
-      hub.next({ type: 'shutdown' });
-      // Each closing socket has its own timeout; this catches any that never got a close request.
-      const deadline = setTimeout(destroyAll, closeTimeoutMs + 500);
-      deadline.unref();
+      // The goodbye goes through the relay: alone, the whole chat's shutdown; in a cluster, this
+      // process's clients leave while the chat goes on.
+      void relay
+        .close()
+        .catch((error: Error) => console.error('[!] relay close failed:', error.message))
+        .finally(() => {
+          // Each closing socket has its own timeout; this catches any that never got a close request.
+          const deadline = setTimeout(destroyAll, closeTimeoutMs + 500);
+          deadline.unref();
+        });
     }).finally(() => {
       for (const subscription of subscriptions) subscription.unsubscribe();
       outputs$.complete();
