@@ -12,12 +12,14 @@ import { benchConfig } from './load/config';
 import { openFilesLimit } from './load/proc';
 import { type MetricSpec, type RunRecord, SERVERS, type ServerName, renderTable, summarise } from './load/report';
 import { type RunningServer, type ServerKind, rxchatFlags, startServer } from './load/server-process';
+import type { Connect } from './load/client';
 import { sleep } from './load/sync';
 import { runChurn } from './scenarios/churn';
 import { runFanout } from './scenarios/fanout';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runLatency } from './scenarios/latency';
 import { connectWsClients } from './load/ws-client';
+import { type ClusterServer, connectAcross, startCluster } from './load/cluster';
 
 const ROOT = join(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -91,6 +93,31 @@ const fanoutSpecs: MetricSpec[] = [
   ...CPU_SPECS,
 ];
 
+const REDIS_SPECS: MetricSpec[] = [
+  { key: 'redisCpuShare', label: 'Redis CPU', unit: 'share' },
+  { key: 'redisCommandsPerLine', label: 'Redis commands per line sent', unit: 'ratio' },
+];
+
+/** Runs a scenario on one process or a cluster (clients spread over its processes), adding Redis's figures for a cluster. */
+async function withRedisFigures(
+  server: RunningServer,
+  run: (connect: Connect | undefined) => Promise<{ readonly sent?: number; readonly lines?: number } & object>,
+): Promise<Record<string, number>> {
+  if (!('ports' in server)) return { ...(await run(undefined)) } as Record<string, number>;
+  const cluster = server as ClusterServer;
+  const commands0 = await cluster.redisCommands();
+  const cpu0 = cluster.redisCpuMicros();
+  const t0 = Date.now();
+  const result = { ...(await run(connectAcross(cluster.ports))) } as Record<string, number>;
+  const seconds = (Date.now() - t0) / 1000;
+  const sent = result['sent'] ?? result['lines'] ?? NaN;
+  return {
+    ...result,
+    redisCpuShare: (cluster.redisCpuMicros() - cpu0) / 1e6 / seconds,
+    redisCommandsPerLine: ((await cluster.redisCommands()) - commands0) / sent,
+  };
+}
+
 function idleScenario(name: string, steps: readonly number[], reps: number | undefined): Scenario {
   return {
     name,
@@ -158,6 +185,23 @@ function scenarios(): Scenario[] {
         ...(await runFanout(server, { clients: c.fanout.clients, senders: c.fanout.clients, window: c.fanout.window, ...timing, connect: connectWsClients })),
       }),
     },
+    {
+      name: 'cluster',
+      title: `over Redis: ${c.fanout.clients} clients all sending (window ${c.fanout.window}); plain = one rxchat process, rxchat = 2 processes x ${c.fanout.clients / 2} sharing the chat over Redis (CPU: both processes)`,
+      specs: [...fanoutSpecs, ...REDIS_SPECS],
+      kinds: (tcp) => ({ plain: tcp.rxchat, rxchat: { ...tcp.rxchat, cluster: 2 } }),
+      run: async (server) =>
+        withRedisFigures(server, (connect) =>
+          runFanout(server, { clients: c.fanout.clients, senders: c.fanout.clients, window: c.fanout.window, ...timing, ...(connect ? { connect } : {}) }),
+        ),
+    },
+    {
+      name: 'cluster-latency',
+      title: `over Redis, light load: 1 sender, ${c.latency.clients - 1} listeners (${c.latency.lines} lines); plain = one rxchat process, rxchat = 2 processes over Redis, sender and listeners spread over both`,
+      specs: [...LATENCY_SPECS, { key: 'lost', label: 'lost lines', unit: 'count' }, ...REDIS_SPECS],
+      kinds: (tcp) => ({ plain: tcp.rxchat, rxchat: { ...tcp.rxchat, cluster: 2 } }),
+      run: async (server) => withRedisFigures(server, (connect) => runLatency(server, { ...c.latency, ...(connect ? { connect } : {}) })),
+    },
     // Quick mode measures idle memory once per server: its join storm is the slowest part of a run.
     idleScenario('idle', c.idleSteps, c.mode === 'quick' ? 1 : undefined),
     ...(c.idleLarge === undefined ? [] : [idleScenario('idle-large', [c.idleLarge], 1)]),
@@ -218,7 +262,7 @@ async function main(): Promise<void> {
       for (const name of order) {
         const kind = scenarioKinds[name];
         if (kind === undefined) continue;
-        const server = await startServer(kind);
+        const server = kind.cluster === undefined ? await startServer(kind) : await startCluster(kind, kind.cluster);
         try {
           const metrics = await scenario.run(server);
           runs.push({ scenario: scenario.name, server: name, rep, metrics });

@@ -15,7 +15,7 @@ export interface MetricSpec {
   readonly key: string;
   readonly label: string;
   /** How a value prints. */
-  readonly unit: 'count' | 'rate' | 'ms' | 'share' | 'ns' | 'kb' | 's';
+  readonly unit: 'count' | 'rate' | 'ms' | 'share' | 'ns' | 'kb' | 's' | 'ratio';
   /** Whether rxchat/baseline ratios are shown for it. */
   readonly ratio?: boolean;
 }
@@ -71,6 +71,8 @@ function format(value: number, unit: MetricSpec['unit']): string {
       return value.toFixed(1);
     case 'count':
       return value.toFixed(0);
+    case 'ratio':
+      return value.toFixed(3);
   }
 }
 

@@ -14,6 +14,8 @@ export interface ServerKind {
   readonly nodeArgs?: readonly string[];
   /** Drive the WebSocket port (announced as `Web chat on http://H:P/`) instead of the TCP one. */
   readonly web?: boolean;
+  /** Run this many processes sharing one chat over a fresh redis-server (bench/load/cluster.ts). */
+  readonly cluster?: number;
 }
 
 export interface RunningServer {

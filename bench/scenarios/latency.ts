@@ -1,4 +1,4 @@
-import { type Client, type StampHandler, closeAll, connectClients } from '../load/client';
+import { type Connect, type LoadClient, type StampHandler, closeAll, connectClients } from '../load/client';
 import { Histogram } from '../load/histogram';
 import { startCpuWindow } from '../load/meter';
 import type { RunningServer } from '../load/server-process';
@@ -10,6 +10,8 @@ export interface LatencyOptions {
   readonly lines: number;
   /** Stops early if the lines take longer than this. */
   readonly maxMs: number;
+  /** How clients connect: TCP to the server's port by default. */
+  readonly connect?: Connect;
 }
 
 export interface LatencyResult {
@@ -33,7 +35,7 @@ export async function runLatency(server: RunningServer, options: LatencyOptions)
   let seq = 0;
   let waiting = 0;
   let received = 0;
-  let clients: Client[] = [];
+  let clients: LoadClient[] = [];
   let finish: () => void = () => undefined;
   const deadline = Date.now() + options.maxMs;
 
@@ -54,7 +56,7 @@ export async function runLatency(server: RunningServer, options: LatencyOptions)
     if (stamp.seq === seq - 1 && --waiting === 0) setImmediate(sendNext);
   };
 
-  clients = await connectClients(server.port, options.clients, { onStamp });
+  clients = await (options.connect ?? connectClients)(server.port, options.clients, { onStamp });
   try {
     await syncClients(clients);
     const window$ = startCpuWindow(server);

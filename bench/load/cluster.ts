@@ -1,0 +1,94 @@
+/**
+ * rxchat as a cluster for the bench: a fresh redis-server (Debian's, `--save ''`) and N rxchat
+ * processes sharing one chat over it. As a `RunningServer`, its CPU is all the rxchat processes'
+ * together (Redis's is reported apart), and its clients spread over the processes' ports.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { type Connect, Client, type LoadClient, type StampHandler } from './client';
+import { processCpuMicros } from './proc';
+import { type RunningServer, type ServerKind, startServer } from './server-process';
+import { sleep } from './sync';
+
+export interface ClusterServer extends RunningServer {
+  readonly ports: readonly number[];
+  redisCpuMicros(): number;
+  /** Commands Redis has processed so far (INFO stats). */
+  redisCommands(): Promise<number>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startRedis(): Promise<{ child: ChildProcess; url: string; client: Redis }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.connect();
+      await client.ping();
+      return { child, url, client };
+    } catch (error) {
+      if (attempt > 50) {
+        child.kill('SIGKILL');
+        throw new Error(`redis-server did not start: ${String(error)}`);
+      }
+      client.disconnect();
+      await sleep(100);
+    }
+  }
+}
+
+/** Starts Redis and `processes` rxchat processes (the `rxchat` kind's script and flags, plus --redis). */
+export async function startCluster(kind: ServerKind, processes: number): Promise<ClusterServer> {
+  const redis = await startRedis();
+  const members: RunningServer[] = [];
+  try {
+    for (let i = 0; i < processes; i++) {
+      members.push(await startServer({ ...kind, args: [...kind.args, '--redis', redis.url] }));
+    }
+  } catch (error) {
+    await Promise.all(members.map((member) => member.stop()));
+    redis.client.disconnect();
+    redis.child.kill('SIGKILL');
+    throw error;
+  }
+  const pid = redis.child.pid!;
+  return {
+    kind,
+    pid: members[0]!.pid,
+    port: members[0]!.port,
+    ports: members.map((member) => member.port),
+    cpuMicros: () => members.reduce((sum, member) => sum + member.cpuMicros(), 0),
+    rssBytes: () => members.reduce((sum, member) => sum + member.rssBytes(), 0),
+    redisCpuMicros: () => processCpuMicros(pid),
+    redisCommands: async () => Number(/total_commands_processed:(\d+)/.exec(await redis.client.info('stats'))?.[1] ?? NaN),
+    stop: async () => {
+      await Promise.all(members.map((member) => member.stop()));
+      redis.client.disconnect();
+      redis.child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Connects clients round-robin over `ports` (client i to ports[i % n]), 100 handshakes at a time. */
+export function connectAcross(ports: readonly number[]): Connect {
+  return async (_port: number, count: number, handler: { onStamp: StampHandler }): Promise<LoadClient[]> => {
+    const clients: Client[] = [];
+    for (let at = 0; at < count; at += 100) {
+      const batch: Client[] = [];
+      for (let i = at; i < Math.min(count, at + 100); i++) batch.push(new Client(i, ports[i % ports.length]!, handler));
+      clients.push(...batch);
+      await Promise.all(batch.map((client) => client.connected));
+    }
+    return clients;
+  };
+}
