@@ -95,7 +95,7 @@ const fanoutSpecs: MetricSpec[] = [
 
 const REDIS_SPECS: MetricSpec[] = [
   { key: 'redisCpuShare', label: 'Redis CPU', unit: 'share' },
-  { key: 'redisCommandsPerLine', label: 'Redis commands per line sent', unit: 'ratio' },
+  { key: 'redisCommandsPerLine', label: 'Redis requests per line sent', unit: 'ratio' },
 ];
 
 /** Runs a scenario on one process or a cluster (clients spread over its processes), adding Redis's figures for a cluster. */

@@ -14,8 +14,13 @@ import { sleep } from './sync';
 export interface ClusterServer extends RunningServer {
   readonly ports: readonly number[];
   redisCpuMicros(): number;
-  /** Commands Redis has processed so far (INFO stats). */
+  /**
+   * Requests the processes sent Redis so far: INFO commandstats, counting a script call once (not the
+   * commands inside it) and leaving out the bench's own INFO.
+   */
   redisCommands(): Promise<number>;
+  /** Redis's INFO section, e.g. 'commandstats'. */
+  redisInfo(section: string): Promise<string>;
 }
 
 async function freePort(): Promise<number> {
@@ -30,7 +35,9 @@ async function startRedis(): Promise<{ child: ChildProcess; url: string; client:
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  // Its failures while Redis starts (or after the bench killed it) are expected.
+  client.on('error', () => undefined);
   for (let attempt = 0; ; attempt++) {
     try {
       await client.connect();
@@ -70,13 +77,26 @@ export async function startCluster(kind: ServerKind, processes: number): Promise
     cpuMicros: () => members.reduce((sum, member) => sum + member.cpuMicros(), 0),
     rssBytes: () => members.reduce((sum, member) => sum + member.rssBytes(), 0),
     redisCpuMicros: () => processCpuMicros(pid),
-    redisCommands: async () => Number(/total_commands_processed:(\d+)/.exec(await redis.client.info('stats'))?.[1] ?? NaN),
+    redisInfo: (section) => redis.client.info(section),
+    redisCommands: async () => requestsFrom(await redis.client.info('commandstats')),
     stop: async () => {
       await Promise.all(members.map((member) => member.stop()));
       redis.client.disconnect();
       redis.child.kill('SIGKILL');
     },
   };
+}
+
+/** What a process sends Redis itself; the rest of what commandstats counts runs inside its scripts. */
+const REQUESTS = /^cmdstat_(evalsha|eval|evalsha_ro|eval_ro|xread|xrange|xrevrange|ping|hello|client\|\w+|script\|\w+):calls=(\d+)/;
+
+function requestsFrom(commandstats: string): number {
+  let total = 0;
+  for (const line of commandstats.split('\n')) {
+    const match = REQUESTS.exec(line.trim());
+    if (match !== null) total += Number(match[2]);
+  }
+  return total;
 }
 
 /** Connects clients round-robin over `ports` (client i to ports[i % n]), 100 handshakes at a time. */
