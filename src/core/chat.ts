@@ -89,6 +89,10 @@ export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOpti
       const client = state.registry.get(event.id);
       return client === undefined ? unchanged(state) : onCommand(state, client, event.command, at);
     }
+    case 'mute':
+    case 'discarded':
+      // Between the rate limiter and the transports: nothing for the chat.
+      return unchanged(state);
   }
 }
 

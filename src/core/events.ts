@@ -83,6 +83,27 @@ export interface ShutdownEvent {
   readonly type: 'shutdown';
 }
 
+/**
+ * From the rate limiter to the transports (the server routes it there; the core ignores it): the
+ * client is out of tokens until `until` (ms, on the limiter's clock: Date.now in a server), so its
+ * transport may discard its lines unread until then, except `/quit`.
+ */
+export interface MuteEvent {
+  readonly type: 'mute';
+  readonly id: ClientId;
+  readonly until: number;
+}
+
+/**
+ * From a transport: it discarded `lines` lines of a muted client without decoding them (blank and
+ * over-long ones included), so that the rate limiter can count them toward the excess-flood bound.
+ */
+export interface DiscardedEvent {
+  readonly type: 'discarded';
+  readonly id: ClientId;
+  readonly lines: number;
+}
+
 export type ChatEvent =
   | ConnectedEvent
   | LineEvent
@@ -91,7 +112,9 @@ export type ChatEvent =
   | CommandEvent
   | NoticeEvent
   | KickEvent
-  | ShutdownEvent;
+  | ShutdownEvent
+  | MuteEvent
+  | DiscardedEvent;
 
 /** The commands of the chat, as structured data. Parsing text into these is `commands()`'s job. */
 export type Command =
@@ -119,6 +142,7 @@ export type Notice =
   | { readonly code: 'rate-limited' }
   | { readonly code: 'server-full' }
   | { readonly code: 'idle-timeout' }
+  | { readonly code: 'excess-flood' }
   | { readonly code: 'text'; readonly level: NoticeLevel; readonly text: string };
 
 /** Every notice is an error but an operator's own `text`, which says which it is. */
@@ -188,6 +212,19 @@ export interface HelpMessage {
 export interface ShutdownMessage {
   readonly type: 'shutdown';
 }
+/** Joins coalesced during a join storm (see `coalesceStorms`): `count` joined, the first of them named. */
+export interface JoinedManyMessage {
+  readonly type: 'joined-many';
+  /** The first names, in join order (at most `coalesceStorms`' `listNames`). */
+  readonly names: readonly string[];
+  readonly count: number;
+}
+/** Leaves coalesced during a storm of leaves, as `JoinedManyMessage`. */
+export interface LeftManyMessage {
+  readonly type: 'left-many';
+  readonly names: readonly string[];
+  readonly count: number;
+}
 
 export type ChatMessage =
   | WelcomeMessage
@@ -200,7 +237,9 @@ export type ChatMessage =
   | WhoMessage
   | NoticeMessage
   | HelpMessage
-  | ShutdownMessage;
+  | ShutdownMessage
+  | JoinedManyMessage
+  | LeftManyMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Outputs: what the core produces. Transports act on deliveries and closes; logs go to the operator.

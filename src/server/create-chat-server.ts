@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { type Observable, Subject, type Subscription, merge, observeOn, queueScheduler } from 'rxjs';
+import { type Observable, Subject, type Subscription, filter, merge, observeOn, queueScheduler } from 'rxjs';
 import { chat } from '../core/chat';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
@@ -132,11 +132,20 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // being handled (a close request ends its connection's stream at once; an operator's timer fires)
   // waits its turn instead of re-entering the core in the middle of another event's outputs.
   const events$ = resolveOperators(options).reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable());
+  // Mutes go to the transports at once (a flooder's lines may be discarded from the next one on),
+  // not to the core.
+  const toCore$ = events$.pipe(
+    filter((event) => {
+      if (event.type !== 'mute') return true;
+      for (const transport of transports) transport.mute?.(event.id, event.until);
+      return false;
+    }),
+  );
   let failed = false;
 
   const subscriptions: Subscription[] = [];
   subscriptions.push(
-    core(events$.pipe(observeOn(queueScheduler))).subscribe({
+    core(toCore$.pipe(observeOn(queueScheduler))).subscribe({
       next: (output) => {
         if (output.kind === 'log') options.onLog?.(output);
         else for (const transport of transports) transport.handle(output);

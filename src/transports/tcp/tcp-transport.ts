@@ -1,8 +1,9 @@
 import type { Server, Socket } from 'node:net';
 import { type Observable, Subject, fromEvent, mergeMap } from 'rxjs';
-import type { ChatEvent, ChatOutput } from '../../core/events';
+import type { ChatEvent, ChatOutput, ClientId } from '../../core/events';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
+import { type MuteSwitch, stopReadingAfterHangUp } from '../muted-input';
 import { DEFAULT_CLOSE_TIMEOUT_MS, OutputQueue, type OutputQueueOptions } from '../output-queue';
 import { socketEvents } from './socket-events';
 
@@ -38,6 +39,8 @@ export class TcpTransport implements ChatTransport {
   private readonly queue: OutputQueue;
   /** TLS only: every raw socket, handshake or not. One still in its handshake is not a connection yet, but close() must end it. */
   private readonly rawSockets = new Set<Socket>();
+  /** Each open connection's mute, read by its line splitter. */
+  private readonly mutes = new Map<ClientId, MuteSwitch>();
   private nextId = 0;
 
   constructor(
@@ -61,6 +64,12 @@ export class TcpTransport implements ChatTransport {
 
   handle(output: ChatOutput): void {
     this.queue.handle(output);
+  }
+
+  /** The client's complete lines are discarded unread until `until` (Date.now ms), except /quit. */
+  mute(id: ClientId, until: number): void {
+    const mute = this.mutes.get(id);
+    if (mute !== undefined) mute.until = until;
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
@@ -109,8 +118,15 @@ export class TcpTransport implements ChatTransport {
     // A peer that vanished without a FIN (cable pulled, NAT expired) is found and its slot freed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
     this.connected.add(socket);
+    const mute: MuteSwitch = { until: 0 };
+    this.mutes.set(id, mute);
+    socket.once('close', () => this.mutes.delete(id));
     const hangUp$ = new Subject<void>();
-    this.queue.add({ id, socket, end: () => socket.end(), hangUp: () => hangUp$.next() });
-    return socketEvents(id, socket, this.options.maxLineBytes, hangUp$);
+    const hangUp = () => {
+      hangUp$.next();
+      stopReadingAfterHangUp(socket);
+    };
+    this.queue.add({ id, socket, end: () => socket.end(), hangUp });
+    return socketEvents(id, socket, this.options.maxLineBytes, hangUp$, mute);
   }
 }
