@@ -7,6 +7,7 @@ import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
 import type { NameSource } from '../core/names';
 import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
+import { type CoalesceStormsOptions, coalesceStorms } from '../operators/coalesce-storms';
 import type { ChatTransport } from '../transports/chat-transport';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../transports/output-queue';
 import { TcpTransport } from '../transports/tcp/tcp-transport';
@@ -38,6 +39,8 @@ export interface ChatServerOptions extends PolicyOptions {
    * replace or drop them and add your own; an array replaces them all.
    */
   readonly operators?: readonly ChatOperator[] | ((builtins: BuiltinOperators) => readonly ChatOperator[]);
+  /** How join and leave storms are summarised (`coalesceStorms`); false announces every one. */
+  readonly storms?: CoalesceStormsOptions | false;
   /** Receives the server log (connections, messages, errors). */
   readonly onLog?: (log: LogOutput) => void;
   /** A line longer than this many bytes is dropped without being buffered whole. Default 4096. */
@@ -144,8 +147,11 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   let failed = false;
 
   const subscriptions: Subscription[] = [];
+  // Join and leave storms are summarised after the core, on the way to the transports.
+  const coreOutputs$ = core(toCore$.pipe(observeOn(queueScheduler)));
+  const outputsOut$ = options.storms === false ? coreOutputs$ : coreOutputs$.pipe(coalesceStorms(options.storms));
   subscriptions.push(
-    core(toCore$.pipe(observeOn(queueScheduler))).subscribe({
+    outputsOut$.subscribe({
       next: (output) => {
         if (output.kind === 'log') options.onLog?.(output);
         else for (const transport of transports) transport.handle(output);

@@ -4,6 +4,7 @@ import { chat } from '../core/chat';
 import { type ChatEvent, type ChatOutput, type ClientId, type LogEntry, isRecipient } from '../core/events';
 import type { NameSource } from '../core/names';
 import type { ChatOperator } from '../core/chat-operator';
+import type { OutputOperator } from '../operators/coalesce-storms';
 import { formatText } from '../format/text-format';
 
 /** Marks a client connecting on its input timeline. */
@@ -23,6 +24,8 @@ export interface ChatMarblesOptions {
   readonly names: readonly string[] | NameSource;
   /** Operators in front of the core, as `createChatServer` installs them. */
   readonly operators?: readonly ChatOperator[];
+  /** Operators after the core (such as `coalesceStorms`), between it and the clients. */
+  readonly outputOperators?: readonly OutputOperator[];
 }
 
 export interface ChatMarbles {
@@ -57,7 +60,8 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
   const shared = defer(() => {
     const events$ = (options.operators ?? []).reduce<Observable<ChatEvent>>((s, op) => op(s), merge(...inputs));
     // Inside TestScheduler.run the async scheduler's clock is virtual.
-    return events$.pipe(chat({ names, now: () => asyncScheduler.now() }));
+    const outputs$ = events$.pipe(chat({ names, now: () => asyncScheduler.now() }));
+    return (options.outputOperators ?? []).reduce<Observable<ChatOutput>>((s, op) => op(s), outputs$);
   }).pipe(share());
   const outputs = (): Observable<ChatOutput> => shared;
 
