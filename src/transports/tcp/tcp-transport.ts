@@ -25,6 +25,7 @@ export interface TcpTransportOptions extends OutputQueueOptions {
 }
 
 const KEEPALIVE_MS = 60_000;
+const LISTEN_BACKLOG = 4096;
 const noop = () => undefined;
 
 /**
@@ -81,7 +82,9 @@ export class TcpTransport implements ChatTransport {
     const { server } = this;
     return new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 5000, this.options.host ?? '127.0.0.1', () => {
+      // A join storm fills Node's default accept queue (511) while a broadcast is written: the
+      // kernel then drops SYNs and those clients wait a second to retry. 4096 is Linux's default cap.
+      server.listen({ port: this.options.port ?? 5000, host: this.options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         // From now on an accept error (too many open files, ...) is logged, not a crash.
         server.on('error', (error) => console.error('[!] server error:', error.message));
