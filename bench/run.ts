@@ -16,7 +16,9 @@ import type { Connect } from './load/client';
 import { sleep } from './load/sync';
 import { runChurn } from './scenarios/churn';
 import { runFanout } from './scenarios/fanout';
+import { runFloodCost } from './scenarios/hostile-flood';
 import { runIdleMemory } from './scenarios/idle-memory';
+import { runJoinStorm } from './scenarios/join-storm';
 import { runLatency } from './scenarios/latency';
 import { connectWsClients } from './load/ws-client';
 import { type ClusterServer, connectAcross, startCluster } from './load/cluster';
@@ -34,6 +36,10 @@ interface Scenario {
   readonly reps?: number;
   /** Other servers than the TCP three: a column left out is not run. */
   readonly kinds?: (tcp: Record<ServerName, ServerKind>) => Partial<Record<ServerName, ServerKind>>;
+  /** `--only` also selects it by this name (e.g. 'hostile'). */
+  readonly group?: string;
+  /** Run against rxchat alone, with its default policies: what the hostile scenarios measure. */
+  readonly rxchatDefaults?: boolean;
   run(server: RunningServer): Promise<Record<string, number>>;
 }
 
@@ -47,10 +53,15 @@ const { values: flags } = parseArgs({
   },
 });
 let config = benchConfig(flags.quick!, Number(flags.clients));
+/** The hostile section: floods against the rate limiter, and a join storm. */
+const hostile = {
+  flood: { chatters: 50, chatEveryMs: 500, windowMs: flags.quick ? 1_000 : 2_000 },
+  storm: { clients: flags.quick ? 2_000 : 10_000, concurrency: 250, timeoutMs: 120_000 },
+};
 
 /** Idle connections need one fd each in this process and in the server: raise `ulimit -n` or shrink. */
 function ensureOpenFiles(): string | undefined {
-  const needed = Math.max(...config.idleSteps, config.idleLarge ?? 0) + FD_HEADROOM;
+  const needed = Math.max(...config.idleSteps, config.idleLarge ?? 0, hostile.storm.clients) + FD_HEADROOM;
   const { soft, hard } = openFilesLimit();
   if (soft >= needed) return undefined;
   if (hard >= needed && process.env['RXCHAT_BENCH_REEXEC'] === undefined) {
@@ -67,6 +78,7 @@ function ensureOpenFiles(): string | undefined {
     idleSteps: config.idleSteps.map((n) => Math.min(n, fit)),
     idleLarge: config.idleLarge === undefined ? undefined : Math.min(config.idleLarge, fit),
   };
+  hostile.storm.clients = Math.min(hostile.storm.clients, fit);
   return `ulimit -n is ${soft} (hard ${hard}): idle test capped at ${fit} connections`;
 }
 
@@ -219,8 +231,62 @@ function scenarios(): Scenario[] {
       run: async (server) => ({ ...(await runChurn(server, { ...c.churn, measureMs: c.measureMs })) }),
     },
   ];
+  list.push(...hostileScenarios());
   const only = flags.only?.split(',');
-  return only ? list.filter((s) => only.includes(s.name)) : list;
+  return only ? list.filter((s) => only.includes(s.name) || (s.group !== undefined && only.includes(s.group))) : list;
+}
+
+const FLOOD_SPECS: MetricSpec[] = [
+  { key: 'quietP50Ms', label: 'others latency p50 ms, no flood', unit: 'ms' },
+  { key: 'floodP50Ms', label: 'others latency p50 ms, flood', unit: 'ms' },
+  { key: 'p50RiseMs', label: 'p50 rise ms', unit: 'ms' },
+  { key: 'quietP99Ms', label: 'others latency p99 ms, no flood', unit: 'ms' },
+  { key: 'floodP99Ms', label: 'others latency p99 ms, flood', unit: 'ms' },
+  { key: 'quietServerCpuShare', label: 'server CPU, no flood', unit: 'share' },
+  { key: 'floodServerCpuShare', label: 'server CPU, flood', unit: 'share' },
+  { key: 'flooderCpuShare', label: 'server CPU for the flood', unit: 'share' },
+  { key: 'floodMb', label: 'MB the flooders wrote', unit: 'count' },
+  { key: 'floodLines', label: 'lines the flooders wrote', unit: 'count' },
+  { key: 'floodLinesDelivered', label: 'flood lines delivered', unit: 'count' },
+  { key: 'disconnected', label: 'flooders disconnected', unit: 'count' },
+  { key: 'disconnectMs', label: 'ms until disconnected', unit: 'ms' },
+  { key: 'lost', label: 'lost lines (chatters)', unit: 'count' },
+  { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
+  { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
+];
+
+/** Floods and storms against rxchat's default policies (`--only hostile`). */
+function hostileScenarios(): Scenario[] {
+  const { flood, storm } = hostile;
+  const floodScenario = (name: string, title: string, content: 'blank' | 'text', flooders: number, linesPerFlooder: number): Scenario => ({
+    name,
+    group: 'hostile',
+    rxchatDefaults: true,
+    title: `hostile: ${title}, while ${flood.chatters} clients chat (a line every ${flood.chatEveryMs} ms each), ${flood.windowMs} ms windows`,
+    specs: FLOOD_SPECS,
+    run: async (server) => ({ ...(await runFloodCost(server, { ...flood, content, flooders, linesPerFlooder })) }),
+  });
+  return [
+    floodScenario('flood-blank', 'one client sending blank lines as fast as it can', 'blank', 1, Infinity),
+    floodScenario('flood-text', 'one client sending chat lines as fast as it can', 'text', 1, Infinity),
+    floodScenario('flood-many', '10 clients sending 100k chat lines each as fast as they can', 'text', 10, 100_000),
+    {
+      name: 'join-storm',
+      group: 'hostile',
+      rxchatDefaults: true,
+      title: `hostile: join storm, ${storm.clients} clients connecting (${storm.concurrency} at a time), then all leaving at once`,
+      specs: [
+        { key: 'connectSeconds', label: `seconds to connect ${storm.clients}`, unit: 's' },
+        { key: 'joinedSeconds', label: 'seconds until all had their join line', unit: 's' },
+        { key: 'settleSeconds', label: 'then seconds until server idle', unit: 's' },
+        { key: 'joinCpuSeconds', label: 'server CPU seconds, joins', unit: 's' },
+        { key: 'firstClientLines', label: 'lines the first client read', unit: 'count' },
+        { key: 'leaveSettleSeconds', label: 'seconds until idle after all left', unit: 's' },
+        { key: 'leaveCpuSeconds', label: 'server CPU seconds, leaves', unit: 's' },
+      ],
+      run: async (server) => ({ ...(await runJoinStorm(server, storm)) }),
+    },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -228,7 +294,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const t0 = Date.now();
   const rxchatScript = join(ROOT, 'dist', 'cli', 'server.js');
-  const maxIdle = Math.max(...config.idleSteps, config.idleLarge ?? 0);
+  const maxIdle = Math.max(...config.idleSteps, config.idleLarge ?? 0, hostile.storm.clients);
   const kinds: Record<ServerName, ServerKind> = {
     plain: { name: 'plain', script: join(__dirname, 'baselines', 'plain-server.js'), args: [] },
     tuned: { name: 'tuned', script: join(__dirname, 'baselines', 'tuned-server.js'), args: [] },
@@ -239,6 +305,7 @@ async function main(): Promise<void> {
       nodeArgs: flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`],
     },
   };
+  const rxchatDefaults: ServerKind = { ...kinds.rxchat, args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM, 'default') };
   const machine = {
     cores: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -257,8 +324,8 @@ async function main(): Promise<void> {
   for (const scenario of list) {
     for (let rep = 0; rep < (scenario.reps ?? config.reps); rep++) {
       // Rotate the order so no server always runs first (or right after the same neighbour).
+      const scenarioKinds: Partial<Record<ServerName, ServerKind>> = scenario.rxchatDefaults ? { rxchat: rxchatDefaults } : (scenario.kinds?.(kinds) ?? kinds);
       const order = SERVERS.map((_, i) => SERVERS[(i + rep) % SERVERS.length]!);
-      const scenarioKinds = scenario.kinds?.(kinds) ?? kinds;
       for (const name of order) {
         const kind = scenarioKinds[name];
         if (kind === undefined) continue;
@@ -283,11 +350,14 @@ async function main(): Promise<void> {
     `Servers: plain = net baseline, tuned = batched baseline, rxchat = dist/cli/server.js ${kinds.rxchat.args.join(' ')}.`,
     `Every server's stdout goes to /dev/null; rxchat runs with --quiet when it has it (the baselines log nothing). Took ${seconds.toFixed(0)} s.`,
   ];
+  if (list.some((s) => s.rxchatDefaults)) {
+    header.push(`Hostile scenarios: rxchat alone, with its default policies (dist/cli/server.js ${rxchatDefaults.args.join(' ')}).`);
+  }
   if (note) header.push(note);
   const table = [...header, '', ...list.map((s, i) => renderTable(summaries[i]!, s.specs)).flatMap((t) => [t, ''])].join('\n');
   process.stdout.write(`${table}\n`);
 
-  const json = { startedAt: started.toISOString(), seconds, machine, config, rxchatFlags: kinds.rxchat.args, note, summaries, runs };
+  const json = { startedAt: started.toISOString(), seconds, machine, config: { ...config, hostile }, rxchatFlags: kinds.rxchat.args, note, summaries, runs };
   mkdirSync(RESULTS, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(RESULTS, `${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);

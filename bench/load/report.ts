@@ -77,7 +77,7 @@ function format(value: number, unit: MetricSpec['unit']): string {
 }
 
 function cell(s: Spread, unit: MetricSpec['unit']): string {
-  if (s.min === s.max) return format(s.median, unit);
+  if (!Number.isFinite(s.median) || s.min === s.max) return format(s.median, unit);
   return `${format(s.median, unit)} [${format(s.min, unit)}-${format(s.max, unit)}]`;
 }
 
@@ -102,7 +102,10 @@ export function renderTable(summary: ScenarioSummary, specs: readonly MetricSpec
       r ? ratioCell(r.tuned) : '',
     ]);
   }
-  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const lines = rows.map((row) => row.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join('  '));
+  // A server that did not run this scenario (the hostile ones run rxchat alone) gets no column.
+  const shown = header.map((_, c) => c === 0 || rows.slice(1).some((row) => row[c] !== '' && row[c] !== '-'));
+  const kept = rows.map((row) => row.filter((_, c) => shown[c]));
+  const widths = kept[0]!.map((_, c) => Math.max(...kept.map((row) => row[c]!.length)));
+  const lines = kept.map((row) => row.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join('  '));
   return [`== ${summary.title}`, ...lines].join('\n');
 }

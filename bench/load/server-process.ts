@@ -33,9 +33,10 @@ const PRELOAD = join(__dirname, 'announce-port.js');
 
 /**
  * The flags rxchat gets: rate limiting off, room for the idle-connection test, no log, each only if
- * this build's `--help` lists it, so the bench runs before and after those flags exist.
+ * this build's `--help` lists it, so the bench runs before and after those flags exist. The hostile
+ * scenarios keep its default policies (`policies: 'default'`): they measure them.
  */
-export function rxchatFlags(script: string, maxClients: number): string[] {
+export function rxchatFlags(script: string, maxClients: number, policies: 'off' | 'default' = 'off'): string[] {
   let help = '';
   try {
     help = execFileSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 10_000 });
@@ -43,7 +44,7 @@ export function rxchatFlags(script: string, maxClients: number): string[] {
     return [];
   }
   const flags: string[] = [];
-  if (help.includes('--rate')) flags.push('--rate', '0');
+  if (help.includes('--rate') && policies === 'off') flags.push('--rate', '0');
   if (help.includes('--max-clients')) flags.push('--max-clients', String(maxClients));
   // The baselines log nothing: compare like with like (the log's cost is one write per event).
   if (help.includes('--quiet')) flags.push('--quiet');

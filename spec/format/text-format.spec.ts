@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../../src/core/events';
+import { formatJson } from '../../src/format/json-format';
 import { encodeLine, formatText } from '../../src/format/text-format';
 
 describe('the TCP text protocol', () => {
@@ -42,5 +43,31 @@ describe('the TCP text protocol', () => {
     const bytes = encodeLine({ type: 'said', name: 'zoe', text: 'café 🙂' });
     expect(bytes).toEqual(Buffer.from('zoe: café 🙂\n', 'utf8'));
     expect(bytes.indexOf(0x0a)).toBe(bytes.length - 1);
+  });
+});
+
+describe('floods and storms, as text and as JSON', () => {
+  it.each<[string, ChatMessage, string, object]>([
+    [
+      'an excess flood',
+      { type: 'notice', notice: { code: 'excess-flood' } },
+      '[!] excess flood',
+      { type: 'notice', code: 'excess-flood', level: 'error', text: 'excess flood' },
+    ],
+    [
+      'a join storm, its names cut',
+      { type: 'joined-many', names: ['a', 'b', 'c'], count: 240 },
+      '[+] 240 joined: a, b, c, ... and 237 more',
+      { type: 'joined-many', names: ['a', 'b', 'c'], count: 240 },
+    ],
+    [
+      'a leave storm, every name listed',
+      { type: 'left-many', names: ['a', 'b'], count: 2 },
+      '[-] 2 left: a, b',
+      { type: 'left-many', names: ['a', 'b'], count: 2 },
+    ],
+  ])('writes %s as %j', (_what, message, text, json) => {
+    expect(formatText(message)).toBe(text);
+    expect(JSON.parse(formatJson(message))).toEqual(json);
   });
 });

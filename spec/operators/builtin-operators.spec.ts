@@ -14,6 +14,7 @@ import { chatMarbles, connect } from '../../src/testing';
 import { connected, line, run, timeline } from '../support/marbles';
 
 const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
+const mute = (id: string, until: number): ChatEvent => ({ type: 'mute', id, until });
 const lines = (id: string, letters: string) => Object.fromEntries([...letters].map((l) => [l, line(id, l)]));
 
 describe('defaults', () => {
@@ -49,8 +50,8 @@ describe('defaults', () => {
       const letters = 'abcdefghijkl';
       const source = hot(timeline({ 0: `(${letters.slice(0, 11)})`, 200: 'l' }), lines('1', letters));
       expectObservable(source.pipe(builtinOperators().rateLimit)).toBe(
-        timeline({ 0: `(${letters.slice(0, 10)}N)`, 200: 'l' }),
-        { ...lines('1', letters), N: rateNotice('1') },
+        timeline({ 0: `(${letters.slice(0, 10)}NM)`, 200: 'l' }),
+        { ...lines('1', letters), N: rateNotice('1'), M: mute('1', 200) },
       );
     });
   });
@@ -75,9 +76,10 @@ describe('builtinOperators(policy): options to operators', () => {
   it('rate and burst configure the rate limiter; rate 0 turns it off', () => {
     run(({ hot, expectObservable }) => {
       const source = hot('(abcd)', lines('1', 'abcd'));
-      expectObservable(source.pipe(builtinOperators({ rate: 1, burst: 2 }).rateLimit)).toBe('(abN)', {
+      expectObservable(source.pipe(builtinOperators({ rate: 1, burst: 2 }).rateLimit)).toBe('(abNM)', {
         ...lines('1', 'ab'),
         N: rateNotice('1'),
+        M: mute('1', 1000),
       });
       expectObservable(source.pipe(builtinOperators({ rate: 0, burst: 2 }).rateLimit)).toBe('(abcd)', lines('1', 'abcd'));
     });
@@ -117,7 +119,7 @@ describe('builtinOperators(policy): options to operators', () => {
     input.next(line('1', 'b'));
     now += 1000;
     input.next(line('1', 'c'));
-    expect(limited).toEqual([line('1', 'a'), rateNotice('1'), line('1', 'c')]);
+    expect(limited).toEqual([line('1', 'a'), rateNotice('1'), mute('1', 1000), line('1', 'c')]);
 
     // Idle timeout: its timer runs on the given scheduler (flushed here at once), not in real time.
     const kicked: ChatEvent[] = [];

@@ -40,6 +40,18 @@ describe('idleTimeout (virtual time)', () => {
     });
   });
 
+  it('counts the lines a transport discarded while the client was muted as activity too', () => {
+    run(({ hot, expectObservable }) => {
+      const discarded: ChatEvent = { type: 'discarded', id: '1', lines: 500 };
+      const events = { c: connected('1'), d: discarded };
+      const at = { 0: 'c', 900: 'd' };
+      expectObservable(hot(timeline(at), events).pipe(idleTimeout(1000))).toBe(timeline({ ...at, 1900: 'K' }), {
+        ...events,
+        K: kick('1'),
+      });
+    });
+  });
+
   it('keeps one clock per client: others talking does not keep a silent client in', () => {
     run(({ hot, expectObservable }) => {
       const events = { a: connected('1'), b: connected('2'), x: line('2', 'x'), y: line('2', 'y') };

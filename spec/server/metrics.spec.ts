@@ -131,23 +131,24 @@ describe('GET /metrics', () => {
     await alice.readUntil('bob joined the chat');
     const s1 = await scrape();
 
-    await alice.write('a1\na2\na3\na4\n'); // two pass, two dropped, one notice
-    bob.send('b1');
-    bob.send('b2');
-    bob.send('b3'); // dropped, with a notice
-    await alice.write(`${'x'.repeat(65)}\n`);
+    // An over-long line costs a token too: each sends one first, then a line that passes, then drops.
+    await alice.write(`${'x'.repeat(65)}\na1\na2\na3\n`); // two dropped, one notice
     bob.send('y'.repeat(65));
+    bob.send('b1');
+    bob.send('b2'); // dropped, with a notice
     await alice.readUntil('[!] line too long (max 64 bytes)');
+    await alice.readUntil('[!] rate limit exceeded, message dropped');
+    await alice.readUntil('bob: b1');
     await bob.until((frame) => frame.type === 'notice' && frame['code'] === 'line-too-long');
-    await alice.readUntil('bob: b2');
+    await bob.until((frame) => frame.type === 'notice' && frame['code'] === 'rate-limited');
 
     const s2 = await scrape();
     expect(seriesDelta(s1, s2)).toEqual({
-      rxchat_lines_received_total: 9,
+      rxchat_lines_received_total: 7,
       'rxchat_lines_dropped_total{reason="rate-limited"}': 3,
       'rxchat_lines_dropped_total{reason="line-too-long"}': 2,
-      // Each gets the other's two lines, a rate-limit notice and a line-too-long notice.
-      rxchat_deliveries_total: 8,
+      // Each gets the other's line, a rate-limit notice and a line-too-long notice.
+      rxchat_deliveries_total: 6,
       rxchat_bytes_sent_total: received([alice], [bob]).bytes - s1.get('rxchat_bytes_sent_total')!,
     });
     expect(alice.unread()).toEqual([]);

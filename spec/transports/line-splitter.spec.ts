@@ -133,3 +133,94 @@ describe('LineSplitter', () => {
     });
   });
 });
+
+describe('LineSplitter, muted', () => {
+  /** A splitter on a clock the test moves, recording lines, overflows and discarded counts (`<n discarded>`). */
+  function muted(maxLineBytes?: number) {
+    const out: string[] = [];
+    const clock = { now: 0 };
+    const s = new LineSplitter(
+      {
+        line: (text) => out.push(text),
+        overflow: () => out.push(OVERFLOW),
+        discarded: (lines) => out.push(`<${lines} discarded>`),
+      },
+      maxLineBytes,
+      { until: 0 },
+      () => clock.now,
+    );
+    return { out, clock, s, push: (...chunks: string[]) => chunks.forEach((c) => s.push(Buffer.from(c, 'utf8'))) };
+  }
+
+  it('counts the complete lines of a chunk instead of decoding them, once a chunk, until the mute ends', () => {
+    const { out, clock, s, push } = muted();
+    s.mute.until = 100;
+    push('a\n\n\nb\n', 'c\nd\n');
+    clock.now = 100;
+    push('e\n');
+    expect(out).toEqual(['<4 discarded>', '<2 discarded>', 'e']);
+    expect(s.mute.until).toBe(0); // off once expired: the clock is not read per line
+  });
+
+  it('applies a mute set while a chunk is being split, from the next line on', () => {
+    const out: string[] = [];
+    const s: LineSplitter = new LineSplitter({
+      line: (text) => {
+        out.push(text);
+        if (text === 'b') s.mute.until = Number.MAX_SAFE_INTEGER; // the limiter mutes on "b"
+      },
+      overflow: () => out.push(OVERFLOW),
+      discarded: (lines) => out.push(`<${lines} discarded>`),
+    });
+    s.push(Buffer.from('a\nb\nc\nd\ne'));
+    expect(out).toEqual(['a', 'b', '<2 discarded>']);
+  });
+
+  it('passes /quit lines (any case, after blanks, with or without a reason), reporting the discarded before each', () => {
+    const { out, s, push } = muted();
+    s.mute.until = 100;
+    push('x\ny\n  /QUIT bye\r\nz\n/quit\n/quitter\nno /quit\n\t/Quit\t\n');
+    expect(out).toEqual(['<2 discarded>', '  /QUIT bye', '<1 discarded>', '/quit', '<2 discarded>', '\t/Quit\t']);
+  });
+
+  it('finds a /quit split across chunks, the held part deciding', () => {
+    const { out, s, push } = muted();
+    s.mute.until = 100;
+    push('spam\n/qu', 'it now\nspam\n');
+    push(' /q', 'uiz\n');
+    expect(out).toEqual(['<1 discarded>', '/quit now', '<1 discarded>', '<1 discarded>']);
+  });
+
+  it('holds the unfinished line across the mute: discarded if it ends muted, decoded if it ends after', () => {
+    const { out, clock, s, push } = muted();
+    s.mute.until = 100;
+    push('a\npar');
+    push('tial\nhel');
+    clock.now = 100;
+    push('lo\n');
+    expect(out).toEqual(['<1 discarded>', '<1 discarded>', 'hello']);
+  });
+
+  it('counts over-long lines as one line each, with no overflow report, however they arrive', () => {
+    const { out, clock, s, push } = muted(4);
+    s.mute.until = 100;
+    push('123456\nok\n12'); // complete over-long, ok, held
+    push('3456'); // the held line overflows while muted
+    push('78\nnext\n'); // its end is not a line
+    clock.now = 100;
+    push('toolong\n');
+    expect(out).toEqual(['<2 discarded>', '<1 discarded>', '<1 discarded>', OVERFLOW]);
+  });
+
+  it('discards a last line without LF at the end of the stream, unless it is /quit', () => {
+    const one = muted();
+    one.s.mute.until = 100;
+    one.push('last words');
+    one.s.end();
+    const two = muted();
+    two.s.mute.until = 100;
+    two.push('/quit');
+    two.s.end();
+    expect([one.out, two.out]).toEqual([['<1 discarded>'], ['/quit']]);
+  });
+});

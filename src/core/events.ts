@@ -135,6 +135,27 @@ export interface RejoinedEvent extends EventBase {
   readonly node?: string;
 }
 
+/**
+ * From the rate limiter to the transports (the server routes it there; the core ignores it): the
+ * client is out of tokens until `until` (ms, on the limiter's clock: Date.now in a server), so its
+ * transport may discard its lines unread until then, except `/quit`.
+ */
+export interface MuteEvent extends EventBase {
+  readonly type: 'mute';
+  readonly id: ClientId;
+  readonly until: number;
+}
+
+/**
+ * From a transport: it discarded `lines` lines of a muted client without decoding them (blank and
+ * over-long ones included), so that the rate limiter can count them toward the excess-flood bound.
+ */
+export interface DiscardedEvent extends EventBase {
+  readonly type: 'discarded';
+  readonly id: ClientId;
+  readonly lines: number;
+}
+
 export type ChatEvent =
   | ConnectedEvent
   | LineEvent
@@ -147,7 +168,9 @@ export type ChatEvent =
   | NodeGoneEvent
   | NodeStoppingEvent
   | ResetEvent
-  | RejoinedEvent;
+  | RejoinedEvent
+  | MuteEvent
+  | DiscardedEvent;
 
 /** One online client in a snapshot. */
 export interface ChatSnapshotClient {
@@ -197,6 +220,7 @@ export type Notice =
   | { readonly code: 'rate-limited' }
   | { readonly code: 'server-full' }
   | { readonly code: 'idle-timeout' }
+  | { readonly code: 'excess-flood' }
   | { readonly code: 'text'; readonly level: NoticeLevel; readonly text: string };
 
 /** Every notice is an error but an operator's own `text`, which says which it is. */
@@ -270,6 +294,19 @@ export interface HelpMessage {
 export interface ShutdownMessage {
   readonly type: 'shutdown';
 }
+/** Joins coalesced during a join storm (see `coalesceStorms`): `count` joined, the first of them named. */
+export interface JoinedManyMessage {
+  readonly type: 'joined-many';
+  /** The first names, in join order (at most `coalesceStorms`' `listNames`). */
+  readonly names: readonly string[];
+  readonly count: number;
+}
+/** Leaves coalesced during a storm of leaves, as `JoinedManyMessage`. */
+export interface LeftManyMessage {
+  readonly type: 'left-many';
+  readonly names: readonly string[];
+  readonly count: number;
+}
 
 export type ChatMessage =
   | WelcomeMessage
@@ -282,7 +319,9 @@ export type ChatMessage =
   | WhoMessage
   | NoticeMessage
   | HelpMessage
-  | ShutdownMessage;
+  | ShutdownMessage
+  | JoinedManyMessage
+  | LeftManyMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Outputs: what the core produces. Transports act on deliveries and closes; logs go to the operator.

@@ -23,6 +23,8 @@ export function formatNotice(notice: Notice): string {
       return 'server full';
     case 'idle-timeout':
       return 'idle timeout';
+    case 'excess-flood':
+      return 'excess flood';
     case 'text':
       return notice.text;
   }
@@ -61,6 +63,10 @@ export function formatText(message: ChatMessage): string {
       ].join('\n');
     case 'shutdown':
       return '[*] server shutting down';
+    case 'joined-many':
+      return `[+] ${message.count} joined: ${nameList(message.names, message.count)}`;
+    case 'left-many':
+      return `[-] ${message.count} left: ${nameList(message.names, message.count)}`;
   }
 }
 
@@ -75,6 +81,12 @@ function formatWho({ names, count, prefix }: WhoMessage): string {
     return `[*] ${count} online${list}${bounded ? ` (first ${names.length}; /who PREFIX to search)` : ''}`;
   }
   return `[*] ${count} online matching "${prefix}"${list}${bounded ? ` (first ${names.length} of ${count})` : ''}`;
+}
+
+/** `a, b, c` or, when there were more than named, `a, b, c, ... and 237 more`. */
+function nameList(names: readonly string[], count: number): string {
+  const more = count - names.length;
+  return more > 0 ? `${names.join(', ')}, ... and ${more} more` : names.join(', ');
 }
 
 /** The bytes of one protocol line: the message's text and LF, encoded once for all recipients. */

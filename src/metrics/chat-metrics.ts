@@ -106,6 +106,10 @@ export class ChatMetrics implements TransportMetrics, LineDrops {
           this.linesReceived++;
           this.drops.add('line-too-long');
           return;
+        case 'discarded':
+          // Lines of a muted flooder, dropped by its transport unread.
+          this.discarded('rate-limited', event.lines);
+          return;
         case 'disconnected': {
           const connection = this.open.get(event.id);
           if (connection === undefined) return;

@@ -9,9 +9,10 @@ export interface IdleTimeoutOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-type ClientActivity = Extract<ChatEvent, { type: 'connected' | 'line' | 'line-too-long' | 'disconnected' }>;
+type ClientActivity = Extract<ChatEvent, { type: 'connected' | 'line' | 'line-too-long' | 'discarded' | 'disconnected' }>;
 
-const ACTIVITY: ReadonlySet<ChatEvent['type']> = new Set(['connected', 'line', 'line-too-long', 'disconnected']);
+// A muted client's lines, discarded unread by its transport, are activity too: it is not silent.
+const ACTIVITY: ReadonlySet<ChatEvent['type']> = new Set(['connected', 'line', 'line-too-long', 'discarded', 'disconnected']);
 const isClientActivity = (event: ChatEvent): event is ClientActivity => ACTIVITY.has(event.type);
 
 /**

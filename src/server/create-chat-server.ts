@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Registry } from 'prom-client';
-import { type Observable, Subject, type Subscription, merge, observeOn, queueScheduler, tap } from 'rxjs';
+import { type Observable, Subject, type Subscription, filter, merge, observeOn, queueScheduler, tap } from 'rxjs';
 import { chat } from '../core/chat';
 import { createChatState, snapshotChat } from '../core/chat-state';
 import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
@@ -14,6 +14,7 @@ import type { TransportMetrics } from '../metrics/hooks';
 import { monitoringRoutes } from '../metrics/monitoring-routes';
 import { processMetrics } from '../metrics/process-metrics';
 import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
+import { type CoalesceStormsOptions, coalesceStorms } from '../operators/coalesce-storms';
 import type { ChatTransport } from '../transports/chat-transport';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../transports/output-queue';
 import { TcpTransport } from '../transports/tcp/tcp-transport';
@@ -62,6 +63,8 @@ export interface ChatServerOptions extends PolicyOptions {
    * replace or drop them and add your own; an array replaces them all.
    */
   readonly operators?: readonly ChatOperator[] | ((builtins: BuiltinOperators) => readonly ChatOperator[]);
+  /** How join and leave storms are summarised (`coalesceStorms`); false announces every one. */
+  readonly storms?: CoalesceStormsOptions | false;
   /** Receives the server log (connections, messages, errors). */
   readonly onLog?: (log: LogOutput) => void;
   /** A line longer than this many bytes is dropped without being buffered whole. Default 4096. */
@@ -189,6 +192,14 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     .reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable())
     // What passes the operators is what the core acts on: who joins, is kicked or refused.
     .pipe(
+      // Mutes go to the transports at once (a flooder's lines may be discarded from the next one on),
+      // and neither they nor the transports' discard counts (the rate limiter's business) go further.
+      filter((event) => {
+        if (event.type === 'discarded') return false;
+        if (event.type !== 'mute') return true;
+        for (const transport of transports) transport.mute?.(event.id, event.until);
+        return false;
+      }),
       tap(metrics.chatEvents),
       // A caller's source (tests: names in connection order) is drawn once per connection; faker's 4 times.
       stampEvents({ names: options.names ?? fakerNames(), now: options.now ?? Date.now, candidates: options.names ? 1 : undefined, node }),
@@ -199,8 +210,11 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   let failed = false;
 
   const subscriptions: Subscription[] = [];
+  // Join and leave storms are summarised after the core, on the way to the transports.
+  const coreOutputs$ = core(chat$.pipe(observeOn(queueScheduler)));
+  const outputsOut$ = options.storms === false ? coreOutputs$ : coreOutputs$.pipe(coalesceStorms(options.storms));
   subscriptions.push(
-    core(chat$.pipe(observeOn(queueScheduler))).subscribe({
+    outputsOut$.subscribe({
       next: (output) => {
         if (output.kind === 'log') options.onLog?.(output);
         else for (const transport of transports) transport.handle(output);

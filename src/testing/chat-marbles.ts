@@ -4,6 +4,7 @@ import { chat } from '../core/chat';
 import { type ChatEvent, type ChatMessage, type ChatOutput, type ClientId, type Delivery, type LogEntry, isRecipient } from '../core/events';
 import type { NameSource } from '../core/names';
 import type { ChatOperator } from '../core/chat-operator';
+import type { OutputOperator } from '../operators/coalesce-storms';
 import { formatText } from '../format/text-format';
 import { stampEvents } from '../server/stamp-events';
 
@@ -28,6 +29,8 @@ export interface ChatMarblesOptions {
   readonly names: readonly string[] | NameSource;
   /** Operators in front of the core, as `createChatServer` installs them. */
   readonly operators?: readonly ChatOperator[];
+  /** Operators after the core (such as `coalesceStorms`), between it and the clients. */
+  readonly outputOperators?: readonly OutputOperator[];
 }
 
 export interface ChatMarbles {
@@ -66,7 +69,8 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
     const stamp = stampEvents({ names: nameSource(options.names), now: () => asyncScheduler.now() });
     const { names } = options;
     const offer: ChatOperator = typeof names === 'function' ? (s) => s : offerNames(names);
-    return events$.pipe(offer, stamp, chat());
+    const outputs$ = events$.pipe(offer, stamp, chat());
+    return (options.outputOperators ?? []).reduce<Observable<ChatOutput>>((s, op) => op(s), outputs$);
   }).pipe(share());
   const outputs = (): Observable<ChatOutput> => shared;
   const deliveriesTo = (id: ClientId): Observable<Delivery> =>

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { ChatEvent, ChatOutput } from '../core/events';
+import type { ChatEvent, ChatOutput, ClientId } from '../core/events';
 
 /**
  * What a transport is to the chat (a Cycle.js driver): a stream of events from its clients, and a
@@ -13,6 +13,13 @@ export interface ChatTransport {
   /** Every connection's events, merged; subscribed once, before `listen`. */
   readonly events$: Observable<ChatEvent>;
   handle(output: ChatOutput): void;
+  /**
+   * The rate limiter's `mute`: until `until` (Date.now ms), the client's lines would be dropped, so
+   * the transport may discard them unread (except `/quit`, which always passes), reporting how many
+   * with `discarded` events. Ids of other transports' clients are ignored. Optional: without it,
+   * the limiter drops those lines itself.
+   */
+  mute?(id: ClientId, until: number): void;
   /** Starts accepting; resolves once it does, rejects (nothing left listening) if it cannot. */
   listen(): Promise<void>;
   /** Stops accepting; resolves when every connection is gone. */

@@ -1,3 +1,5 @@
+import { type MuteSwitch, countLf, findQuitLine, isMuted, isQuitLine } from './muted-input';
+
 const LF = 0x0a;
 const CR = 0x0d;
 /** The smallest buffer for an unfinished line; it doubles as the line grows. */
@@ -8,6 +10,11 @@ export interface LineSplitterHandlers {
   readonly line: (text: string) => void;
   /** A line grew past the limit: its bytes were dropped, and the rest of it up to the next LF will be too. */
   readonly overflow: () => void;
+  /**
+   * While muted: this many lines (blank and over-long ones too) were discarded unread. Called at
+   * most once a chunk, and before a `/quit` line that follows them.
+   */
+  readonly discarded?: (lines: number) => void;
 }
 
 /**
@@ -15,6 +22,10 @@ export interface LineSplitterHandlers {
  * inside a multi-byte UTF-8 sequence: a character split across TCP segments is decoded whole.
  * An unfinished line is held in one buffer that grows by doubling, so a client dripping a line
  * one byte at a time costs what the line costs, and never more than `maxLineBytes` (+1 for a CR).
+ *
+ * Muted (its `MuteSwitch`, set from the rate limiter's `mute`), it discards complete lines without
+ * decoding them: their LFs are counted in the raw bytes and only `/quit` lines are passed on. An
+ * unfinished line is held as usual, so the line that ends after the mute is read whole.
  */
 export class LineSplitter {
   /** The unfinished line's bytes are `held[0, heldBytes)`. */
@@ -26,30 +37,96 @@ export class LineSplitter {
   constructor(
     private readonly handlers: LineSplitterHandlers,
     private readonly maxLineBytes: number = Number.POSITIVE_INFINITY,
+    /** Until `mute.until` (ms on `clock`), complete lines are counted and discarded, except `/quit`. */
+    readonly mute: MuteSwitch = { until: 0 },
+    private readonly clock: () => number = Date.now,
   ) {}
 
   push(chunk: Buffer): void {
     let start = 0;
-    let lf = chunk.indexOf(LF, start);
-    while (lf !== -1) {
+    for (;;) {
+      // Checked after every line: a line handled synchronously may have muted its sender.
+      if (this.muted()) {
+        start = this.discard(chunk, start);
+        break;
+      }
+      const lf = chunk.indexOf(LF, start);
+      if (lf === -1) break;
       if (this.discarding) {
         this.discarding = false;
-      } else if (this.heldBytes + (lf - start) - (this.endsWithCr(chunk, start, lf) ? 1 : 0) > this.maxLineBytes) {
+      } else if (this.tooLong(chunk, start, lf)) {
         this.drop();
       } else {
         this.emit(chunk, start, lf);
       }
       start = lf + 1;
-      lf = chunk.indexOf(LF, start);
     }
     if (start < chunk.length) this.hold(chunk, start);
   }
 
-  /** The stream ended: a last line without LF still counts. */
+  /** The stream ended: a last line without LF still counts (muted, it is discarded unless it is /quit). */
   end(): void {
-    if (!this.discarding && this.heldBytes > 0) this.emit(Buffer.alloc(0), 0, 0);
+    if (!this.discarding && this.heldBytes > 0) {
+      if (this.muted() && !isQuitLine(this.held!, 0, this.heldBytes)) this.handlers.discarded?.(1);
+      else this.emit(Buffer.alloc(0), 0, 0);
+    }
     this.release();
     this.discarding = false;
+  }
+
+  private muted(): boolean {
+    return this.mute.until !== 0 && isMuted(this.mute, this.clock());
+  }
+
+  /** Whether the line `held + chunk[start, lf)` is over the limit (a CR before the LF does not count). */
+  private tooLong(chunk: Buffer, start: number, lf: number): boolean {
+    return this.heldBytes + (lf - start) - (this.endsWithCr(chunk, start, lf) ? 1 : 0) > this.maxLineBytes;
+  }
+
+  /**
+   * Discards the complete lines of `chunk` from `start`, counting them, and passes on the `/quit`
+   * lines among them. Returns where the unfinished rest begins.
+   */
+  private discard(chunk: Buffer, start: number): number {
+    const end = chunk.lastIndexOf(LF) + 1;
+    if (end <= start) return start;
+    let lines = 0;
+    let from = start;
+    if (this.heldBytes > 0 || this.discarding) {
+      // The first line began in an earlier chunk: its held bytes decide what it is.
+      const lf = chunk.indexOf(LF, start);
+      if (this.discarding) {
+        this.discarding = false; // an over-long line, reported when it overflowed
+      } else if (!this.tooLong(chunk, start, lf) && this.heldLineIsQuit(chunk, start, lf)) {
+        this.emit(chunk, start, lf);
+      } else {
+        this.release();
+        lines++;
+      }
+      from = lf + 1;
+    }
+    for (;;) {
+      const quit = findQuitLine(chunk, from, end);
+      if (quit === -1) break;
+      const lf = chunk.indexOf(LF, quit);
+      lines += countLf(chunk, from, quit);
+      if (this.tooLong(chunk, quit, lf)) {
+        lines++;
+      } else {
+        if (lines > 0) this.handlers.discarded?.(lines);
+        lines = 0;
+        this.emit(chunk, quit, lf);
+      }
+      from = lf + 1;
+    }
+    lines += countLf(chunk, from, end);
+    if (lines > 0) this.handlers.discarded?.(lines);
+    return end;
+  }
+
+  private heldLineIsQuit(chunk: Buffer, start: number, lf: number): boolean {
+    const line = Buffer.concat([this.held!.subarray(0, this.heldBytes), chunk.subarray(start, lf)]);
+    return isQuitLine(line, 0, line.length);
   }
 
   private hold(chunk: Buffer, start: number): void {
@@ -58,7 +135,12 @@ export class LineSplitter {
     const needed = this.heldBytes + size;
     // One byte of room for the CR of a CRLF line of exactly the limit.
     if (needed > this.maxLineBytes + 1) {
-      this.drop();
+      if (this.muted()) {
+        this.release();
+        this.handlers.discarded?.(1);
+      } else {
+        this.drop();
+      }
       this.discarding = true;
       return;
     }

@@ -220,6 +220,41 @@ describe('TcpTransport', () => {
     h.subscription!.unsubscribe();
   });
 
+  it('discards a muted client\'s lines unread, reporting how many, and reads them again once the mute ends', async () => {
+    const server = new EventEmitter();
+    const transport = new TcpTransport(asServer(server), { closeTimeoutMs: 50 });
+    const events: ChatEvent[] = [];
+    const subscription = transport.events$.subscribe((event) => events.push(event));
+    const alice = new FakeSocket(1000);
+    server.emit('connection', asSocket(alice));
+    transport.mute('1', Date.now() + 60_000);
+    transport.mute('other', Date.now() + 60_000); // another transport's client: ignored
+    alice.push('one\ntwo\n\nthree\n');
+    await nextTurn();
+    transport.mute('1', 1); // already over
+    alice.push('four\n');
+    await nextTurn();
+    expect(events.filter((e) => e.type !== 'connected')).toEqual([
+      { type: 'discarded', id: '1', lines: 4 },
+      { type: 'line', id: '1', text: 'four' },
+    ]);
+    subscription.unsubscribe();
+    alice.destroy();
+  });
+
+  it('stops reading a client it let go once 64 KiB more arrive from it: the close timeout ends it', async () => {
+    const h = harness({ closeTimeoutMs: 60_000 });
+    const alice = h.connect(1000);
+    await nextTurn();
+    h.transport.handle({ kind: 'close', id: '1' });
+    alice.push(Buffer.alloc(60 * 1024, '\n'));
+    expect(alice.isPaused()).toBe(false);
+    alice.push(Buffer.alloc(8 * 1024, '\n'));
+    expect(alice.isPaused()).toBe(true);
+    alice.destroy();
+    h.subscription!.unsubscribe();
+  });
+
   it('leaves nothing behind after 100,000 connections: no connection, no registry entry, no listener, bounded heap', async () => {
     const h = harness();
     h.keepOutputs = false;

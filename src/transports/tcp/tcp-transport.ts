@@ -1,8 +1,9 @@
 import type { Server, Socket } from 'node:net';
 import { type Observable, Subject, fromEvent, mergeMap } from 'rxjs';
-import type { ChatEvent, ChatOutput } from '../../core/events';
+import type { ChatEvent, ChatOutput, ClientId } from '../../core/events';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
+import { type MuteSwitch, stopReadingAfterHangUp } from '../muted-input';
 import { DEFAULT_CLOSE_TIMEOUT_MS, OutputQueue, type OutputQueueOptions } from '../output-queue';
 import { socketEvents } from './socket-events';
 
@@ -24,6 +25,7 @@ export interface TcpTransportOptions extends OutputQueueOptions {
 }
 
 const KEEPALIVE_MS = 60_000;
+const LISTEN_BACKLOG = 4096;
 const noop = () => undefined;
 
 /**
@@ -38,6 +40,8 @@ export class TcpTransport implements ChatTransport {
   private readonly queue: OutputQueue;
   /** TLS only: every raw socket, handshake or not. One still in its handshake is not a connection yet, but close() must end it. */
   private readonly rawSockets = new Set<Socket>();
+  /** Each open connection's mute, read by its line splitter. */
+  private readonly mutes = new Map<ClientId, MuteSwitch>();
   private nextId = 0;
 
   constructor(
@@ -63,6 +67,12 @@ export class TcpTransport implements ChatTransport {
     this.queue.handle(output);
   }
 
+  /** The client's complete lines are discarded unread until `until` (Date.now ms), except /quit. */
+  mute(id: ClientId, until: number): void {
+    const mute = this.mutes.get(id);
+    if (mute !== undefined) mute.until = until;
+  }
+
   address(): { readonly host: string; readonly port: number } | undefined {
     const address = this.server.address();
     return address === null || typeof address === 'string' ? undefined : { host: address.address, port: address.port };
@@ -72,7 +82,9 @@ export class TcpTransport implements ChatTransport {
     const { server } = this;
     return new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port ?? 5000, this.options.host ?? '127.0.0.1', () => {
+      // A join storm fills Node's default accept queue (511) while a broadcast is written: the
+      // kernel then drops SYNs and those clients wait a second to retry. 4096 is Linux's default cap.
+      server.listen({ port: this.options.port ?? 5000, host: this.options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         // From now on an accept error (too many open files, ...) is logged, not a crash.
         server.on('error', (error) => console.error('[!] server error:', error.message));
@@ -109,8 +121,15 @@ export class TcpTransport implements ChatTransport {
     // A peer that vanished without a FIN (cable pulled, NAT expired) is found and its slot freed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
     this.connected.add(socket);
+    const mute: MuteSwitch = { until: 0 };
+    this.mutes.set(id, mute);
+    socket.once('close', () => this.mutes.delete(id));
     const hangUp$ = new Subject<void>();
-    this.queue.add({ id, socket, end: () => socket.end(), hangUp: () => hangUp$.next() });
-    return socketEvents(id, socket, this.options.maxLineBytes, hangUp$);
+    const hangUp = () => {
+      hangUp$.next();
+      stopReadingAfterHangUp(socket);
+    };
+    this.queue.add({ id, socket, end: () => socket.end(), hangUp });
+    return socketEvents(id, socket, this.options.maxLineBytes, hangUp$, mute);
   }
 }

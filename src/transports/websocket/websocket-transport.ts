@@ -3,9 +3,10 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Observable, Subject, fromEvent, mergeMap } from 'rxjs';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { ChatEvent, ChatMessage, ChatOutput } from '../../core/events';
+import type { ChatEvent, ChatMessage, ChatOutput, ClientId } from '../../core/events';
 import { JSON_SUBPROTOCOL, formatJson } from '../../format/json-format';
 import type { ChatTransport } from '../chat-transport';
+import { type MuteSwitch, stopReadingAfterHangUp } from '../muted-input';
 import { OutputQueue, type OutputQueueOptions } from '../output-queue';
 import { encodeTextFrame } from './text-frame';
 import { webSocketEvents } from './websocket-events';
@@ -61,6 +62,8 @@ export class WebSocketTransport implements ChatTransport {
   private readonly wss: WebSocketServer;
   private readonly maxLineBytes: number;
   private readonly alive = new Map<WebSocket, boolean>();
+  /** Each open connection's mute, read by its frame handler. */
+  private readonly mutes = new Map<ClientId, MuteSwitch>();
   private pinger: NodeJS.Timeout | undefined;
   private nextId = 0;
 
@@ -91,6 +94,12 @@ export class WebSocketTransport implements ChatTransport {
 
   handle(output: ChatOutput): void {
     this.queue.handle(output);
+  }
+
+  /** The client's text frames are discarded undecoded until `until` (Date.now ms), except /quit. */
+  mute(id: ClientId, until: number): void {
+    const mute = this.mutes.get(id);
+    if (mute !== undefined) mute.until = until;
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
@@ -168,10 +177,17 @@ export class WebSocketTransport implements ChatTransport {
         this.alive.set(ws, true);
         ws.on('pong', () => this.alive.set(ws, true));
         ws.once('close', () => this.alive.delete(ws));
+        const mute: MuteSwitch = { until: 0 };
+        this.mutes.set(id, mute);
+        raw.once('close', () => this.mutes.delete(id));
         const hangUp$ = new Subject<void>();
-        this.queue.add({ id, socket: raw, end: () => ws.close(1000), hangUp: () => hangUp$.next() });
+        const hangUp = () => {
+          hangUp$.next();
+          stopReadingAfterHangUp(raw);
+        };
+        this.queue.add({ id, socket: raw, end: () => ws.close(1000), hangUp });
         const remote = { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 };
-        inner = webSocketEvents(id, ws, remote, this.maxLineBytes, hangUp$, raw).subscribe(subscriber);
+        inner = webSocketEvents(id, ws, remote, this.maxLineBytes, hangUp$, raw, mute).subscribe(subscriber);
       });
       return () => inner?.unsubscribe();
     });
