@@ -301,12 +301,31 @@ const handlers = {
     }
     addEntry('notice info help', textSpan('mark', '[*]'), ' commands (start a message with // to send a line that begins with /):', list);
   },
+  // Past 50 joins (or leaves) a second the server sums them up, one line a second per kind.
+  'joined-many'(m) {
+    summary(m, 'joined', '[+]', addPerson);
+  },
+  'left-many'(m) {
+    summary(m, 'left', '[-]', removePerson);
+  },
   shutdown() {
     state.serverShutdown = true;
     state.shutdownTriesLeft = TRIES_AFTER_SHUTDOWN;
     info('server shutting down');
   },
 };
+
+/** A storm's summary: the names it lists update the list; when it lists only some, a quiet /who refreshes it. */
+function summary(m, kind, mark, update) {
+  if (!Array.isArray(m.names) || !m.names.every(isString) || !Number.isInteger(m.count)) return;
+  for (const name of m.names) update(name);
+  const more = m.count > m.names.length ? `, ... and ${m.count - m.names.length} more` : '';
+  addEntry(kind, textSpan('mark', mark), textSpan('dim', ` ${m.count} ${kind}: ${m.names.join(', ')}${more}`));
+  if (more !== '' && !state.silentWho) {
+    state.silentWho = true;
+    send('/who');
+  }
+}
 
 function receive(data) {
   if (typeof data !== 'string') return; // the protocol has no binary frames

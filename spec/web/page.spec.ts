@@ -169,6 +169,23 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     ]);
   });
 
+  it('shows join and leave storm summaries and refreshes the list with a quiet /who when they list only some', async () => {
+    const { page, client } = await joinAs('alice', ['alice']);
+    client.send({ type: 'joined-many', names: ['b1', 'b2'], count: 2 });
+    await expectPeople(page, ['alice (you)', 'b1', 'b2']);
+    await expectLastLog(page, '[+] 2 joined: b1, b2');
+    client.send({ type: 'joined-many', names: ['c1', 'c2'], count: 60 });
+    await expectLastLog(page, '[+] 60 joined: c1, c2, ... and 58 more');
+    expect(await client.nextLine()).toBe('/who');
+    client.send({ type: 'who', names: ['alice', 'b1', 'b2', 'c1'], count: 62 });
+    await expectPeople(page, ['alice (you)', 'b1', 'b2', 'c1', 'and 58 more']);
+    client.send({ type: 'left-many', names: ['b1'], count: 1 });
+    await expectLastLog(page, '[-] 1 left: b1');
+    await expectPeople(page, ['alice (you)', 'b2', 'c1', 'and 58 more']);
+    // The quiet /who was not printed.
+    expect((await logTexts(page)).some((text) => text.includes('online'))).toBe(false);
+  });
+
   it('renders each kind of message with its own class, and ignores what it does not know', async () => {
     const { page, client } = await joinAs('alice', ['alice', 'bob']);
     client.send(
