@@ -75,6 +75,8 @@ export function reduceChat(state: ChatState, event: ChatEvent, options: ChatOpti
   switch (event.type) {
     case 'connected':
       return onConnected(state, event, options.names, at);
+    case 'connecting':
+      return unchanged(state);
     case 'disconnected':
       return onDisconnected(state, event, at);
     case 'line':

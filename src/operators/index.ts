@@ -2,6 +2,10 @@ export { stripControl, stripUnsafe } from './strip-control';
 export { commands, parseCommand } from './commands';
 export { rateLimit, RATE_LIMIT_NOTICE, type RateLimitOptions } from './rate-limit';
 export { maxClients, SERVER_FULL } from './max-clients';
+export { maxClientsPerIp, tooManyConnections } from './max-clients-per-ip';
+export { connectRate, connectingTooFast, type ConnectRateOptions } from './connect-rate';
+export { admission, type AdmissionPolicy, type Newcomer } from './admission';
+export { addressKey } from './address-key';
 export { idleTimeout, IDLE_NOTICE, type IdleTimeoutOptions } from './idle-timeout';
 export {
   builtinOperators,
