@@ -130,6 +130,7 @@ describe('the floods of issue 10, with the default limits', () => {
     // At most 128 may stay (fewer: the connect throttle lets 120 in at once); the rest are refused.
     const open = () => flood.filter((socket) => !socket.closed).length;
     await waitUntil(() => open() <= 128, 30_000, 'the flood to be refused', () => `${open()} still open`);
+    if (process.env['PROTECTION_DEBUG']) console.log(`idle flood: ${open()} of 2000 left open, ${connectedNames(s).length} joined`);
     const newcomer = await joinFrom(s.port, '127.0.0.3');
     expect(newcomer.client.lines[0]).toMatch(/^\[\*\] Welcome, /);
     expect(connectedNames(s).length).toBeLessThanOrEqual(129);
@@ -150,6 +151,7 @@ describe('the floods of issue 10, with the default limits', () => {
       client.destroy();
     }
     const seconds = (Date.now() - started) / 1000;
+    if (process.env['PROTECTION_DEBUG']) console.log(`join/part flood: ${welcomed} admitted, ${refused} refused in ${seconds.toFixed(1)} s`);
     expect(welcomed + refused).toBe(300);
     expect(welcomed).toBeGreaterThanOrEqual(120);
     expect(welcomed).toBeLessThanOrEqual(120 + Math.ceil(2 * seconds));

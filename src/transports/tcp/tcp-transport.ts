@@ -69,8 +69,8 @@ export class TcpTransport implements ChatTransport {
   ) {
     this.queue = new OutputQueue(encodeLine, options);
     if (options.connectionEvent === 'secureConnection') {
-      // A TLS connection counts from its first byte, not from the end of its handshake, so that
-      // connections stuck in their handshake cannot escape the admission limits.
+      // A TLS connection counts from the moment it is accepted, not from the end of its handshake,
+      // so that connections stuck in their handshake cannot escape the admission limits.
       this.events$ = fromEvent<Socket>(server, 'connection').pipe(mergeMap((raw) => this.acceptHandshake(raw)));
       server.on('secureConnection', (socket: TLSSocket) => {
         const handshake = this.handshakesByPeer.get(peerKey(socket));
