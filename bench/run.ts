@@ -20,6 +20,7 @@ import { runFloodCost } from './scenarios/hostile-flood';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runJoinStorm } from './scenarios/join-storm';
 import { runLatency } from './scenarios/latency';
+import { runNonReaders } from './scenarios/non-readers';
 import { connectWsClients } from './load/ws-client';
 import { type ClusterServer, connectAcross, startCluster } from './load/cluster';
 
@@ -59,9 +60,15 @@ const hostile = {
   storm: { clients: flags.quick ? 2_000 : 10_000, concurrency: 250, timeoutMs: 120_000 },
 };
 
+/** The most connections a scenario of this run opens. */
+function mostClients(): number {
+  const tenThousand = flags.only?.split(',').includes('non-readers-10k') ? 10_000 : 0;
+  return Math.max(...config.idleSteps, config.idleLarge ?? 0, config.nonReaders.clients, tenThousand);
+}
+
 /** Idle connections need one fd each in this process and in the server: raise `ulimit -n` or shrink. */
 function ensureOpenFiles(): string | undefined {
-  const needed = Math.max(...config.idleSteps, config.idleLarge ?? 0, hostile.storm.clients) + FD_HEADROOM;
+  const needed = Math.max(mostClients(), hostile.storm.clients) + FD_HEADROOM;
   const { soft, hard } = openFilesLimit();
   if (soft >= needed) return undefined;
   if (hard >= needed && process.env['RXCHAT_BENCH_REEXEC'] === undefined) {
@@ -156,6 +163,40 @@ function idleScenario(name: string, steps: readonly number[], reps: number | und
   };
 }
 
+/**
+ * Hostile: clients that never read. Only rxchat runs it: the baselines bound nothing, so they would
+ * grow until the machine runs out of memory.
+ */
+function nonReadersScenario(name: string, clients: number): Scenario {
+  const c = config.nonReaders;
+  return {
+    name,
+    reps: 1,
+    group: 'hostile',
+    title: `hostile, non-readers: ${clients} clients never read while 20 send 4 KB lines at 5/s for ${c.sendMs / 1000} s (rxchat only)`,
+    specs: [
+      { key: 'connectedRssMb', label: 'RSS with everyone joined, MB', unit: 'count' },
+      { key: 'peakGrowthMb', label: 'RSS growth while sending, peak, MB', unit: 'count' },
+      { key: 'afterGrowthMb', label: `RSS growth ${c.afterMs / 1000} s after, MB`, unit: 'count' },
+      { key: 'evictedAnnounced', label: 'non-readers evicted (leave announced)', unit: 'count' },
+      { key: 'readersLost', label: 'readers evicted (should be 0)', unit: 'count' },
+      { key: 'connectSeconds', label: 'seconds until everyone joined', unit: 's' },
+    ],
+    kinds: (tcp) => ({ rxchat: tcp.rxchat }),
+    run: async (server) => ({
+      ...(await runNonReaders(server, {
+        nonReaders: clients,
+        senders: 20,
+        linesPerSecond: 5,
+        lineBytes: 4_000,
+        sendMs: c.sendMs,
+        afterMs: c.afterMs,
+        connectTimeoutMs: 1_200_000,
+      })),
+    }),
+  };
+}
+
 function scenarios(): Scenario[] {
   const c = config;
   const timing = { warmupMs: c.warmupMs, measureMs: c.measureMs, maxLinesPerSender: 10_000_000, drainMs: 10_000 };
@@ -232,7 +273,10 @@ function scenarios(): Scenario[] {
     },
   ];
   list.push(...hostileScenarios());
+  list.push(nonReadersScenario('non-readers', c.nonReaders.clients));
   const only = flags.only?.split(',');
+  // 10,000 non-readers take minutes (their join storm first): only when asked for by name.
+  if (only?.includes('non-readers-10k')) list.push(nonReadersScenario('non-readers-10k', 10_000));
   return only ? list.filter((s) => only.includes(s.name) || (s.group !== undefined && only.includes(s.group))) : list;
 }
 
@@ -294,7 +338,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const t0 = Date.now();
   const rxchatScript = join(ROOT, 'dist', 'cli', 'server.js');
-  const maxIdle = Math.max(...config.idleSteps, config.idleLarge ?? 0, hostile.storm.clients);
+  const maxIdle = Math.max(mostClients(), hostile.storm.clients);
   const kinds: Record<ServerName, ServerKind> = {
     plain: { name: 'plain', script: join(__dirname, 'baselines', 'plain-server.js'), args: [] },
     tuned: { name: 'tuned', script: join(__dirname, 'baselines', 'tuned-server.js'), args: [] },

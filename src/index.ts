@@ -28,7 +28,13 @@ export {
 } from './server/create-chat-server';
 export { formatLog } from './format/log-format';
 export * from './operators';
-export { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from './server/create-chat-server';
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
+  DEFAULT_MAX_BUFFER_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_MAX_TOTAL_BUFFER_BYTES,
+} from './server/create-chat-server';
+export { OutputBudget, type BudgetHolder } from './transports/output-budget';
 export { COMMAND_HELP } from './core/command-help';
 export { ChatMetrics, type ChatMetricsOptions, type ConnectionLogEntry } from './metrics/chat-metrics';
 export type { BufferedOutput, LineDrops, TransportMetrics } from './metrics/hooks';

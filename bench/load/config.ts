@@ -15,6 +15,8 @@ export interface BenchConfig {
    */
   readonly idleLarge: number | undefined;
   readonly churn: { readonly chatters: number; readonly chatRate: number; readonly churners: number; readonly maxCycles: number };
+  /** Hostile: clients that never read while 20 others send 4 KB lines at the default rate (5/s). */
+  readonly nonReaders: { readonly clients: number; readonly sendMs: number; readonly afterMs: number };
 }
 
 export function benchConfig(quick: boolean, clients: number): BenchConfig {
@@ -30,5 +32,6 @@ export function benchConfig(quick: boolean, clients: number): BenchConfig {
     idleSteps: quick ? [1_000] : [2_000],
     idleLarge: quick ? undefined : 10_000,
     churn: { chatters: 20, chatRate: 50, churners: 10, maxCycles: 100_000 },
+    nonReaders: { clients: 1_000, sendMs: quick ? 5_000 : 20_000, afterMs: quick ? 2_000 : 20_000 },
   };
 }

@@ -48,6 +48,9 @@ export function rxchatFlags(script: string, maxClients: number, policies: 'off' 
   if (help.includes('--max-clients')) flags.push('--max-clients', String(maxClients));
   // The baselines log nothing: compare like with like (the log's cost is one write per event).
   if (help.includes('--quiet')) flags.push('--quiet');
+  // Every load client connects from 127.0.0.1: the per-address limits would refuse most of them.
+  if (help.includes('--max-clients-per-ip')) flags.push('--max-clients-per-ip', '0');
+  if (help.includes('--connect-rate')) flags.push('--connect-rate', '0');
   // TCP scenarios need no web page (and must not take the default port 8080).
   if (help.includes('--no-http')) flags.push('--no-http');
   return flags;

@@ -147,3 +147,36 @@ describe('parseServerArgs: several processes over Redis', () => {
     expect(() => run(['--redis', 'redis://h:1', '--node-timeout', '0'])).toThrow('invalid --node-timeout');
   });
 });
+
+describe('parseServerArgs: admission and the output budget', () => {
+  const run = (argv: string[]) => {
+    const parsed = parseServerArgs(argv, {});
+    if (parsed.kind !== 'run') throw new Error('expected run');
+    return parsed.args;
+  };
+
+  it('takes --max-total-buffer-bytes, --max-clients-per-ip, --connect-rate and --handshake-timeout', () => {
+    expect(
+      run(['--max-total-buffer-bytes', '1048576', '--max-clients-per-ip', '5', '--connect-rate', '30', '--handshake-timeout', '2.5']),
+    ).toMatchObject({ maxTotalBufferBytes: 1_048_576, maxClientsPerIp: 5, connectRate: 30, handshakeTimeoutSeconds: 2.5 });
+  });
+
+  it('turns the per-address limits off with 0 (behind a proxy)', () => {
+    expect(run(['--max-clients-per-ip', '0', '--connect-rate', '0'])).toMatchObject({ maxClientsPerIp: 0, connectRate: 0 });
+  });
+
+  it.each([
+    [['--max-total-buffer-bytes', '0'], /invalid --max-total-buffer-bytes/],
+    [['--max-clients-per-ip=-1'], /invalid --max-clients-per-ip/],
+    [['--max-clients-per-ip', '1.5'], /invalid --max-clients-per-ip/],
+    [['--connect-rate', 'lots'], /invalid --connect-rate/],
+    [['--handshake-timeout', '0'], /invalid --handshake-timeout/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseServerArgs(argv, {})).toThrow(message);
+  });
+
+  it('names both per-address flags in --help', () => {
+    expect(SERVER_USAGE).toContain('--max-clients-per-ip N');
+    expect(SERVER_USAGE).toContain('--connect-rate N');
+  });
+});

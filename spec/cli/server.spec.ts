@@ -59,6 +59,15 @@ describe('rxchat-server (the CLI)', () => {
     await server.waitForLine(new RegExp(`^\\[-\\] ${alice.name} disconnected$`));
   });
 
+  it('applies the admission flags: one more connection than --max-clients-per-ip is refused with one line', async () => {
+    const server = start(['--port', '0', '--max-clients-per-ip', '1', '--connect-rate', '10', '--handshake-timeout', '5', '--max-total-buffer-bytes', '1048576']);
+    const { port } = await server.listening();
+    await join(port);
+    const refused = await LineClient.connect(port, 'second');
+    clients.push(refused);
+    expect(await refused.readUntilClosed()).toEqual(['[!] too many connections from your address (max 1)']);
+  });
+
   it('logs nothing but the listening line with --quiet, and still serves chat', async () => {
     const server = start(['--port', '0', '--quiet']);
     const { port } = await server.listening();
@@ -128,7 +137,8 @@ describe('rxchat-server (the CLI)', () => {
     expect(server.stdout).toBe('');
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)(
+  // SIGHUP (the terminal went away) shuts down as gracefully as SIGTERM, not with Node's silent default.
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
     'on %s tells every client "[*] server shutting down", closes their sockets and exits 0 within 5 s',
     async (signal) => {
       const server = start(['--port', '0']);

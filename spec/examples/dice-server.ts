@@ -8,6 +8,8 @@ async function main(): Promise<void> {
     // Keep every built-in policy, and parse /roll before the built-in commands do.
     operators: (builtins) => [
       builtins.stripControl,
+      builtins.connectRate,
+      builtins.maxClientsPerIp,
       builtins.maxClients,
       builtins.idleTimeout,
       builtins.rateLimit,

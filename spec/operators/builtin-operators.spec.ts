@@ -1,4 +1,4 @@
-import { Subject, VirtualTimeScheduler, filter, from, lastValueFrom, toArray, type SchedulerLike } from 'rxjs';
+import { Subject, VirtualTimeScheduler, filter, from, lastValueFrom, map, merge, of, timer, toArray, type SchedulerLike } from 'rxjs';
 import { parseServerArgs, SERVER_USAGE } from '../../src/cli/server-args';
 import type { ChatEvent } from '../../src/core/events';
 import {
@@ -9,19 +9,28 @@ import {
   builtinOperators,
   defaultOperators,
 } from '../../src/operators';
-import { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from '../../src/server/create-chat-server';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
+  DEFAULT_MAX_BUFFER_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_MAX_TOTAL_BUFFER_BYTES,
+} from '../../src/server/create-chat-server';
 import { chatMarbles, connect } from '../../src/testing';
 import { connected, line, run, timeline } from '../support/marbles';
 
+const connectedFrom = (address: string, id: string): ChatEvent => ({ type: 'connected', id, remote: { address, port: 1 } });
+const disconnected = (id: string): ChatEvent => ({ type: 'disconnected', id, reason: 'closed' });
 const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
 const mute = (id: string, until: number): ChatEvent => ({ type: 'mute', id, until });
 const lines = (id: string, letters: string) => Object.fromEntries([...letters].map((l) => [l, line(id, l)]));
 
 describe('defaults', () => {
-  it('are rate 5/s, burst 10, 10000 clients, idle timeout off, 4096-byte lines, 1 MiB output buffer', () => {
-    expect(DEFAULT_POLICY).toEqual({ rate: 5, burst: 10, maxClients: 10_000, idleTimeoutSeconds: 0 });
+  it('are rate 5/s, burst 10, 10000 clients, 128 per address, 120 connects a minute per address, idle timeout off, 4096-byte lines, 256 KiB output buffer, 64 MiB in total, 10 s handshakes', () => {
+    expect(DEFAULT_POLICY).toEqual({ rate: 5, burst: 10, maxClients: 10_000, idleTimeoutSeconds: 0, maxClientsPerIp: 128, connectRate: 120 });
     expect(DEFAULT_MAX_LINE_BYTES).toBe(4096);
-    expect(DEFAULT_MAX_BUFFER_BYTES).toBe(1024 * 1024);
+    expect(DEFAULT_MAX_BUFFER_BYTES).toBe(256 * 1024);
+    expect(DEFAULT_MAX_TOTAL_BUFFER_BYTES).toBe(64 * 1024 * 1024);
+    expect(DEFAULT_HANDSHAKE_TIMEOUT_SECONDS).toBe(10);
   });
 
   it('are the CLI defaults, and --help shows them', () => {
@@ -34,7 +43,11 @@ describe('defaults', () => {
         maxClients: 10_000,
         idleTimeoutSeconds: 0,
         maxLineBytes: 4096,
-        maxBufferBytes: 1_048_576,
+        maxBufferBytes: 262_144,
+        maxTotalBufferBytes: 67_108_864,
+        maxClientsPerIp: 128,
+        connectRate: 120,
+        handshakeTimeoutSeconds: 10,
       }),
     });
     expect(SERVER_USAGE).toMatch(/--rate N .*default 5\)/);
@@ -42,7 +55,11 @@ describe('defaults', () => {
     expect(SERVER_USAGE).toMatch(/--max-clients N .*default 10000\)/);
     expect(SERVER_USAGE).toMatch(/--idle-timeout SECONDS .*default 0\)/);
     expect(SERVER_USAGE).toMatch(/--max-line-bytes N .*default 4096\)/);
-    expect(SERVER_USAGE).toMatch(/--max-buffer-bytes N .*default 1048576\)/);
+    expect(SERVER_USAGE).toMatch(/--max-buffer-bytes N .*default 262144\)/);
+    expect(SERVER_USAGE).toMatch(/--max-total-buffer-bytes N .*default 67108864\)/);
+    expect(SERVER_USAGE).toMatch(/--max-clients-per-ip N .*0 for no limit.*default 128\)/);
+    expect(SERVER_USAGE).toMatch(/--connect-rate N .*per minute, 0 for no limit.*default 120\)/);
+    expect(SERVER_USAGE).toMatch(/--handshake-timeout SECONDS .*default 10\)/);
   });
 
   it('builtinOperators() limits a client to a burst of 10, then one line per 200 ms', () => {
@@ -61,6 +78,27 @@ describe('defaults', () => {
     const out = await lastValueFrom(from(events).pipe(builtinOperators().maxClients, toArray()));
     expect(out.filter((e) => e.type === 'connected')).toHaveLength(10_000);
     expect(out.filter((e) => e.type === 'kick')).toEqual([{ type: 'kick', id: '10001', reason: SERVER_FULL }]);
+  });
+
+  it('defaultOperators(): a room of 100 behind one address joins at once; a connect/quit loop from it is refused past 120 a minute, then gets one try every 500 ms', () => {
+    run(({ expectObservable }) => {
+      const nat = '198.51.100.1';
+      const room = Array.from({ length: 100 }, (_, i) => connectedFrom(nat, `r${i}`));
+      const loop = Array.from({ length: 20 }, (_, i) => [connectedFrom(nat, `q${i}`), disconnected(`q${i}`)]).flat();
+      const events$ = merge(of(...room, ...loop, connectedFrom(nat, 'late')), timer(500).pipe(map(() => connectedFrom(nat, 'later'))));
+      const out$ = defaultOperators(builtinOperators()).reduce((s, op) => op(s), events$);
+      expectObservable(out$.pipe(filter((e) => e.type === 'kick' || (e.type === 'connected' && e.id === 'later')))).toBe('k 499ms (l|)', {
+        k: { type: 'kick', id: 'late', reason: { code: 'connecting-too-fast', retryAfterSeconds: 1 } },
+        l: connectedFrom(nat, 'later'),
+      });
+    });
+  });
+
+  it('builtinOperators() admits 128 connections from one address, refuses the 129th, and admits other addresses', async () => {
+    const mine = Array.from({ length: 129 }, (_, i) => connectedFrom('192.0.2.7', `m${i}`));
+    const out = await lastValueFrom(from([...mine, connectedFrom('192.0.2.8', 'other')]).pipe(builtinOperators().maxClientsPerIp, toArray()));
+    expect(out.filter((e) => e.type === 'connected')).toHaveLength(129);
+    expect(out.filter((e) => e.type === 'kick')).toEqual([{ type: 'kick', id: 'm128', reason: { code: 'too-many-connections', limit: 128 } }]);
   });
 
   it('builtinOperators() never kicks for silence', () => {
@@ -92,6 +130,24 @@ describe('builtinOperators(policy): options to operators', () => {
         ...events,
         K: { type: 'kick', id: '2', reason: SERVER_FULL },
       });
+    });
+  });
+
+  it('maxClientsPerIp and connectRate configure the per-address limits; 0 turns each off', () => {
+    run(({ hot, expectObservable }) => {
+      const events = { a: connectedFrom('192.0.2.1', '1'), b: connectedFrom('192.0.2.1', '2'), c: connectedFrom('192.0.2.1', '3') };
+      const source = hot('abc', events);
+      expectObservable(source.pipe(builtinOperators({ maxClientsPerIp: 2 }).maxClientsPerIp)).toBe('abK', {
+        ...events,
+        K: { type: 'kick', id: '3', reason: { code: 'too-many-connections', limit: 2 } },
+      });
+      expectObservable(source.pipe(builtinOperators({ connectRate: 1 }).connectRate)).toBe('aJK', {
+        ...events,
+        J: { type: 'kick', id: '2', reason: { code: 'connecting-too-fast', retryAfterSeconds: 60 } },
+        K: { type: 'kick', id: '3', reason: { code: 'connecting-too-fast', retryAfterSeconds: 60 } },
+      });
+      expectObservable(source.pipe(builtinOperators({ maxClientsPerIp: 0 }).maxClientsPerIp)).toBe('abc', events);
+      expectObservable(source.pipe(builtinOperators({ connectRate: 0 }).connectRate)).toBe('abc', events);
     });
   });
 
@@ -133,18 +189,19 @@ describe('builtinOperators(policy): options to operators', () => {
 });
 
 describe('defaultOperators(builtins): the order', () => {
-  it('is stripControl, maxClients, idleTimeout, rateLimit, commands', () => {
+  it('is stripControl, connectRate, maxClientsPerIp, maxClients, idleTimeout, rateLimit, commands', () => {
     const builtins = builtinOperators();
-    expect(defaultOperators(builtins)).toEqual([
+    const order = [
       builtins.stripControl,
+      builtins.connectRate,
+      builtins.maxClientsPerIp,
       builtins.maxClients,
       builtins.idleTimeout,
       builtins.rateLimit,
       builtins.commands,
-    ]);
-    for (const [i, op] of defaultOperators(builtins).entries()) {
-      expect(op).toBe([builtins.stripControl, builtins.maxClients, builtins.idleTimeout, builtins.rateLimit, builtins.commands][i]);
-    }
+    ];
+    expect(defaultOperators(builtins)).toHaveLength(order.length);
+    for (const [i, op] of defaultOperators(builtins).entries()) expect(op).toBe(order[i]);
   });
 
   it('cleans text before commands are parsed, and rate-limits commands too', () => {

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { createChatServer } from '../../src/server/create-chat-server';
 import { hasOpenssl, makeCertificate } from '../support/certificates';
+import { welcome } from '../support/chat-text';
+import { LineClient, destroyAllClients } from '../support/line-client';
+import { listSource } from '../support/test-server';
 import { withTimeout } from '../support/waiting';
 
 (hasOpenssl() ? describe : describe.skip)('a TLS chat server shutting down', () => {
@@ -24,6 +27,26 @@ import { withTimeout } from '../support/waiting';
       await withTimeout(closed, 5_000, 'the stuck client to be disconnected');
     } finally {
       stuck?.destroy();
+      cert.remove();
+    }
+  });
+
+  it('says goodbye to its TLS clients: only connections still in their handshake are cut short', async () => {
+    const cert = makeCertificate();
+    try {
+      const server = await createChatServer({
+        host: '127.0.0.1',
+        port: 0,
+        names: listSource(),
+        tls: { cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) },
+        closeTimeoutMs: 200,
+      });
+      const client = await LineClient.connect(server.port, 'tls client', { tls: true });
+      expect(await client.readLines(2)).toEqual([welcome('alice'), 'alice joined the chat']);
+      await withTimeout(server.close(), 5_000, 'close()');
+      expect(await client.readUntilClosed()).toEqual(['[*] server shutting down']);
+    } finally {
+      destroyAllClients();
       cert.remove();
     }
   });

@@ -1,4 +1,5 @@
 import { type Socket, connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { withTimeout } from './waiting';
 
 export const HOST = '127.0.0.1';
@@ -11,6 +12,10 @@ export interface ConnectOptions {
   readonly ms?: number;
   /** Do not answer the server's FIN with our own: keep our side open, like a stuck peer. */
   readonly allowHalfOpen?: boolean;
+  /** Connect from this local address (127.0.0.2, ...: another source address on the loopback). */
+  readonly localAddress?: string;
+  /** Speak TLS (any certificate is accepted) and count as connected once the handshake is done. */
+  readonly tls?: boolean;
 }
 
 const open = new Set<Socket>();
@@ -58,13 +63,16 @@ export class LineClient {
   /** Connects to `HOST`:`port` (or `options.host`), failing clearly if that takes longer than `options.ms`. */
   static async connect(port: number, label = 'client', options: ConnectOptions = {}): Promise<LineClient> {
     const host = options.host ?? HOST;
-    const socket = connect({ host, port, noDelay: true, allowHalfOpen: options.allowHalfOpen ?? false });
+    const common = { host, port, noDelay: true, allowHalfOpen: options.allowHalfOpen ?? false, localAddress: options.localAddress };
+    const socket = options.tls ? connectTls({ ...common, rejectUnauthorized: false }) : connect(common);
     open.add(socket);
     socket.once('close', () => open.delete(socket));
     const client = new LineClient(socket, label);
     const connected = new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
+      socket.once(options.tls ? 'secureConnect' : 'connect', resolve);
       socket.once('error', reject);
+      // A TLS connection the server drops during its handshake ends without an error on our side.
+      socket.once('close', () => reject(new Error(`${label}: closed while connecting`)));
     });
     try {
       await withTimeout(connected, options.ms ?? WAIT_MS, `${label} connecting to ${host}:${port}`);

@@ -17,6 +17,8 @@ export interface WsConnectOptions {
   readonly origin?: string;
   readonly path?: string;
   readonly protocol?: string;
+  /** Connect from this local address (127.0.0.2, ...: another source address on the loopback). */
+  readonly localAddress?: string;
 }
 
 /**
@@ -45,7 +47,10 @@ export class WsClient {
 
   static connect(port: number, label = 'ws', options: WsConnectOptions = {}): Promise<WsClient> {
     const url = `ws://${HOST}:${port}${options.path ?? '/ws'}`;
-    const ws = new WebSocket(url, options.protocol ?? 'rxchat.v1', options.origin === undefined ? {} : { origin: options.origin });
+    const ws = new WebSocket(url, options.protocol ?? 'rxchat.v1', {
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    });
     open.add(ws);
     const client = new WsClient(ws, label);
     return new Promise<WsClient>((resolve, reject) => {

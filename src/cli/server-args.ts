@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY } from '../operators/builtin-operators';
-import { DEFAULT_MAX_BUFFER_BYTES, DEFAULT_MAX_LINE_BYTES } from '../server/create-chat-server';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
+  DEFAULT_MAX_BUFFER_BYTES,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_MAX_TOTAL_BUFFER_BYTES,
+} from '../server/create-chat-server';
 import { DEFAULT_HTTP_PORT } from '../transports/websocket/websocket-transport';
 
 export interface ServerArgs {
@@ -12,6 +17,10 @@ export interface ServerArgs {
   readonly maxBufferBytes: number;
   readonly maxClients: number;
   readonly idleTimeoutSeconds: number;
+  readonly maxTotalBufferBytes: number;
+  readonly maxClientsPerIp: number;
+  readonly connectRate: number;
+  readonly handshakeTimeoutSeconds: number;
   /** Serve TLS with these PEM files (both or neither). */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** No log of connections and messages: only the listening line and errors. */
@@ -69,11 +78,15 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
   { key: 'maxBufferBytes', flag: 'max-buffer-bytes', value: 'N', fallback: DEFAULT_MAX_BUFFER_BYTES, min: 1, integer: true, help: 'unsent output past which a client is evicted' },
   { key: 'maxClients', flag: 'max-clients', value: 'N', fallback: DEFAULT_POLICY.maxClients, min: 1, integer: true, help: 'connections past which newcomers are refused' },
   { key: 'nodeTimeoutSeconds', flag: 'node-timeout', value: 'SECONDS', fallback: 10, min: 1, integer: false, help: "with --redis: a process silent that long is dead, its clients' leaves announced" },
+  { key: 'maxTotalBufferBytes', flag: 'max-total-buffer-bytes', value: 'N', fallback: DEFAULT_MAX_TOTAL_BUFFER_BYTES, min: 1, integer: true, help: "all clients' unsent output together, past which the largest backlogs are evicted" },
+  { key: 'maxClientsPerIp', flag: 'max-clients-per-ip', value: 'N', fallback: DEFAULT_POLICY.maxClientsPerIp, min: 0, integer: true, help: 'open connections per address (IPv6: per /64), 0 for no limit (behind a proxy)' },
+  { key: 'connectRate', flag: 'connect-rate', value: 'N', fallback: DEFAULT_POLICY.connectRate, min: 0, integer: true, help: 'new connections per address per minute, 0 for no limit (behind a proxy)' },
+  { key: 'handshakeTimeoutSeconds', flag: 'handshake-timeout', value: 'SECONDS', fallback: DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, min: 1, integer: false, help: 'drop a TLS connection whose handshake takes longer' },
   { key: 'idleTimeoutSeconds', flag: 'idle-timeout', value: 'SECONDS', fallback: DEFAULT_POLICY.idleTimeoutSeconds, min: 0, integer: false, help: 'disconnect a client silent that long, 0 for never' },
 ];
 
 function usageLine(name: string, help: string): string {
-  return `  ${name.padEnd(26)} ${help}`;
+  return `  ${name.padEnd(28)} ${help}`;
 }
 
 export const SERVER_USAGE = [

@@ -88,6 +88,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // The terminal that started the server went away (or an operator sent it): nothing to reload, so
+  // leave as gracefully as on SIGTERM rather than die without a goodbye (Node's default).
+  process.on('SIGHUP', stop);
 }
 
 /**

@@ -79,6 +79,8 @@ export function reduceChat(state: ChatState, event: ChatEvent): ChatStep {
       return onConnected(state, event, at);
     case 'rejoined':
       return onRejoined(state, event, at);
+    case 'connecting':
+      return unchanged(state);
     case 'disconnected':
       return onDisconnected(state, event, at);
     case 'line':

@@ -47,6 +47,18 @@ export interface ConnectedEvent extends EventBase {
   readonly node?: string;
 }
 
+/**
+ * A connection was accepted but cannot carry lines yet (its TLS handshake is under way). It already
+ * counts for the admission operators, which refuse it or hold its place; it ends with `connected`
+ * (same id) once the handshake is done, or `disconnected`. The core ignores it: clients join at
+ * `connected`.
+ */
+export interface ConnectingEvent extends EventBase {
+  readonly type: 'connecting';
+  readonly id: ClientId;
+  readonly remote: RemoteAddress;
+}
+
 /** A client sent a line of text: decoded, without LF or CR. It may be blank: the core trims it and ignores blank lines. */
 export interface LineEvent extends EventBase {
   readonly type: 'line';
@@ -158,6 +170,7 @@ export interface DiscardedEvent extends EventBase {
 
 export type ChatEvent =
   | ConnectedEvent
+  | ConnectingEvent
   | LineEvent
   | DisconnectedEvent
   | LineTooLongEvent
@@ -219,6 +232,10 @@ export type Notice =
   | { readonly code: 'unknown-command'; readonly command: string }
   | { readonly code: 'rate-limited' }
   | { readonly code: 'server-full' }
+  /** Refused: this many connections from the client's address are open already. */
+  | { readonly code: 'too-many-connections'; readonly limit: number }
+  /** Refused: the client's address opened its connections for this minute; a slot frees within `retryAfterSeconds`. */
+  | { readonly code: 'connecting-too-fast'; readonly retryAfterSeconds: number }
   | { readonly code: 'idle-timeout' }
   | { readonly code: 'excess-flood' }
   | { readonly code: 'text'; readonly level: NoticeLevel; readonly text: string };

@@ -21,6 +21,10 @@ export function formatNotice(notice: Notice): string {
       return 'rate limit exceeded, message dropped';
     case 'server-full':
       return 'server full';
+    case 'too-many-connections':
+      return `too many connections from your address (max ${notice.limit})`;
+    case 'connecting-too-fast':
+      return `connecting too fast from your address; try again in ${notice.retryAfterSeconds} s`;
     case 'idle-timeout':
       return 'idle timeout';
     case 'excess-flood':

@@ -2,8 +2,10 @@ import type { SchedulerLike } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
 import type { LineDrops } from '../metrics/hooks';
 import { commands } from './commands';
+import { connectRate } from './connect-rate';
 import { idleTimeout } from './idle-timeout';
 import { maxClients } from './max-clients';
+import { maxClientsPerIp } from './max-clients-per-ip';
 import { rateLimit } from './rate-limit';
 import { stripControl } from './strip-control';
 
@@ -15,18 +17,37 @@ export interface PolicyOptions {
   readonly burst?: number;
   /** Open connections past which newcomers are refused. Default 10000. */
   readonly maxClients?: number;
+  /**
+   * Open connections per address (IPv6: per /64) past which newcomers are refused; 0 turns it off.
+   * Default 128: a room of 100 behind one NAT, with room for reconnects.
+   */
+  readonly maxClientsPerIp?: number;
+  /**
+   * New connections per address (IPv6: per /64) per minute, all of them at once if need be; 0 turns
+   * it off. Default 120: a room of 100 behind one NAT joins at once, a connect/quit loop gets two a second.
+   */
+  readonly connectRate?: number;
   /** Seconds of silence before a client is disconnected; 0 (the default) turns it off. */
   readonly idleTimeoutSeconds?: number;
   /** Whose clock the timed policies use: virtual in marble tests. */
   readonly scheduler?: SchedulerLike;
 }
 
-export const DEFAULT_POLICY = { rate: 5, burst: 10, maxClients: 10_000, idleTimeoutSeconds: 0 } as const;
+export const DEFAULT_POLICY = {
+  rate: 5,
+  burst: 10,
+  maxClients: 10_000,
+  idleTimeoutSeconds: 0,
+  maxClientsPerIp: 128,
+  connectRate: 120,
+} as const;
 
 /** The built-in operators, configured, by name: pick, reorder, replace or drop them. */
 export interface BuiltinOperators {
   readonly stripControl: ChatOperator;
   readonly maxClients: ChatOperator;
+  readonly maxClientsPerIp: ChatOperator;
+  readonly connectRate: ChatOperator;
   readonly idleTimeout: ChatOperator;
   readonly rateLimit: ChatOperator;
   readonly commands: ChatOperator;
@@ -42,6 +63,8 @@ export function builtinOperators(policy: PolicyOptions = {}, hooks: BuiltinHooks
   return {
     stripControl: stripControl(),
     maxClients: maxClients(policy.maxClients ?? DEFAULT_POLICY.maxClients),
+    maxClientsPerIp: maxClientsPerIp(policy.maxClientsPerIp ?? DEFAULT_POLICY.maxClientsPerIp),
+    connectRate: connectRate(policy.connectRate ?? DEFAULT_POLICY.connectRate, { scheduler }),
     idleTimeout: idleTimeout((policy.idleTimeoutSeconds ?? DEFAULT_POLICY.idleTimeoutSeconds) * 1_000, { scheduler }),
     rateLimit: rateLimit({
       rate: policy.rate ?? DEFAULT_POLICY.rate,
@@ -55,9 +78,17 @@ export function builtinOperators(policy: PolicyOptions = {}, hooks: BuiltinHooks
 
 /**
  * The order the server installs them in: text is cleaned before anyone reads it, refused clients
- * go no further, silence is measured before the rate limiter drops lines, and commands are parsed
+ * go no further (the connect throttle first, so that a refused try takes no one's place), silence is measured before the rate limiter drops lines, and commands are parsed
  * last so that operators before them can add commands of their own.
  */
 export function defaultOperators(builtins: BuiltinOperators): ChatOperator[] {
-  return [builtins.stripControl, builtins.maxClients, builtins.idleTimeout, builtins.rateLimit, builtins.commands];
+  return [
+    builtins.stripControl,
+    builtins.connectRate,
+    builtins.maxClientsPerIp,
+    builtins.maxClients,
+    builtins.idleTimeout,
+    builtins.rateLimit,
+    builtins.commands,
+  ];
 }

@@ -16,6 +16,7 @@ import { processMetrics } from '../metrics/process-metrics';
 import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
 import { type CoalesceStormsOptions, coalesceStorms } from '../operators/coalesce-storms';
 import type { ChatTransport } from '../transports/chat-transport';
+import { OutputBudget } from '../transports/output-budget';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../transports/output-queue';
 import { TcpTransport } from '../transports/tcp/tcp-transport';
 import { type RouteHandler, createWebServer, pageRoutes } from '../transports/websocket/web-server';
@@ -69,8 +70,15 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly onLog?: (log: LogOutput) => void;
   /** A line longer than this many bytes is dropped without being buffered whole. Default 4096. */
   readonly maxLineBytes?: number;
-  /** A client whose unsent output passes this many bytes is evicted. Default 1 MiB. */
+  /** A client whose unsent output passes this many bytes is evicted. Default 256 KiB. */
   readonly maxBufferBytes?: number;
+  /**
+   * The unsent output of all clients together, over every transport: past it, the clients with
+   * the largest backlogs are evicted first. Default 64 MiB.
+   */
+  readonly maxTotalBufferBytes?: number;
+  /** A TLS connection (chat or HTTPS) whose handshake takes longer is destroyed. Default 10. */
+  readonly handshakeTimeoutSeconds?: number;
   /**
    * Prepended to client ids. Default: a random id of this process, so that ids are unique across
    * transports and processes without configuration.
@@ -99,7 +107,9 @@ export interface ChatServer {
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 4096;
-export const DEFAULT_MAX_BUFFER_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BUFFER_BYTES = 256 * 1024;
+export const DEFAULT_MAX_TOTAL_BUFFER_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
 
 function resolveOperators(options: ChatServerOptions, metrics: ChatMetrics): readonly ChatOperator[] {
   const { operators } = options;
@@ -123,8 +133,11 @@ function createTransports(
     maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     metrics,
+    // One budget for every transport's queue: the bound is on the server's memory, not per transport.
+    budget: new OutputBudget(options.maxTotalBufferBytes ?? DEFAULT_MAX_TOTAL_BUFFER_BYTES),
   };
-  const tcpServer = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
+  const handshakeTimeout = (options.handshakeTimeoutSeconds ?? DEFAULT_HANDSHAKE_TIMEOUT_SECONDS) * 1_000;
+  const tcpServer = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout }) : createServer();
   const transports: ChatTransport[] = [
     new TcpTransport(tcpServer, {
       ...shared,
@@ -136,7 +149,7 @@ function createTransports(
   ];
   if (options.httpPort !== undefined) {
     const routes = new Map([...pageRoutes(), ...monitoring, ...(options.httpRoutes ?? [])]);
-    const webServer = createWebServer({ tls: options.tls, routes });
+    const webServer = createWebServer({ tls: options.tls, routes, handshakeTimeoutMs: handshakeTimeout });
     transports.push(
       new WebSocketTransport(webServer, {
         ...shared,

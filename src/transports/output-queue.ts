@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
 import type { TransportMetrics } from '../metrics/hooks';
+import type { BudgetHolder, OutputBudget } from './output-budget';
 
 export interface OutputQueueOptions {
   /**
@@ -9,6 +10,11 @@ export interface OutputQueueOptions {
    * this plus one flush's output for it).
    */
   readonly maxBufferBytes?: number;
+  /**
+   * The server's bound on the unsent output of all clients together, shared by every transport's
+   * queue: past it, the clients with the largest backlogs are evicted first.
+   */
+  readonly budget?: OutputBudget;
   /**
    * A flush that wrote to this many sockets (default 256) means the server is busy: the next flush
    * waits `coalesceMs` (default 2) instead of the next turn, so that a storm (a join announced to
@@ -37,27 +43,69 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
 const DEFAULT_COALESCE_SOCKETS = 256;
 const DEFAULT_COALESCE_MS = 2;
 
+/** Below this average size per delivery, a batch is copied into one buffer; above it, written as it is. */
+const SHARE_ABOVE_AVERAGE_BYTES = 1024;
+
+/**
+ * Writes a batch with one system call. Small pieces (chat lines) are copied into one buffer: cheap,
+ * and one write() call. Large ones (long lines, big replies) are written as they are, corked into
+ * one writev: a per-socket copy of them is memory that thousands of sockets multiply, which the
+ * garbage collector frees late (few objects, many bytes), so a fan-out of long lines to a thousand
+ * sockets would grow the process by gigabytes before a collection.
+ */
+function writeBatch(socket: Duplex, buffers: readonly Buffer[], bytes: number, callback: (error?: Error | null) => void): void {
+  const last = buffers.length - 1;
+  if (last === 0) {
+    socket.write(buffers[0]!, callback);
+  } else if (bytes < buffers.length * SHARE_ABOVE_AVERAGE_BYTES) {
+    socket.write(Buffer.concat(buffers, bytes), callback);
+  } else {
+    socket.cork();
+    for (let i = 0; i < last; i++) socket.write(buffers[i]!);
+    socket.write(buffers[last]!, callback);
+    socket.uncork();
+  }
+}
+
 /** A peer and the output batched for it. */
-class Connection {
+class Connection implements BudgetHolder {
   pending: Buffer[] = [];
   pendingBytes = 0;
   /** Listed in the dirty list for the next flush. */
   queued = false;
   closing = false;
-  /** One callback per connection, not per write: a failed write destroys the socket, whose stream reports it. */
+  /** What the budget counts for this connection: its socket's unsent bytes when last written to. */
+  charged = 0;
+  /**
+   * One callback per connection, not per write: a failed write destroys the socket, whose stream
+   * reports it; a finished one tells the budget what the socket still holds.
+   */
   readonly afterWrite: (error?: Error | null) => void;
 
   constructor(
     readonly peer: QueuedPeer,
+    private readonly queue: OutputQueue,
+    private readonly budget: OutputBudget | undefined,
     metrics?: TransportMetrics,
   ) {
     this.afterWrite = (error) => {
-      if (!error) return;
+      if (!error) return this.account();
       // Only a write that failed on a live socket: destroying it makes the writes buffered behind it, and
       // those cut short by a reset or an eviction, fail on a destroyed socket, and they are not counted.
       if (!peer.socket.destroyed) metrics?.evicted(peer.id, 'write-error');
       peer.socket.destroy(error);
     };
+  }
+
+  /** Tells the budget what the socket holds unsent now (cheap: one property read). */
+  account(): void {
+    // A destroyed socket was released, or will be when it closes: it must not be counted again.
+    if (this.budget !== undefined && !this.peer.socket.destroyed) this.budget.update(this, this.peer.socket.writableLength);
+  }
+
+  /** The budget's eviction: the largest backlogs go first when all clients together hold too much. */
+  evict(error: Error): void {
+    this.queue.evict(this, 'output-budget', error);
   }
 }
 
@@ -69,7 +117,8 @@ class Connection {
  * - Under load (more than one delivery in the previous turn, or a big audience): output is batched,
  *   one `write()` per socket per event-loop turn, since the cost of a chat server is system calls;
  *   after a flush to many sockets, the next waits `coalesceMs` to gather a storm into fewer writes.
- * - Bounded: a client still holding `maxBufferBytes` unsent from earlier flushes is evicted.
+ * - Bounded: a client still holding `maxBufferBytes` unsent from earlier flushes is evicted, and
+ *   so are the largest backlogs when all clients together hold more than the shared `budget`.
  * - Close requests are honoured after the output queued before them.
  */
 export class OutputQueue {
@@ -105,11 +154,12 @@ export class OutputQueue {
 
   /** Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends). */
   add(peer: QueuedPeer): void {
-    const connection = new Connection(peer, this.options.metrics);
+    const connection = new Connection(peer, this, this.options.budget, this.options.metrics);
     this.connections.set(peer.id, connection);
     peer.socket.once('close', () => {
       this.connections.delete(peer.id);
       this.members.delete(connection);
+      this.options.budget?.release(connection);
     });
   }
 
@@ -175,6 +225,7 @@ export class OutputQueue {
       this.queued++;
     } else if (connection.peer.socket.writable) {
       connection.peer.socket.write(bytes, connection.afterWrite);
+      connection.account();
       this.written++;
     }
   }
@@ -222,7 +273,8 @@ export class OutputQueue {
    * Drops what was queued and destroys the socket; its stream reports the error and the leave follows.
    * `reason` is what the metrics count it under.
    */
-  private evict(connection: Connection, reason: string, error: Error): void {
+  /** Drops what was queued and destroys the socket (`reason` is what the metrics count it under); its stream reports the error and the leave follows. */
+  evict(connection: Connection, reason: string, error: Error): void {
     connection.pending = [];
     connection.pendingBytes = 0;
     connection.closing = true;
@@ -230,6 +282,7 @@ export class OutputQueue {
     // A socket already destroyed (a reset not yet reported) left on its own.
     if (!connection.peer.socket.destroyed) this.options.metrics?.evicted(connection.peer.id, reason);
     connection.peer.socket.destroy(error);
+    this.options.budget?.release(connection);
   }
 
   private requestClose(id: ClientId): void {
@@ -270,8 +323,8 @@ export class OutputQueue {
         connection.pending = [];
         connection.pendingBytes = 0;
         if (!socket.destroyed && socket.writable) {
-          const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-          socket.write(data, connection.afterWrite);
+          writeBatch(socket, pending, pendingBytes, connection.afterWrite);
+          connection.account();
           written += pendingBytes;
         }
       }

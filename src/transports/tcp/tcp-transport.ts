@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
-import { type Observable, Subject, fromEvent, mergeMap } from 'rxjs';
+import type { TLSSocket } from 'node:tls';
+import { Observable, type Subscription, Subject, fromEvent, mergeMap } from 'rxjs';
 import type { ChatEvent, ChatOutput, ClientId } from '../../core/events';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
@@ -17,7 +18,10 @@ export interface TcpTransportOptions extends OutputQueueOptions {
   readonly idPrefix?: string;
   /** A longer line is dropped without being buffered whole. */
   readonly maxLineBytes?: number;
-  /** The server event that hands over a ready socket: 'secureConnection' for a tls.Server. Default 'connection'. */
+  /**
+   * The server event that hands over a ready socket: 'secureConnection' for a tls.Server (create it
+   * with a `handshakeTimeout`: a connection whose handshake times out is destroyed). Default 'connection'.
+   */
   readonly connectionEvent?: 'connection' | 'secureConnection';
   /** Where `listen()` listens. Default 127.0.0.1:5000. */
   readonly host?: string;
@@ -27,6 +31,23 @@ export interface TcpTransportOptions extends OutputQueueOptions {
 const KEEPALIVE_MS = 60_000;
 const LISTEN_BACKLOG = 4096;
 const noop = () => undefined;
+
+/** A TLS connection whose handshake is under way: accepted, and counted by admission, but not ready for lines. */
+interface Handshake {
+  readonly id: ClientId;
+  readonly raw: Socket;
+  /** Why it failed, from `tlsClientError`. */
+  error?: string;
+  /** Refused during its handshake: its notice and close, for when it can carry them. */
+  refusal?: ChatOutput[];
+  /** The server let it go (refused): its event stream ends now. */
+  hangUp(): void;
+  /** The handshake is done: here is the TLS socket. */
+  secured(socket: TLSSocket): void;
+}
+
+/** Matches a tls.Server's raw socket with the TLS socket made of it: the same peer. */
+const peerKey = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
 
 /**
  * The TCP (or TLS) edge: accepted sockets become event streams, and outputs become text lines on
@@ -38,10 +59,12 @@ export class TcpTransport implements ChatTransport {
   /** Every accepted connection's events, merged. Subscribe once. */
   readonly events$: Observable<ChatEvent>;
   private readonly queue: OutputQueue;
-  /** TLS only: every raw socket, handshake or not. One still in its handshake is not a connection yet, but close() must end it. */
-  private readonly rawSockets = new Set<Socket>();
   /** Each open connection's mute, read by its line splitter. */
   private readonly mutes = new Map<ClientId, MuteSwitch>();
+  /** TLS only: connections in their handshake (refused ones included), by peer, until done or closed. */
+  private readonly handshakesByPeer = new Map<string, Handshake>();
+  /** TLS only: connections in their handshake whose event stream is open, by id, for the outputs addressed to them. */
+  private readonly handshakes = new Map<ClientId, Handshake>();
   private nextId = 0;
 
   constructor(
@@ -49,12 +72,23 @@ export class TcpTransport implements ChatTransport {
     private readonly options: TcpTransportOptions = {},
   ) {
     this.queue = new OutputQueue(encodeLine, options);
-    this.events$ = fromEvent<Socket>(server, options.connectionEvent ?? 'connection').pipe(mergeMap((socket) => this.accept(socket)));
     if (options.connectionEvent === 'secureConnection') {
-      server.on('connection', (socket: Socket) => {
-        this.rawSockets.add(socket);
-        socket.once('close', () => this.rawSockets.delete(socket));
+      // A TLS connection counts from the moment it is accepted, not from the end of its handshake,
+      // so that connections stuck in their handshake cannot escape the admission limits.
+      this.events$ = fromEvent<Socket>(server, 'connection').pipe(mergeMap((raw) => this.acceptHandshake(raw)));
+      server.on('secureConnection', (socket: TLSSocket) => {
+        const handshake = this.handshakesByPeer.get(peerKey(socket));
+        if (handshake === undefined) socket.destroy();
+        else handshake.secured(socket);
       });
+      // Node only reports a handshake that failed or timed out: nothing else would ever close it.
+      server.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+        const handshake = this.handshakesByPeer.get(peerKey(socket));
+        if (handshake !== undefined) handshake.error = error.message;
+        socket.destroy();
+      });
+    } else {
+      this.events$ = fromEvent<Socket>(server, 'connection').pipe(mergeMap((socket) => this.accept(socket)));
     }
   }
 
@@ -64,6 +98,7 @@ export class TcpTransport implements ChatTransport {
   }
 
   handle(output: ChatOutput): void {
+    if (this.handshakes.size > 0 && this.heldForHandshake(output)) return;
     this.queue.handle(output);
   }
 
@@ -97,30 +132,100 @@ export class TcpTransport implements ChatTransport {
     return new Promise<void>((resolve) => {
       if (!this.server.listening) return resolve();
       this.server.close(() => resolve());
-      // A TLS socket still in its handshake is unknown to the chat: nothing would ever close it.
-      for (const socket of this.rawSockets) if (!this.isConnection(socket)) socket.destroy();
+      // A TLS socket still in its handshake cannot be told goodbye: nothing else would close it.
+      for (const handshake of this.handshakesByPeer.values()) handshake.raw.destroy();
     });
   }
 
   destroyAll(): void {
     this.queue.destroyAll();
-    for (const socket of this.rawSockets) socket.destroy();
+    for (const handshake of this.handshakesByPeer.values()) handshake.raw.destroy();
   }
 
-  private readonly connected = new WeakSet<Socket>();
-
-  private isConnection(socket: Socket): boolean {
-    return this.connected.has(socket);
+  private newId(): ClientId {
+    return `${this.options.idPrefix ?? ''}${++this.nextId}`;
   }
 
-  private accept(socket: Socket): Observable<ChatEvent> {
-    const id = `${this.options.idPrefix ?? ''}${++this.nextId}`;
+  /**
+   * Outputs for a connection still in its handshake: only a refusal (a notice, then a close) can
+   * reach one. They wait for the handshake, since only TLS can carry them; the close ends the
+   * connection's event stream at once, as for any connection the server lets go.
+   */
+  private heldForHandshake(output: ChatOutput): boolean {
+    const id = output.kind === 'close' ? output.id : output.kind === 'deliver' && output.to.length === 1 ? output.to[0]! : undefined;
+    const handshake = id === undefined ? undefined : this.handshakes.get(id);
+    if (handshake === undefined) return false;
+    (handshake.refusal ??= []).push(output);
+    if (output.kind === 'close') handshake.hangUp();
+    return true;
+  }
+
+  /**
+   * A TLS connection: `connecting` at once, then, once its handshake is done, the TLS socket's
+   * events (`connected`, lines, `disconnected`). A handshake that fails or times out ends it with
+   * `disconnected`. One refused during its handshake gets its refusal when the handshake is done,
+   * or is destroyed if that takes longer than `closeTimeoutMs`.
+   */
+  private acceptHandshake(raw: Socket): Observable<ChatEvent> {
+    return new Observable<ChatEvent>((subscriber) => {
+      raw.on('error', noop);
+      const id = this.newId();
+      const remote = { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 };
+      const peer = peerKey(raw);
+      let inner: Subscription | undefined;
+      let fuse: NodeJS.Timeout | undefined;
+      const end = (event: ChatEvent) => {
+        this.handshakes.delete(id);
+        subscriber.next(event);
+        subscriber.complete();
+      };
+      const handshake: Handshake = {
+        id,
+        raw,
+        hangUp: () => {
+          fuse = setTimeout(() => raw.destroy(), this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+          fuse.unref();
+          end({ type: 'disconnected', id, reason: 'closed' });
+        },
+        secured: (socket) => {
+          this.handshakesByPeer.delete(peer);
+          clearTimeout(fuse);
+          if (handshake.refusal === undefined) {
+            this.handshakes.delete(id);
+            inner = this.accept(socket, id).subscribe(subscriber);
+            return;
+          }
+          socket.on('error', noop);
+          this.queue.add({ id, socket, end: () => socket.end(), hangUp: noop });
+          for (const output of handshake.refusal) this.queue.handle(output);
+        },
+      };
+      const onRawClose = () => {
+        clearTimeout(fuse);
+        this.handshakesByPeer.delete(peer);
+        // After the handshake the TLS socket's stream reports the end.
+        if (inner === undefined && !subscriber.closed) {
+          end({ type: 'disconnected', id, reason: 'error', error: `TLS handshake not completed${handshake.error ? `: ${handshake.error}` : ''}` });
+        }
+      };
+      raw.once('close', onRawClose);
+      this.handshakesByPeer.set(peer, handshake);
+      this.handshakes.set(id, handshake);
+      subscriber.next({ type: 'connecting', id, remote });
+      // The close listener stays: a refused connection outlives its stream until it closes.
+      return () => {
+        this.handshakes.delete(id);
+        inner?.unsubscribe();
+      };
+    });
+  }
+
+  private accept(socket: Socket, id = this.newId()): Observable<ChatEvent> {
     // Keep one listener for good: an error after the stream's teardown must not crash the process.
     socket.on('error', noop);
     socket.setNoDelay(true);
     // A peer that vanished without a FIN (cable pulled, NAT expired) is found and its slot freed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    this.connected.add(socket);
     const mute: MuteSwitch = { until: 0 };
     this.mutes.set(id, mute);
     socket.once('close', () => this.mutes.delete(id));

@@ -51,7 +51,18 @@ export interface WebServerOptions {
   /** Serve HTTPS (and so WSS) with this certificate and key (PEM). */
   readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
   readonly routes: ReadonlyMap<string, RouteHandler>;
+  /** With `tls`: a connection whose TLS handshake takes longer is destroyed (by https.Server, on its `tlsClientError`). Default 10 s. */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * A connection that has not sent a whole request head (or any byte) this long after connecting,
+   * or after its last response on a kept-alive connection, gets 408 and is closed. Default 10 s.
+   */
+  readonly headersTimeoutMs?: number;
 }
+
+/** How often Node looks for requests past `headersTimeout`/`requestTimeout` (its default, 30 s, would let a silent socket stay 40 s). */
+const TIMEOUT_CHECK_MS = 1_000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** An HTTP(S) server for the page and read-only endpoints: GET/HEAD only, exact paths, nothing else. */
 export function createWebServer(options: WebServerOptions): Server {
@@ -62,9 +73,16 @@ export function createWebServer(options: WebServerOptions): Server {
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     route(request, response);
   };
-  const server: Server = options.tls ? (createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handle) as unknown as Server) : createServer(handle);
-  // Slow or idle HTTP clients must not hold sockets for long: the page is small.
-  server.headersTimeout = 10_000;
+  const common = { connectionsCheckingInterval: TIMEOUT_CHECK_MS };
+  const server: Server = options.tls
+    ? (createHttpsServer(
+        { ...common, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS },
+        handle,
+      ) as unknown as Server)
+    : createServer(common, handle);
+  // Slow or idle HTTP clients must not hold sockets for long: the page is small. A request that
+  // never upgrades to a WebSocket is bounded by these, and a WebSocket by the chat's admission.
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
   return server;
