@@ -42,14 +42,25 @@ export async function runNonReaders(server: RunningServer, options: NonReadersOp
   const baseRss = server.rssBytes();
   const sockets: Socket[] = [];
   const leaves = new Set<string>();
+  /** Leaves announced in storm summaries (`[-] N left: a, b, ... and M more`) beyond the names they list. */
+  let unnamedLeaves = 0;
   let joins = 0;
   let senderNames: string[] = [];
   try {
     const started = Date.now();
     const watcher = await reader(server.port, (line) => {
       const match = /^\[-\] (\S+) left the chat\.$/.exec(line);
+      // Past 50 a second, joins and leaves come summed up, one line a second.
+      const joinedMany = /^\[\+\] (\d+) joined: /.exec(line);
+      const leftMany = /^\[-\] (\d+) left: (.*?)(?:, \.\.\. and \d+ more)?$/.exec(line);
       if (match) leaves.add(match[1]!);
       else if (line.endsWith(' joined the chat')) joins++;
+      else if (joinedMany) joins += Number(joinedMany[1]);
+      else if (leftMany) {
+        const named = leftMany[2]!.split(', ');
+        for (const name of named) leaves.add(name);
+        unnamedLeaves += Number(leftMany[1]) - named.length;
+      }
     });
     sockets.push(watcher.socket);
     const senders = [];
@@ -94,7 +105,7 @@ export async function runNonReaders(server: RunningServer, options: NonReadersOp
       connectedRssMb: mb(connectedRss),
       peakGrowthMb: mb(peakRss - connectedRss),
       afterGrowthMb: mb(afterRss - connectedRss),
-      evictedAnnounced: [...leaves].filter((name) => !senderNames.includes(name)).length,
+      evictedAnnounced: [...leaves].filter((name) => !senderNames.includes(name)).length + unnamedLeaves,
       readersLost,
       linesSent,
       connectSeconds,

@@ -31,9 +31,9 @@ describeWithRedis('several processes, one chat over Redis', () => {
     await redis.stop();
   });
 
-  async function startProcess(): Promise<{ server: ServerProcess; port: number }> {
+  async function startProcess(web = false): Promise<{ server: ServerProcess; port: number }> {
     const server = new ServerProcess([
-      '--port', '0', '--no-http', '--rate', '0', '--redis', redis.url, '--node-timeout', String(NODE_TIMEOUT_SECONDS),
+      '--port', '0', ...(web ? ['--http-port', '0'] : ['--no-http']), '--rate', '0', '--redis', redis.url, '--node-timeout', String(NODE_TIMEOUT_SECONDS),
     ]);
     processes.push(server);
     const { port } = await server.listening(10_000);
@@ -172,6 +172,35 @@ describeWithRedis('several processes, one chat over Redis', () => {
     await a!.client.readUntil(`${c.name} joined the chat`);
     c.client.send('hello from the late process');
     await a!.client.readUntil(`${c.name}: hello from the late process`);
+  });
+
+  it('shows the relay on /metrics and /readyz: up and counting, then down (503) while Redis is away', async () => {
+    const p1 = await startProcess(true);
+    const [, httpPort] = await p1.server.waitForLine(/^Web chat on http:\/\/127\.0\.0\.1:(\d+)\/$/);
+    const p2 = await startProcess();
+    const [a, b] = await joinAll([p1.port, p2.port]);
+    b!.client.send('counted');
+    await a!.client.readUntil(`${b!.name}: counted`);
+    const get = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${httpPort}${path}`);
+      return { status: response.status, text: await response.text() };
+    };
+    const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    const up = await get('/metrics');
+    expect(metric(up.text, 'rxchat_relay_up')).toBe(1);
+    // Its own client's join; everyone's joins and the line from the other process.
+    expect(metric(up.text, 'rxchat_relay_events_published_total')).toBeGreaterThanOrEqual(1);
+    expect(metric(up.text, 'rxchat_relay_events_applied_total')).toBeGreaterThanOrEqual(3);
+    expect((await get('/readyz')).status).toBe(200);
+    const restarted = redis.restart(3_000);
+    await a!.client.readUntil('[!] chat relay unavailable: your messages are held until it is back', 10_000);
+    const down = await get('/readyz');
+    expect(down.status).toBe(503);
+    expect(down.text).toContain('relay');
+    expect(metric((await get('/metrics')).text, 'rxchat_relay_up')).toBe(0);
+    await restarted;
+    await a!.client.readUntil('[*] chat relay is back', 10_000);
+    expect((await get('/readyz')).status).toBe(200);
   });
 
   it('rides out a Redis restart: clients are told once, a line sent meanwhile arrives after, /who agrees everywhere', async () => {

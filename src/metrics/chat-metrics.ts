@@ -80,6 +80,10 @@ export class ChatMetrics implements TransportMetrics, LineDrops {
   private readonly outputs: BufferedOutput[] = [];
   /** A shutdown passed: newcomers are turned away. */
   private closing = false;
+  /** With a relay (several processes): events this process published, events its core applied, and how old the last one was. */
+  private published = 0;
+  private applied = 0;
+  private lagMs = 0;
 
   constructor(private readonly options: ChatMetricsOptions = {}) {
     this.register();
@@ -217,6 +221,57 @@ export class ChatMetrics implements TransportMetrics, LineDrops {
   }
 
   /** The metrics, each reading the plain numbers above when scraped. */
+  /** This process's own events, handed to the relay. */
+  readonly relayPublished = (): void => {
+    this.published++;
+  };
+
+  /** The chat's events, as the relay hands them to the core, in the one order. */
+  readonly relayApplied = (event: ChatEvent): void => {
+    this.applied++;
+    if (event.at !== undefined) this.lagMs = Math.max(0, (this.options.now ?? Date.now)() - event.at);
+  };
+
+  /** The relay's series, for a server sharing its chat with other processes: `unready` says why the relay is not live. */
+  registerRelay(unready: () => string | undefined): void {
+    const registers = [this.registry];
+    const counts = this;
+    new Gauge({
+      name: 'rxchat_relay_up',
+      help: '1 while the relay to the other processes is live, 0 while it is down or resyncing.',
+      registers,
+      collect() {
+        this.set(unready() === undefined ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'rxchat_relay_events_published_total',
+      help: "This process's events handed to the relay.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(counts.published);
+      },
+    });
+    new Counter({
+      name: 'rxchat_relay_events_applied_total',
+      help: "The chat's events this process's core applied, from every process.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(counts.applied);
+      },
+    });
+    new Gauge({
+      name: 'rxchat_relay_lag_ms',
+      help: 'How long ago the last applied event happened when this process applied it (ms).',
+      registers,
+      collect() {
+        this.set(counts.lagMs);
+      },
+    });
+  }
+
   private register(): void {
     const registers = [this.registry];
     const transports = this.transports;

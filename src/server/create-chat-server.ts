@@ -219,7 +219,11 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     );
   // The relay puts this process's events in the chat's one order (in memory: as they come; over
   // Redis: with every other process's), and the core applies that order.
-  const chat$ = relay.connect(events$, { node, snapshot: () => snapshotChat(state) });
+  const clustered = options.relay !== undefined;
+  if (clustered) metrics.registerRelay(() => relay.unready());
+  const chat$ = relay
+    .connect(clustered ? events$.pipe(tap(metrics.relayPublished)) : events$, { node, snapshot: () => snapshotChat(state) })
+    .pipe(clustered ? tap(metrics.relayApplied) : (source) => source);
   let failed = false;
 
   const subscriptions: Subscription[] = [];
