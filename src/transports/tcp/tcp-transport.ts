@@ -5,6 +5,7 @@ import type { ChatEvent, ChatOutput, ClientId } from '../../core/events';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
 import { type MuteSwitch, stopReadingAfterHangUp } from '../muted-input';
+import { listenOn, listeningAddress } from '../listening';
 import { DEFAULT_CLOSE_TIMEOUT_MS, OutputQueue, type OutputQueueOptions } from '../output-queue';
 import { socketEvents } from './socket-events';
 
@@ -109,23 +110,14 @@ export class TcpTransport implements ChatTransport {
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
-    const address = this.server.address();
-    return address === null || typeof address === 'string' ? undefined : { host: address.address, port: address.port };
+    return listeningAddress(this.server);
   }
 
   listen(): Promise<void> {
-    const { server } = this;
-    return new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // A join storm fills Node's default accept queue (511) while a broadcast is written: the
-      // kernel then drops SYNs and those clients wait a second to retry. 4096 is Linux's default cap.
-      server.listen({ port: this.options.port ?? 5000, host: this.options.host ?? '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
-        server.off('error', reject);
-        // From now on an accept error (too many open files, ...) is logged, not a crash.
-        server.on('error', (error) => console.error('[!] server error:', error.message));
-        resolve();
-      });
-    });
+    // A join storm fills Node's default accept queue (511) while a broadcast is written: the
+    // kernel then drops SYNs and those clients wait a second to retry. 4096 is Linux's default cap.
+    const { port = 5000, host = '127.0.0.1' } = this.options;
+    return listenOn(this.server, { port, host, backlog: LISTEN_BACKLOG }, 'server');
   }
 
   close(): Promise<void> {

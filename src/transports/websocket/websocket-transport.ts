@@ -7,6 +7,7 @@ import type { ChatEvent, ChatMessage, ChatOutput, ClientId } from '../../core/ev
 import { JSON_SUBPROTOCOL, formatJson } from '../../format/json-format';
 import type { ChatTransport } from '../chat-transport';
 import { type MuteSwitch, stopReadingAfterHangUp } from '../muted-input';
+import { listenOn, listeningAddress } from '../listening';
 import { OutputQueue, type OutputQueueOptions } from '../output-queue';
 import { encodeTextFrame } from './text-frame';
 import { webSocketEvents } from './websocket-events';
@@ -103,23 +104,14 @@ export class WebSocketTransport implements ChatTransport {
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
-    const address = this.server.address();
-    return address === null || typeof address === 'string' ? undefined : { host: address.address, port: address.port };
+    return listeningAddress(this.server);
   }
 
-  listen(): Promise<void> {
-    const { server } = this;
-    return new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? DEFAULT_HTTP_PORT, this.options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        server.on('error', (error) => console.error('[!] web server error:', error.message));
-        const interval = this.options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
-        this.pinger = setInterval(this.ping, interval);
-        this.pinger.unref();
-        resolve();
-      });
-    });
+  async listen(): Promise<void> {
+    const { port = DEFAULT_HTTP_PORT, host = '127.0.0.1' } = this.options;
+    await listenOn(this.server, { port, host }, 'web server');
+    this.pinger = setInterval(this.ping, this.options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
+    this.pinger.unref();
   }
 
   close(): Promise<void> {
