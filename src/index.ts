@@ -40,3 +40,12 @@ export { ChatMetrics, type ChatMetricsOptions, type ConnectionLogEntry } from '.
 export type { BufferedOutput, LineDrops, TransportMetrics } from './metrics/hooks';
 export { formatJsonLog, formatJsonConnectionLog, jsonLogLine, type JsonLogOptions, type LogLevel } from './format/json-log';
 export { processMetrics } from './metrics/process-metrics';
+export {
+  inMemoryRelay,
+  redisRelay,
+  RelayUnreachableError,
+  RELAY_NOTICES,
+  type ChatRelay,
+  type RelayHost,
+  type RedisRelayOptions,
+} from './relay';
