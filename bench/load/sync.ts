@@ -35,3 +35,15 @@ export async function waitUntil(done: () => boolean, timeoutMs: number, pollMs =
   }
   return true;
 }
+
+/** Waits until the server used < 1% CPU over 200 ms (its output flushed), or `maxMs` passed. */
+export async function settle(server: { cpuMicros(): number }, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = server.cpuMicros();
+  while (Date.now() < deadline) {
+    await sleep(200);
+    const now = server.cpuMicros();
+    if (now - last < 2_000) return;
+    last = now;
+  }
+}

@@ -1,6 +1,6 @@
 import { type Client, closeAll, connectClients } from '../load/client';
 import type { RunningServer } from '../load/server-process';
-import { sleep } from '../load/sync';
+import { settle } from '../load/sync';
 
 export interface IdleMemoryOptions {
   /** Ascending connection counts at which RSS is read, e.g. [2000, 10000]. */
@@ -64,14 +64,3 @@ export async function runIdleMemory(server: RunningServer, options: IdleMemoryOp
   }
 }
 
-/** Waits until the server used < 1% CPU over 200 ms, or `maxMs` passed. */
-async function settle(server: RunningServer, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  let last = server.cpuMicros();
-  while (Date.now() < deadline) {
-    await sleep(200);
-    const now = server.cpuMicros();
-    if (now - last < 2_000) return;
-    last = now;
-  }
-}

@@ -1,6 +1,6 @@
 import { type Client, closeAll, connectClients } from '../load/client';
 import type { RunningServer } from '../load/server-process';
-import { sleep, waitUntil } from '../load/sync';
+import { settle, waitUntil } from '../load/sync';
 
 export interface JoinStormOptions {
   readonly clients: number;
@@ -66,14 +66,3 @@ export async function runJoinStorm(server: RunningServer, options: JoinStormOpti
   }
 }
 
-/** Waits until the server used < 1% CPU over 200 ms, or `maxMs` passed. */
-async function settle(server: RunningServer, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  let last = server.cpuMicros();
-  while (Date.now() < deadline) {
-    await sleep(200);
-    const now = server.cpuMicros();
-    if (now - last < 2_000) return;
-    last = now;
-  }
-}

@@ -1,6 +1,6 @@
 import { type Socket, connect } from 'node:net';
 import type { RunningServer } from '../load/server-process';
-import { sleep, waitUntil } from '../load/sync';
+import { settle, sleep, waitUntil } from '../load/sync';
 
 export interface NonReadersOptions {
   /** Clients that connect and never read a byte. */
@@ -151,14 +151,3 @@ function nonReader(port: number): Promise<Socket> {
   });
 }
 
-/** Waits until the server used < 1% CPU over 200 ms, or `maxMs` passed. */
-async function settle(server: RunningServer, maxMs: number): Promise<void> {
-  const deadline = Date.now() + maxMs;
-  let last = server.cpuMicros();
-  while (Date.now() < deadline) {
-    await sleep(200);
-    const now = server.cpuMicros();
-    if (now - last < 2_000) return;
-    last = now;
-  }
-}

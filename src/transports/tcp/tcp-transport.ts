@@ -4,7 +4,7 @@ import { Observable, type Subscription, Subject, fromEvent, mergeMap } from 'rxj
 import type { ChatEvent, ChatOutput, ClientId } from '../../core/events';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
-import { type MuteSwitch, stopReadingAfterHangUp } from '../muted-input';
+import { MuteTable, stopReadingAfterHangUp } from '../muted-input';
 import { listenOn, listeningAddress } from '../listening';
 import { DEFAULT_CLOSE_TIMEOUT_MS, OutputQueue, type OutputQueueOptions } from '../output-queue';
 import { socketEvents } from './socket-events';
@@ -61,7 +61,7 @@ export class TcpTransport implements ChatTransport {
   readonly events$: Observable<ChatEvent>;
   private readonly queue: OutputQueue;
   /** Each open connection's mute, read by its line splitter. */
-  private readonly mutes = new Map<ClientId, MuteSwitch>();
+  private readonly mutes = new MuteTable();
   /** TLS only: connections in their handshake (refused ones included), by peer, until done or closed. */
   private readonly handshakesByPeer = new Map<string, Handshake>();
   /** TLS only: connections in their handshake whose event stream is open, by id, for the outputs addressed to them. */
@@ -105,8 +105,7 @@ export class TcpTransport implements ChatTransport {
 
   /** The client's complete lines are discarded unread until `until` (Date.now ms), except /quit. */
   mute(id: ClientId, until: number): void {
-    const mute = this.mutes.get(id);
-    if (mute !== undefined) mute.until = until;
+    this.mutes.set(id, until);
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
@@ -218,9 +217,7 @@ export class TcpTransport implements ChatTransport {
     socket.setNoDelay(true);
     // A peer that vanished without a FIN (cable pulled, NAT expired) is found and its slot freed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    const mute: MuteSwitch = { until: 0 };
-    this.mutes.set(id, mute);
-    socket.once('close', () => this.mutes.delete(id));
+    const mute = this.mutes.open(id, socket);
     const hangUp$ = new Subject<void>();
     const hangUp = () => {
       hangUp$.next();

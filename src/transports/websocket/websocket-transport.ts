@@ -6,7 +6,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { ChatEvent, ChatMessage, ChatOutput, ClientId } from '../../core/events';
 import { JSON_SUBPROTOCOL, formatJson } from '../../format/json-format';
 import type { ChatTransport } from '../chat-transport';
-import { type MuteSwitch, stopReadingAfterHangUp } from '../muted-input';
+import { MuteTable, stopReadingAfterHangUp } from '../muted-input';
 import { listenOn, listeningAddress } from '../listening';
 import { OutputQueue, type OutputQueueOptions } from '../output-queue';
 import { encodeTextFrame } from './text-frame';
@@ -64,7 +64,7 @@ export class WebSocketTransport implements ChatTransport {
   private readonly maxLineBytes: number;
   private readonly alive = new Map<WebSocket, boolean>();
   /** Each open connection's mute, read by its frame handler. */
-  private readonly mutes = new Map<ClientId, MuteSwitch>();
+  private readonly mutes = new MuteTable();
   private pinger: NodeJS.Timeout | undefined;
   private nextId = 0;
 
@@ -99,8 +99,7 @@ export class WebSocketTransport implements ChatTransport {
 
   /** The client's text frames are discarded undecoded until `until` (Date.now ms), except /quit. */
   mute(id: ClientId, until: number): void {
-    const mute = this.mutes.get(id);
-    if (mute !== undefined) mute.until = until;
+    this.mutes.set(id, until);
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
@@ -169,9 +168,7 @@ export class WebSocketTransport implements ChatTransport {
         this.alive.set(ws, true);
         ws.on('pong', () => this.alive.set(ws, true));
         ws.once('close', () => this.alive.delete(ws));
-        const mute: MuteSwitch = { until: 0 };
-        this.mutes.set(id, mute);
-        raw.once('close', () => this.mutes.delete(id));
+        const mute = this.mutes.open(id, raw);
         const hangUp$ = new Subject<void>();
         const hangUp = () => {
           hangUp$.next();
