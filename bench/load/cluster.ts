@@ -46,7 +46,7 @@ async function startRedis(): Promise<{ child: ChildProcess; url: string; client:
     } catch (error) {
       if (attempt > 50) {
         child.kill('SIGKILL');
-        throw new Error(`redis-server did not start: ${String(error)}`);
+        throw new Error(`redis-server did not start: ${String(error)}`, { cause: error });
       }
       client.disconnect();
       await sleep(100);

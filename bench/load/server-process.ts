@@ -37,7 +37,7 @@ const PRELOAD = join(__dirname, 'announce-port.js');
  * scenarios keep its default policies (`policies: 'default'`): they measure them.
  */
 export function rxchatFlags(script: string, maxClients: number, policies: 'off' | 'default' = 'off'): string[] {
-  let help = '';
+  let help: string;
   try {
     help = execFileSync(process.execPath, [script, '--help'], { encoding: 'utf8', timeout: 10_000 });
   } catch {

@@ -11,6 +11,8 @@ describe('the README example of the core alone', () => {
     const printed: unknown[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((output: unknown) => void printed.push(output));
     try {
+      // The example runs on import, so it is loaded afresh here, inside the spy.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       jest.isolateModules(() => require('./core-alone'));
     } finally {
       log.mockRestore();

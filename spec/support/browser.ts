@@ -236,6 +236,8 @@ function extractPackageChromium(reasons: string[]): string | undefined {
 
 /** The flags `@sparticuz/chromium` recommends (for AWS Lambda). */
 export function packageArgs(): string[] {
+  // Loaded only when used: the package is large and most specs never need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sparticuz = require('@sparticuz/chromium') as { args: string[] } | { default: { args: string[] } };
   return 'default' in sparticuz ? sparticuz.default.args : sparticuz.args;
 }

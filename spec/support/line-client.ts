@@ -204,24 +204,24 @@ export class LineClient {
   /** Runs `check` now and on every change until it returns a value or throws; fails after `ms`. */
   private until<T>(check: () => T | undefined, ms: number, what: () => string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      const timeout = { timer: undefined as NodeJS.Timeout | undefined };
       const attempt = (): void => {
         let value: T | undefined;
         try {
           value = check();
         } catch (error) {
-          clearTimeout(timer);
+          clearTimeout(timeout.timer);
           reject(error);
           return;
         }
         if (value === undefined) {
           this.waiters.push(attempt);
         } else {
-          clearTimeout(timer);
+          clearTimeout(timeout.timer);
           resolve(value);
         }
       };
-      timer = setTimeout(() => {
+      timeout.timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter !== attempt);
         reject(new Error(`timed out after ${ms} ms waiting for ${what()}`));
       }, ms);

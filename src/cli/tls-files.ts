@@ -15,7 +15,7 @@ export function loadTlsFiles({ certFile, keyFile }: TlsFiles): { cert: Buffer; k
     try {
       return readFileSync(file);
     } catch (error) {
-      throw new Error(`cannot read TLS ${what} file ${file}: ${(error as Error).message}`);
+      throw new Error(`cannot read TLS ${what} file ${file}: ${(error as Error).message}`, { cause: error });
     }
   };
   const cert = read('certificate', certFile);
@@ -24,7 +24,9 @@ export function loadTlsFiles({ certFile, keyFile }: TlsFiles): { cert: Buffer; k
     // Fails now, with the file names, rather than later inside listen() with an OpenSSL code only.
     createSecureContext({ cert, key });
   } catch (error) {
-    throw new Error(`invalid TLS certificate ${certFile} or key ${keyFile}: ${(error as Error).message}`);
+    throw new Error(`invalid TLS certificate ${certFile} or key ${keyFile}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return { cert, key };
 }

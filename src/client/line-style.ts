@@ -19,7 +19,6 @@ const NAME_COLOURS = ['32', '33', '34', '35', '36', '92', '93', '94', '95', '96'
  * C0 controls and DEL except tab, plus C1: a peer must not be able to move the cursor, clear
  * the screen or recolour the terminal by sending escape sequences in a message.
  */
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 
 /** The same name always gets the same colour, whatever its case (names are case-insensitive). */
