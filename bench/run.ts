@@ -73,10 +73,14 @@ function ensureOpenFiles(): string | undefined {
   if (soft >= needed) return undefined;
   if (hard >= needed && process.env['RXCHAT_BENCH_REEXEC'] === undefined) {
     // Node cannot raise its own limit: run again under a shell that does. Servers inherit it.
-    const result = spawnSync('sh', ['-c', `ulimit -n ${needed} && exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, RXCHAT_BENCH_REEXEC: '1' },
-    });
+    const result = spawnSync(
+      'sh',
+      ['-c', `ulimit -n ${needed} && exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, RXCHAT_BENCH_REEXEC: '1' },
+      },
+    );
     process.exit(result.status ?? 1);
   }
   const fit = Math.max(100, Math.floor((soft - FD_HEADROOM) / 100) * 100);
@@ -206,7 +210,12 @@ function scenarios(): Scenario[] {
       title: `fan-out: ${c.fanout.clients} clients all sending (window ${c.fanout.window} lines/sender)`,
       specs: fanoutSpecs,
       run: async (server) => ({
-        ...(await runFanout(server, { clients: c.fanout.clients, senders: c.fanout.clients, window: c.fanout.window, ...timing })),
+        ...(await runFanout(server, {
+          clients: c.fanout.clients,
+          senders: c.fanout.clients,
+          window: c.fanout.window,
+          ...timing,
+        })),
       }),
     },
     {
@@ -232,10 +241,20 @@ function scenarios(): Scenario[] {
       specs: fanoutSpecs,
       kinds: (tcp) => ({
         plain: { name: 'plain', script: join(__dirname, 'baselines', 'ws-server.js'), args: [], web: true },
-        rxchat: { ...tcp.rxchat, args: [...tcp.rxchat.args.filter((a) => a !== '--no-http'), '--http-port', '0'], web: true },
+        rxchat: {
+          ...tcp.rxchat,
+          args: [...tcp.rxchat.args.filter((a) => a !== '--no-http'), '--http-port', '0'],
+          web: true,
+        },
       }),
       run: async (server) => ({
-        ...(await runFanout(server, { clients: c.fanout.clients, senders: c.fanout.clients, window: c.fanout.window, ...timing, connect: connectWsClients })),
+        ...(await runFanout(server, {
+          clients: c.fanout.clients,
+          senders: c.fanout.clients,
+          window: c.fanout.window,
+          ...timing,
+          connect: connectWsClients,
+        })),
       }),
     },
     {
@@ -245,7 +264,13 @@ function scenarios(): Scenario[] {
       kinds: (tcp) => ({ plain: tcp.rxchat, rxchat: { ...tcp.rxchat, cluster: 2 } }),
       run: async (server) =>
         withRedisFigures(server, (connect) =>
-          runFanout(server, { clients: c.fanout.clients, senders: c.fanout.clients, window: c.fanout.window, ...timing, ...(connect ? { connect } : {}) }),
+          runFanout(server, {
+            clients: c.fanout.clients,
+            senders: c.fanout.clients,
+            window: c.fanout.window,
+            ...timing,
+            ...(connect ? { connect } : {}),
+          }),
         ),
     },
     {
@@ -253,7 +278,8 @@ function scenarios(): Scenario[] {
       title: `over Redis, light load: 1 sender, ${c.latency.clients - 1} listeners (${c.latency.lines} lines); plain = one rxchat process, rxchat = 2 processes over Redis, sender and listeners spread over both`,
       specs: [...LATENCY_SPECS, { key: 'lost', label: 'lost lines', unit: 'count' }, ...REDIS_SPECS],
       kinds: (tcp) => ({ plain: tcp.rxchat, rxchat: { ...tcp.rxchat, cluster: 2 } }),
-      run: async (server) => withRedisFigures(server, (connect) => runLatency(server, { ...c.latency, ...(connect ? { connect } : {}) })),
+      run: async (server) =>
+        withRedisFigures(server, (connect) => runLatency(server, { ...c.latency, ...(connect ? { connect } : {}) })),
     },
     // Quick mode measures idle memory once per server: its join storm is the slowest part of a run.
     idleScenario('idle', c.idleSteps, c.mode === 'quick' ? 1 : undefined),
@@ -302,7 +328,13 @@ const FLOOD_SPECS: MetricSpec[] = [
 /** Floods and storms against rxchat's default policies (`--only hostile`). */
 function hostileScenarios(): Scenario[] {
   const { flood, storm } = hostile;
-  const floodScenario = (name: string, title: string, content: 'blank' | 'text', flooders: number, linesPerFlooder: number): Scenario => ({
+  const floodScenario = (
+    name: string,
+    title: string,
+    content: 'blank' | 'text',
+    flooders: number,
+    linesPerFlooder: number,
+  ): Scenario => ({
     name,
     group: 'hostile',
     rxchatDefaults: true,
@@ -349,7 +381,10 @@ async function main(): Promise<void> {
       nodeArgs: flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`],
     },
   };
-  const rxchatDefaults: ServerKind = { ...kinds.rxchat, args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM, 'default') };
+  const rxchatDefaults: ServerKind = {
+    ...kinds.rxchat,
+    args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM, 'default'),
+  };
   const machine = {
     cores: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -359,8 +394,12 @@ async function main(): Promise<void> {
     openFiles: openFilesLimit(),
   };
   const say = (text: string) => process.stderr.write(`${text}\n`);
-  say(`rxchat bench (${config.mode}): ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`);
-  say(`rxchat flags: ${kinds.rxchat.args.join(' ') || '(none supported: no rate limiting to turn off)'}; every server's stdout -> /dev/null`);
+  say(
+    `rxchat bench (${config.mode}): ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadavgAtStart.map((v) => v.toFixed(2)).join(' ')}`,
+  );
+  say(
+    `rxchat flags: ${kinds.rxchat.args.join(' ') || '(none supported: no rate limiting to turn off)'}; every server's stdout -> /dev/null`,
+  );
   if (note) say(note);
 
   const runs: RunRecord[] = [];
@@ -368,7 +407,9 @@ async function main(): Promise<void> {
   for (const scenario of list) {
     for (let rep = 0; rep < (scenario.reps ?? config.reps); rep++) {
       // Rotate the order so no server always runs first (or right after the same neighbour).
-      const scenarioKinds: Partial<Record<ServerName, ServerKind>> = scenario.rxchatDefaults ? { rxchat: rxchatDefaults } : (scenario.kinds?.(kinds) ?? kinds);
+      const scenarioKinds: Partial<Record<ServerName, ServerKind>> = scenario.rxchatDefaults
+        ? { rxchat: rxchatDefaults }
+        : (scenario.kinds?.(kinds) ?? kinds);
       const order = SERVERS.map((_, i) => SERVERS[(i + rep) % SERVERS.length]!);
       for (const name of order) {
         const kind = scenarioKinds[name];
@@ -395,13 +436,28 @@ async function main(): Promise<void> {
     `Every server's stdout goes to /dev/null; rxchat runs with --quiet when it has it (the baselines log nothing). Took ${seconds.toFixed(0)} s.`,
   ];
   if (list.some((s) => s.rxchatDefaults)) {
-    header.push(`Hostile scenarios: rxchat alone, with its default policies (dist/cli/server.js ${rxchatDefaults.args.join(' ')}).`);
+    header.push(
+      `Hostile scenarios: rxchat alone, with its default policies (dist/cli/server.js ${rxchatDefaults.args.join(' ')}).`,
+    );
   }
   if (note) header.push(note);
-  const table = [...header, '', ...list.map((s, i) => renderTable(summaries[i]!, s.specs)).flatMap((t) => [t, ''])].join('\n');
+  const table = [
+    ...header,
+    '',
+    ...list.map((s, i) => renderTable(summaries[i]!, s.specs)).flatMap((t) => [t, '']),
+  ].join('\n');
   process.stdout.write(`${table}\n`);
 
-  const json = { startedAt: started.toISOString(), seconds, machine, config: { ...config, hostile }, rxchatFlags: kinds.rxchat.args, note, summaries, runs };
+  const json = {
+    startedAt: started.toISOString(),
+    seconds,
+    machine,
+    config: { ...config, hostile },
+    rxchatFlags: kinds.rxchat.args,
+    note,
+    summaries,
+    runs,
+  };
   mkdirSync(RESULTS, { recursive: true });
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(RESULTS, `${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);

@@ -1,7 +1,24 @@
 /** rxchat: a chat server whose protocol is a pure RxJS stream transformation. */
 export * from './core/events';
-export { chat, createChatState, reduceChat, snapshotChat, type ChatOptions, type ChatState, type ChatStep } from './core/chat';
-export { cleanName, foldName, isValidName, nameKey, pickName, uniqueName, type NameSource, type TakenNames } from './core/names';
+export {
+  chat,
+  createChatState,
+  reduceChat,
+  snapshotChat,
+  type ChatOptions,
+  type ChatState,
+  type ChatStep,
+} from './core/chat';
+export {
+  cleanName,
+  foldName,
+  isValidName,
+  nameKey,
+  pickName,
+  uniqueName,
+  type NameSource,
+  type TakenNames,
+} from './core/names';
 export { WHO_MAX_NAMES } from './core/who';
 export { Registry, type Client } from './core/registry';
 export { formatText, formatNotice, encodeLine } from './format/text-format';
@@ -14,18 +31,19 @@ export {
   type WebSocketTransportOptions,
 } from './transports/websocket/websocket-transport';
 export { webSocketEvents } from './transports/websocket/websocket-events';
-export { CONTENT_SECURITY_POLICY, createWebServer, pageRoutes, type RouteHandler } from './transports/websocket/web-server';
+export {
+  CONTENT_SECURITY_POLICY,
+  createWebServer,
+  pageRoutes,
+  type RouteHandler,
+} from './transports/websocket/web-server';
 export { JSON_SUBPROTOCOL, formatJson } from './format/json-format';
 export { LineSplitter } from './transports/line-splitter';
 export { socketEvents } from './transports/tcp/socket-events';
 export { fakerNames } from './server/faker-names';
 export { DEFAULT_NAME_CANDIDATES, stampEvents, type StampEventsOptions } from './server/stamp-events';
 export type { ChatOperator } from './core/chat-operator';
-export {
-  createChatServer,
-  type ChatServer,
-  type ChatServerOptions,
-} from './server/create-chat-server';
+export { createChatServer, type ChatServer, type ChatServerOptions } from './server/create-chat-server';
 export { formatLog } from './format/log-format';
 export * from './operators';
 export {
@@ -38,7 +56,13 @@ export { OutputBudget, type BudgetHolder } from './transports/output-budget';
 export { COMMAND_HELP } from './core/command-help';
 export { ChatMetrics, type ChatMetricsOptions, type ConnectionLogEntry } from './metrics/chat-metrics';
 export type { BufferedOutput, LineDrops, TransportMetrics } from './metrics/hooks';
-export { formatJsonLog, formatJsonConnectionLog, jsonLogLine, type JsonLogOptions, type LogLevel } from './format/json-log';
+export {
+  formatJsonLog,
+  formatJsonConnectionLog,
+  jsonLogLine,
+  type JsonLogOptions,
+  type LogLevel,
+} from './format/json-log';
 export { processMetrics } from './metrics/process-metrics';
 export {
   inMemoryRelay,

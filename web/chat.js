@@ -150,7 +150,9 @@ function renamePerson(from, to) {
   // Keep the join order: the new name takes the old one's place.
   const item = personItem(to);
   person.item.replaceWith(item);
-  const entries = [...state.roster].map(([key, value]) => (key === nameKey(from) ? [nameKey(to), { name: to, item }] : [key, value]));
+  const entries = [...state.roster].map(([key, value]) =>
+    key === nameKey(from) ? [nameKey(to), { name: to, item }] : [key, value],
+  );
   state.roster = new Map(entries);
   showCount();
 }
@@ -223,8 +225,17 @@ function privateFrom(from, text) {
 }
 
 function privateTo(to, text) {
-  addEntry('private mine', textSpan('mark', '[pm to'), ' ', nameElement(to), textSpan('mark', ']'), ' ',
-    nameElement(state.myName), ': ', textSpan('text', text));
+  addEntry(
+    'private mine',
+    textSpan('mark', '[pm to'),
+    ' ',
+    nameElement(to),
+    textSpan('mark', ']'),
+    ' ',
+    nameElement(state.myName),
+    ': ',
+    textSpan('text', text),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,7 +310,12 @@ const handlers = {
       description.textContent = isString(command.description) ? command.description : '';
       list.append(usage, description);
     }
-    addEntry('notice info help', textSpan('mark', '[*]'), ' commands (start a message with // to send a line that begins with /):', list);
+    addEntry(
+      'notice info help',
+      textSpan('mark', '[*]'),
+      ' commands (start a message with // to send a line that begins with /):',
+      list,
+    );
   },
   // Past 50 joins (or leaves) a second the server sums them up, one line a second per kind.
   'joined-many'(m) {

@@ -33,7 +33,11 @@ async function freePort(): Promise<number> {
 
 async function startRedis(): Promise<{ child: ChildProcess; url: string; client: Redis }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   // Its failures while Redis starts (or after the bench killed it) are expected.
@@ -88,7 +92,8 @@ export async function startCluster(kind: ServerKind, processes: number): Promise
 }
 
 /** What a process sends Redis itself; the rest of what commandstats counts runs inside its scripts. */
-const REQUESTS = /^cmdstat_(evalsha|eval|evalsha_ro|eval_ro|xread|xrange|xrevrange|ping|hello|client\|\w+|script\|\w+):calls=(\d+)/;
+const REQUESTS =
+  /^cmdstat_(evalsha|eval|evalsha_ro|eval_ro|xread|xrange|xrevrange|ping|hello|client\|\w+|script\|\w+):calls=(\d+)/;
 
 function requestsFrom(commandstats: string): number {
   let total = 0;

@@ -14,7 +14,12 @@ export interface BenchConfig {
    * opening 10,000 connections costs it O(n^2) writes (about two minutes on 2 cores).
    */
   readonly idleLarge: number | undefined;
-  readonly churn: { readonly chatters: number; readonly chatRate: number; readonly churners: number; readonly maxCycles: number };
+  readonly churn: {
+    readonly chatters: number;
+    readonly chatRate: number;
+    readonly churners: number;
+    readonly maxCycles: number;
+  };
   /** Hostile: clients that never read while 20 others send 4 KB lines at the default rate (5/s). */
   readonly nonReaders: { readonly clients: number; readonly sendMs: number; readonly afterMs: number };
 }

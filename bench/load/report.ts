@@ -36,7 +36,10 @@ export function summarise(
 ): ScenarioSummary {
   const mine = runs.filter((run) => run.scenario === scenario);
   const values = (server: ServerName, key: string) =>
-    mine.filter((run) => run.server === server).sort((a, b) => a.rep - b.rep).map((run) => run.metrics[key] ?? NaN);
+    mine
+      .filter((run) => run.server === server)
+      .sort((a, b) => a.rep - b.rep)
+      .map((run) => run.metrics[key] ?? NaN);
   const metrics: ScenarioSummary['metrics'] = {};
   const ratios: ScenarioSummary['ratios'] = {};
   for (const spec of specs) {
@@ -58,7 +61,11 @@ function format(value: number, unit: MetricSpec['unit']): string {
   if (!Number.isFinite(value)) return '-';
   switch (unit) {
     case 'rate':
-      return value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : value >= 1e3 ? `${(value / 1e3).toFixed(1)}k` : value.toFixed(0);
+      return value >= 1e6
+        ? `${(value / 1e6).toFixed(2)}M`
+        : value >= 1e3
+          ? `${(value / 1e3).toFixed(1)}k`
+          : value.toFixed(0);
     case 'ms':
       return value < 10 ? value.toFixed(2) : value.toFixed(1);
     case 'share':
@@ -106,6 +113,8 @@ export function renderTable(summary: ScenarioSummary, specs: readonly MetricSpec
   const shown = header.map((_, c) => c === 0 || rows.slice(1).some((row) => row[c] !== '' && row[c] !== '-'));
   const kept = rows.map((row) => row.filter((_, c) => shown[c]));
   const widths = kept[0]!.map((_, c) => Math.max(...kept.map((row) => row[c]!.length)));
-  const lines = kept.map((row) => row.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join('  '));
+  const lines = kept.map((row) =>
+    row.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join('  '),
+  );
   return [`== ${summary.title}`, ...lines].join('\n');
 }

@@ -62,13 +62,19 @@ export function startServer(kind: ServerKind): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
     [...(kind.nodeArgs ?? []), '--require', PRELOAD, kind.script, '--host', '127.0.0.1', '--port', '0', ...kind.args],
-    { stdio: ['ignore', devNull, 'inherit', 'pipe'], env: kind.web ? { ...process.env, RXCHAT_BENCH_ANNOUNCE: 'Web chat on ' } : process.env },
+    {
+      stdio: ['ignore', devNull, 'inherit', 'pipe'],
+      env: kind.web ? { ...process.env, RXCHAT_BENCH_ANNOUNCE: 'Web chat on ' } : process.env,
+    },
   );
   closeSync(devNull);
   return new Promise<RunningServer>((resolve, reject) => {
     const announce = child.stdio[3] as Readable;
     let text = '';
-    const timer = setTimeout(() => fail(new Error(`${kind.name}: no listening line within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`${kind.name}: no listening line within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');

@@ -25,7 +25,8 @@ export class WsLoadClient implements LoadClient {
   ) {
     this.ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, 'rxchat.v1', { perMessageDeflate: false });
     this.ws.on('message', (data: Buffer) => {
-      if (readStamp(data, data.length - JSON_TAIL - STAMP_LEN, this.stamp)) handler.onStamp(this, this.stamp, nowMicros());
+      if (readStamp(data, data.length - JSON_TAIL - STAMP_LEN, this.stamp))
+        handler.onStamp(this, this.stamp, nowMicros());
     });
     this.connected = new Promise<void>((resolve, reject) => {
       this.ws.once('open', () => resolve());

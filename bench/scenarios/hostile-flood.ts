@@ -62,7 +62,12 @@ interface FloodStats {
  * the server's replies) until `stop()`, `maxLines`, or the server disconnects it. It reads and
  * ignores what it is sent.
  */
-function startFlooder(port: number, index: number, content: 'blank' | 'text', maxLines: number): { done: Promise<FloodStats>; stop(): void } {
+function startFlooder(
+  port: number,
+  index: number,
+  content: 'blank' | 'text',
+  maxLines: number,
+): { done: Promise<FloodStats>; stop(): void } {
   const stats: FloodStats = { bytes: 0, lines: 0, disconnectedAfterMs: undefined };
   const socket: Socket = connect({ host: '127.0.0.1', port, noDelay: true });
   let stopped = false;
@@ -171,7 +176,8 @@ export async function runFloodCost(server: RunningServer, options: FloodCostOpti
 
     phase = 'flood';
     const flood$ = startCpuWindow(server);
-    for (let f = 0; f < options.flooders; f++) flooders.push(startFlooder(server.port, f, options.content, options.linesPerFlooder));
+    for (let f = 0; f < options.flooders; f++)
+      flooders.push(startFlooder(server.port, f, options.content, options.linesPerFlooder));
     await sleep(options.windowMs);
     const floodCpu = flood$();
     phase = 'drain';
@@ -198,7 +204,8 @@ export async function runFloodCost(server: RunningServer, options: FloodCostOpti
       floodLines: stats.reduce((sum, s) => sum + s.lines, 0),
       floodLinesDelivered: floodDelivered,
       disconnected: disconnects.length,
-      disconnectMs: disconnects.length === 0 ? NaN : disconnects.sort((a, b) => a - b)[Math.floor(disconnects.length / 2)]!,
+      disconnectMs:
+        disconnects.length === 0 ? NaN : disconnects.sort((a, b) => a - b)[Math.floor(disconnects.length / 2)]!,
       lost: Math.max(0, expected - received),
       generatorCpuShare: floodCpu.generatorCpuShare,
       otherCpuShare: floodCpu.otherCpuShare,

@@ -63,4 +63,3 @@ export async function runIdleMemory(server: RunningServer, options: IdleMemoryOp
     closeAll(clients);
   }
 }
-

@@ -35,10 +35,15 @@ export async function runJoinStorm(server: RunningServer, options: JoinStormOpti
   const started = Date.now();
   let clients: Client[] = [];
   try {
-    clients = await connectClients(server.port, options.clients, { onStamp: () => undefined }, {
-      concurrency: options.concurrency,
-      timeoutMs: options.timeoutMs,
-    });
+    clients = await connectClients(
+      server.port,
+      options.clients,
+      { onStamp: () => undefined },
+      {
+        concurrency: options.concurrency,
+        timeoutMs: options.timeoutMs,
+      },
+    );
     const connectSeconds = (Date.now() - started) / 1000;
     const everyoneIn = await waitUntil(() => clients.every((c) => c.scanner.lines >= 2), options.timeoutMs, 20);
     const joinedSeconds = everyoneIn ? (Date.now() - started) / 1000 : NaN;
@@ -65,4 +70,3 @@ export async function runJoinStorm(server: RunningServer, options: JoinStormOpti
     closeAll(clients);
   }
 }
-

@@ -76,7 +76,9 @@ export async function runNonReaders(server: RunningServer, options: NonReadersOp
       // the kernel's accept queue overflows while the server is busy announcing joins.
       const deadline = started + options.connectTimeoutMs - Date.now();
       if (!(await waitUntil(() => joins >= 1 + options.senders + silent.length, deadline))) {
-        throw new Error(`only ${joins} of ${1 + options.senders + silent.length} joins announced within ${options.connectTimeoutMs} ms`);
+        throw new Error(
+          `only ${joins} of ${1 + options.senders + silent.length} joins announced within ${options.connectTimeoutMs} ms`,
+        );
       }
     }
     const connectSeconds = (Date.now() - started) / 1000;
@@ -150,4 +152,3 @@ function nonReader(port: number): Promise<Socket> {
     socket.once('error', reject);
   });
 }
-

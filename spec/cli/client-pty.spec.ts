@@ -19,7 +19,12 @@ function hasPython(): boolean {
   let peer: LineClient | undefined;
   beforeEach(async () => {
     const names = ['alice', 'bob'];
-    server = await createChatServer({ host: '127.0.0.1', port: 0, names: () => names.shift() ?? 'guest', closeTimeoutMs: 200 });
+    server = await createChatServer({
+      host: '127.0.0.1',
+      port: 0,
+      names: () => names.shift() ?? 'guest',
+      closeTimeoutMs: 200,
+    });
   });
   afterEach(async () => {
     await killSpawned();
@@ -29,7 +34,12 @@ function hasPython(): boolean {
 
   it('keeps the half-typed line under incoming lines, colours names, and leaves on Ctrl-C', async () => {
     const env = { TERM: 'xterm', NO_COLOR: undefined };
-    const run = spawnCommand('pty client', 'python3', [PTY_RUN, process.execPath, CLIENT_JS, '--port', String(server.port)], env);
+    const run = spawnCommand(
+      'pty client',
+      'python3',
+      [PTY_RUN, process.execPath, CLIENT_JS, '--port', String(server.port)],
+      env,
+    );
     const screen = new Screen(80);
     let seen = 0;
     const lines = () => {
@@ -38,7 +48,12 @@ function hasPython(): boolean {
       return screen.lines();
     };
     const showing = (what: string, check: (l: string[]) => boolean) =>
-      waitUntil(() => check(lines()), 10_000, what, () => `${lines().join('\n')}\n--- stderr:\n${run.stderr()}`);
+      waitUntil(
+        () => check(lines()),
+        10_000,
+        what,
+        () => `${lines().join('\n')}\n--- stderr:\n${run.stderr()}`,
+      );
 
     await showing('the welcome', (l) => l.some((x) => x.includes('Welcome, alice!')));
     peer = await LineClient.connect(server.port, 'peer');
@@ -56,6 +71,11 @@ function hasPython(): boolean {
 
     run.child.stdin.write('\x03');
     expect(await waitForExit(run, 10_000)).toBe(0);
-    await waitUntil(() => peer!.lines.includes('[-] alice left the chat.'), 5_000, 'alice to leave', () => peer!.lines.join('\n'));
+    await waitUntil(
+      () => peer!.lines.includes('[-] alice left the chat.'),
+      5_000,
+      'alice to leave',
+      () => peer!.lines.join('\n'),
+    );
   });
 });

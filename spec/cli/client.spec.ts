@@ -2,7 +2,16 @@ import { createServer } from 'node:net';
 import { delay } from 'rxjs';
 import { type ChatServer, createChatServer } from '../../src/server/create-chat-server';
 import { type TestCertificate, hasOpenssl, makeCertificate } from '../support/certificates';
-import { CLIENT_JS, type Spawned, killSpawned, spawnCommand, spawnNode, startServerCli, waitForExit, waitForStdout } from '../support/processes';
+import {
+  CLIENT_JS,
+  type Spawned,
+  killSpawned,
+  spawnCommand,
+  spawnNode,
+  startServerCli,
+  waitForExit,
+  waitForStdout,
+} from '../support/processes';
 
 const WELCOME = /\[\*\] Welcome, (\S+)! Type \/help for commands\.\n/;
 
@@ -42,7 +51,9 @@ describe('rxchat, scripted (stdin not a terminal)', () => {
     expect(await waitForExit(a)).toBe(0);
 
     // Exactly the protocol's lines: no prompt, no colour, nothing added.
-    expect(b.stdout()).toBe(`[*] Welcome, ${nameB}! Type /help for commands.\n${nameB} joined the chat\n${nameA}: hello from A\n`);
+    expect(b.stdout()).toBe(
+      `[*] Welcome, ${nameB}! Type /help for commands.\n${nameB} joined the chat\n${nameA}: hello from A\n`,
+    );
     expect(b.stderr()).toBe('');
   });
 

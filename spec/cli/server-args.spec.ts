@@ -18,9 +18,9 @@ describe('the server command line', () => {
   });
 
   it('lets flags win over the environment', () => {
-    expect(parseServerArgs(['--host', 'localhost', '--port', '0'], { CHAT_HOST: '::1', CHAT_PORT: 'nonsense' })).toEqual(
-      run('localhost', 0),
-    );
+    expect(
+      parseServerArgs(['--host', 'localhost', '--port', '0'], { CHAT_HOST: '::1', CHAT_PORT: 'nonsense' }),
+    ).toEqual(run('localhost', 0));
   });
 
   it('asks for help with --help or -h, and for the version with --version or -v', () => {
@@ -87,10 +87,9 @@ describe('parseServerArgs: the web page', () => {
 
   it('takes --allow-origin as a repeatable origin', () => {
     expect(run([]).allowOrigins).toEqual([]);
-    expect(run(['--allow-origin', 'https://a.example', '--allow-origin', 'http://b.example:8080']).allowOrigins).toEqual([
-      'https://a.example',
-      'http://b.example:8080',
-    ]);
+    expect(
+      run(['--allow-origin', 'https://a.example', '--allow-origin', 'http://b.example:8080']).allowOrigins,
+    ).toEqual(['https://a.example', 'http://b.example:8080']);
     expect(() => run(['--allow-origin', 'a.example'])).toThrow('invalid --allow-origin');
     expect(() => run(['--allow-origin', 'https://a.example/path'])).toThrow('invalid --allow-origin');
   });
@@ -138,9 +137,16 @@ describe('parseServerArgs: several processes over Redis', () => {
 
   it('takes --redis (or CHAT_REDIS_URL), --chat and --node-timeout', () => {
     expect(run([]).redis).toBeUndefined();
-    expect(run(['--redis', 'redis://127.0.0.1:6379'])).toMatchObject({ redis: 'redis://127.0.0.1:6379', chat: 'rxchat', nodeTimeoutSeconds: 10 });
+    expect(run(['--redis', 'redis://127.0.0.1:6379'])).toMatchObject({
+      redis: 'redis://127.0.0.1:6379',
+      chat: 'rxchat',
+      nodeTimeoutSeconds: 10,
+    });
     expect(run([], { CHAT_REDIS_URL: 'redis://h:1' }).redis).toBe('redis://h:1');
-    expect(run(['--redis', 'redis://h:1', '--chat', 'team-2', '--node-timeout', '3'])).toMatchObject({ chat: 'team-2', nodeTimeoutSeconds: 3 });
+    expect(run(['--redis', 'redis://h:1', '--chat', 'team-2', '--node-timeout', '3'])).toMatchObject({
+      chat: 'team-2',
+      nodeTimeoutSeconds: 3,
+    });
     expect(() => run(['--redis', 'h:1'])).toThrow('invalid --redis');
     expect(() => run(['--redis', 'redis://h:1', '--chat', 'a b'])).toThrow('invalid --chat');
     expect(() => run(['--chat', 'x'])).toThrow('--chat needs --redis');
@@ -157,12 +163,29 @@ describe('parseServerArgs: admission and the output budget', () => {
 
   it('takes --max-total-buffer-bytes, --max-clients-per-ip, --connect-rate and --handshake-timeout', () => {
     expect(
-      run(['--max-total-buffer-bytes', '1048576', '--max-clients-per-ip', '5', '--connect-rate', '30', '--handshake-timeout', '2.5']),
-    ).toMatchObject({ maxTotalBufferBytes: 1_048_576, maxClientsPerIp: 5, connectRate: 30, handshakeTimeoutSeconds: 2.5 });
+      run([
+        '--max-total-buffer-bytes',
+        '1048576',
+        '--max-clients-per-ip',
+        '5',
+        '--connect-rate',
+        '30',
+        '--handshake-timeout',
+        '2.5',
+      ]),
+    ).toMatchObject({
+      maxTotalBufferBytes: 1_048_576,
+      maxClientsPerIp: 5,
+      connectRate: 30,
+      handshakeTimeoutSeconds: 2.5,
+    });
   });
 
   it('turns the per-address limits off with 0 (behind a proxy)', () => {
-    expect(run(['--max-clients-per-ip', '0', '--connect-rate', '0'])).toMatchObject({ maxClientsPerIp: 0, connectRate: 0 });
+    expect(run(['--max-clients-per-ip', '0', '--connect-rate', '0'])).toMatchObject({
+      maxClientsPerIp: 0,
+      connectRate: 0,
+    });
   });
 
   it.each([

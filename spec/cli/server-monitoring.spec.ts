@@ -70,12 +70,41 @@ describe('rxchat-server --log-format json', () => {
   it('writes one JSON object per line, startup included, that tells the events without message text', async () => {
     const { server, port, httpPort, name, refusedPort } = await session([]);
     const log = records(server.stdout);
-    expect(log.map((record) => record.event)).toEqual(['listening', 'connected', 'said', 'refused', 'disconnected', 'shutdown']);
+    expect(log.map((record) => record.event)).toEqual([
+      'listening',
+      'connected',
+      'said',
+      'refused',
+      'disconnected',
+      'shutdown',
+    ]);
     const [listening, connected, said, refused, disconnected, shutdown] = log.map(({ time: _time, ...rest }) => rest);
-    expect(listening).toEqual({ level: 'info', event: 'listening', host: '127.0.0.1', port, tls: false, httpPort, url: `http://127.0.0.1:${httpPort}/` });
-    expect(connected).toEqual({ level: 'info', event: 'connected', name, address: '127.0.0.1', port: expect.any(Number) });
+    expect(listening).toEqual({
+      level: 'info',
+      event: 'listening',
+      host: '127.0.0.1',
+      port,
+      tls: false,
+      httpPort,
+      url: `http://127.0.0.1:${httpPort}/`,
+    });
+    expect(connected).toEqual({
+      level: 'info',
+      event: 'connected',
+      name,
+      address: '127.0.0.1',
+      port: expect.any(Number),
+    });
     expect(said).toEqual({ level: 'info', event: 'said', name });
-    expect(refused).toEqual({ level: 'warn', event: 'refused', reason: 'server-full', transport: 'tcp', id: expect.any(String), address: '127.0.0.1', port: refusedPort });
+    expect(refused).toEqual({
+      level: 'warn',
+      event: 'refused',
+      reason: 'server-full',
+      transport: 'tcp',
+      id: expect.any(String),
+      address: '127.0.0.1',
+      port: refusedPort,
+    });
     expect(disconnected).toEqual({ level: 'info', event: 'disconnected', name, reason: 'quit' });
     expect(shutdown).toEqual({ level: 'info', event: 'shutdown', signal: 'SIGTERM' });
     expect(server.stdout).not.toContain('secret');
@@ -86,7 +115,11 @@ describe('rxchat-server --log-format json', () => {
     const { server, name } = await session(['--log-messages']);
     const log = records(server.stdout);
     expect(log.find((record) => record.event === 'said')).toMatchObject({ name, text: 'a secret message' });
-    expect(log.find((record) => record.event === 'disconnected')).toMatchObject({ name, reason: 'quit', text: 'see you' });
+    expect(log.find((record) => record.event === 'disconnected')).toMatchObject({
+      name,
+      reason: 'quit',
+      text: 'see you',
+    });
   });
 });
 

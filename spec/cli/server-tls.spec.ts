@@ -40,7 +40,14 @@ describe('server TLS flags', () => {
   it.each(['cert', 'key'] as const)('exits non-zero naming a missing %s file', async (which) => {
     const missing = `${cert.dir}/missing-${which}.pem`;
     const files = which === 'cert' ? [missing, cert.keyFile] : [cert.certFile, missing];
-    const server = spawnNode('rxchat-server', SERVER_JS, ['--port', '0', '--tls-cert', files[0]!, '--tls-key', files[1]!]);
+    const server = spawnNode('rxchat-server', SERVER_JS, [
+      '--port',
+      '0',
+      '--tls-cert',
+      files[0]!,
+      '--tls-key',
+      files[1]!,
+    ]);
     expect(await waitForExit(server)).toBe(1);
     expect(server.stderr()).toContain(`cannot read TLS ${which === 'cert' ? 'certificate' : 'key'} file ${missing}`);
     expect(server.stdout()).not.toContain('Server listening');

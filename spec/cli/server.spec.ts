@@ -60,7 +60,18 @@ describe('rxchat-server (the CLI)', () => {
   });
 
   it('applies the admission flags: one more connection than --max-clients-per-ip is refused with one line', async () => {
-    const server = start(['--port', '0', '--max-clients-per-ip', '1', '--connect-rate', '10', '--handshake-timeout', '5', '--max-total-buffer-bytes', '1048576']);
+    const server = start([
+      '--port',
+      '0',
+      '--max-clients-per-ip',
+      '1',
+      '--connect-rate',
+      '10',
+      '--handshake-timeout',
+      '5',
+      '--max-total-buffer-bytes',
+      '1048576',
+    ]);
     const { port } = await server.listening();
     await join(port);
     const refused = await LineClient.connect(port, 'second');
@@ -117,7 +128,9 @@ describe('rxchat-server (the CLI)', () => {
   });
 
   it("prints the package's version with --version and exits 0", async () => {
-    const { version } = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
     const server = start(['--version']);
     expect(await server.waitExit()).toEqual({ code: 0, signal: null });
     expect(server.stdout).toBe(`${version}\n`);

@@ -7,7 +7,10 @@ import { LineClient } from '../support/line-client';
 import { waitUntil, withTimeout } from '../support/waiting';
 
 /** Names handed out in order, so that the screen can be compared line by line. */
-const namesInOrder = (...names: string[]) => () => names.shift() ?? 'guest';
+const namesInOrder =
+  (...names: string[]) =>
+  () =>
+    names.shift() ?? 'guest';
 
 describe('interactive client (fake terminal)', () => {
   const servers: ChatServer[] = [];
@@ -21,7 +24,12 @@ describe('interactive client (fake terminal)', () => {
   });
 
   async function startServer(...names: string[]): Promise<ChatServer> {
-    const server = await createChatServer({ host: '127.0.0.1', port: 0, names: namesInOrder(...names), closeTimeoutMs: 200 });
+    const server = await createChatServer({
+      host: '127.0.0.1',
+      port: 0,
+      names: namesInOrder(...names),
+      closeTimeoutMs: 200,
+    });
     servers.push(server);
     return server;
   }
@@ -44,8 +52,11 @@ describe('interactive client (fake terminal)', () => {
       label: 'the server',
     });
     const showing = (text: string) =>
-      waitUntil(() => term.screen.lines().some((l) => l.includes(text)), 5_000, `the screen to show ${JSON.stringify(text)}`, () =>
-        term.screen.lines().join('\n'),
+      waitUntil(
+        () => term.screen.lines().some((l) => l.includes(text)),
+        5_000,
+        `the screen to show ${JSON.stringify(text)}`,
+        () => term.screen.lines().join('\n'),
       );
     return { term, exit, showing };
   }
@@ -57,7 +68,12 @@ describe('interactive client (fake terminal)', () => {
   }
 
   const peerGot = (peer: LineClient, line: string) =>
-    waitUntil(() => peer.lines.includes(line), 5_000, `the peer to receive ${JSON.stringify(line)}`, () => peer.lines.join('\n'));
+    waitUntil(
+      () => peer.lines.includes(line),
+      5_000,
+      `the peer to receive ${JSON.stringify(line)}`,
+      () => peer.lines.join('\n'),
+    );
 
   it('prints an incoming line above the prompt and leaves the half-typed line intact', async () => {
     const server = await startServer('alice', 'bob');

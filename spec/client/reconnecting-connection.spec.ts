@@ -17,10 +17,17 @@ describe('the client connection', () => {
   it('drops a server line over 1 MiB instead of buffering it, says so, and goes on', async () => {
     const port = await serverSending(`${'x'.repeat(1200 * 1024)}\nok\n`);
     const connection = await ReconnectingConnection.open({
-      dial: () => new Promise((resolve) => { const socket = connect(port, '127.0.0.1', () => resolve(socket)); }),
+      dial: () =>
+        new Promise((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+        }),
       reconnect: false,
     });
-    const events = await withTimeout(firstValueFrom(connection.events$.pipe(toArray())), 5_000, 'the connection to end');
+    const events = await withTimeout(
+      firstValueFrom(connection.events$.pipe(toArray())),
+      5_000,
+      'the connection to end',
+    );
     const lines = events.filter((event): event is Extract<ConnectionEvent, { type: 'line' }> => event.type === 'line');
     expect(lines.map((line) => line.text)).toEqual(['[!] dropped a line over 1048576 bytes from the server', 'ok']);
   });

@@ -19,10 +19,7 @@ import { type Helpers, joined, left, run, welcome } from '../support/marbles';
 const SHUTDOWN = '[*] server shutting down';
 
 /** Runs `body` with a fresh scheduler and a `chatMarbles` driver handing out `names` in order. */
-function runChat(
-  names: readonly string[] | NameSource,
-  body: (chat: ChatMarbles, helpers: Helpers) => void,
-): void {
+function runChat(names: readonly string[] | NameSource, body: (chat: ChatMarbles, helpers: Helpers) => void): void {
   run((helpers) => body(chatMarbles(helpers, { names }), helpers));
 }
 
@@ -67,7 +64,11 @@ describe('the chat core', () => {
         chat.client('first', 'c', { c: connect });
         chat.client('second', '-----c', { c: connect });
 
-        expectObservable(chat.linesOf('first')).toBe('(wj)-a', { w: welcome('zed'), j: joined('zed'), a: joined('amy') });
+        expectObservable(chat.linesOf('first')).toBe('(wj)-a', {
+          w: welcome('zed'),
+          j: joined('zed'),
+          a: joined('amy'),
+        });
       });
     });
 
@@ -102,15 +103,23 @@ describe('the chat core', () => {
         chat.client('a', 'c', { c: connect });
         chat.client('b', '-----c', { c: connect });
 
-        expectObservable(chat.linesOf('a')).toBe('(wj)-b', { w: welcome('alice'), j: joined('alice'), b: joined('bob') });
+        expectObservable(chat.linesOf('a')).toBe('(wj)-b', {
+          w: welcome('alice'),
+          j: joined('alice'),
+          b: joined('bob'),
+        });
       });
     });
 
     it('takes the names offered in the connected event, drawn at the edge: the core draws nothing itself', () => {
       const source = jest.fn(() => 'drawn');
       runChat(source, (chat, { expectObservable }) => {
-        chat.client('a', 'c', { c: { type: 'connected', id: 'a', remote: { address: '127.0.0.1', port: 1 }, names: ['zed', 'amy'] } });
-        chat.client('b', '-----c', { c: { type: 'connected', id: 'b', remote: { address: '127.0.0.1', port: 2 }, names: ['Zed', 'amy'] } });
+        chat.client('a', 'c', {
+          c: { type: 'connected', id: 'a', remote: { address: '127.0.0.1', port: 1 }, names: ['zed', 'amy'] },
+        });
+        chat.client('b', '-----c', {
+          c: { type: 'connected', id: 'b', remote: { address: '127.0.0.1', port: 2 }, names: ['Zed', 'amy'] },
+        });
 
         expectObservable(chat.linesOf('a')).toBe('(wj)-b', { w: welcome('zed'), j: joined('zed'), b: joined('amy') });
       });
@@ -238,8 +247,16 @@ describe('the chat core', () => {
         chat.client('alice', 'c---------x-h', { c: connect, x: hangUp, h: 'still here?' });
         chat.client('bob', '-----c-------b', { c: connect, b: 'bye' });
 
-        expectObservable(chat.linesOf('alice')).toBe('(wj)-b', { w: welcome('alice'), j: joined('alice'), b: joined('bob') });
-        expectObservable(chat.linesOf('bob')).toBe('-----(wj)-l', { w: welcome('bob'), j: joined('bob'), l: left('alice') });
+        expectObservable(chat.linesOf('alice')).toBe('(wj)-b', {
+          w: welcome('alice'),
+          j: joined('alice'),
+          b: joined('bob'),
+        });
+        expectObservable(chat.linesOf('bob')).toBe('-----(wj)-l', {
+          w: welcome('bob'),
+          j: joined('bob'),
+          l: left('alice'),
+        });
       });
     });
 
@@ -248,7 +265,11 @@ describe('the chat core', () => {
         chat.client('alice', 'c-----xf', { c: connect, x: hangUp, f: fail() });
         chat.client('bob', '-c', { c: connect });
 
-        expectObservable(chat.linesOf('bob')).toBe('-(wj)-l', { w: welcome('bob'), j: joined('bob'), l: left('alice') });
+        expectObservable(chat.linesOf('bob')).toBe('-(wj)-l', {
+          w: welcome('bob'),
+          j: joined('bob'),
+          l: left('alice'),
+        });
       });
     });
 
@@ -257,7 +278,11 @@ describe('the chat core', () => {
         chat.client('alice', 'c----x', { c: connect, x: hangUp });
 
         expectObservable(chat.outputs()).toBe('(lwj)d', {
-          l: { kind: 'log', entry: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } }, at: 0 },
+          l: {
+            kind: 'log',
+            entry: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
+            at: 0,
+          },
           w: { kind: 'deliver', to: ['alice'], message: { type: 'welcome', name: 'alice' }, at: 0 },
           j: { kind: 'deliver', to: ['alice'], everyone: true, message: { type: 'joined', name: 'alice' }, at: 0 },
           d: { kind: 'log', entry: { type: 'disconnected', name: 'alice' }, at: 5 },
@@ -274,8 +299,17 @@ describe('the chat core', () => {
         chat.client('carol', '----------c', { c: connect });
 
         const said = { 1: 'alice: one', 2: 'alice: two', 3: 'alice: three' };
-        expectObservable(chat.linesOf('bob')).toBe('-----(wj)-c----123', { w: welcome('bob'), j: joined('bob'), c: joined('carol'), ...said });
-        expectObservable(chat.linesOf('carol')).toBe('----------(wj)-123', { w: welcome('carol'), j: joined('carol'), ...said });
+        expectObservable(chat.linesOf('bob')).toBe('-----(wj)-c----123', {
+          w: welcome('bob'),
+          j: joined('bob'),
+          c: joined('carol'),
+          ...said,
+        });
+        expectObservable(chat.linesOf('carol')).toBe('----------(wj)-123', {
+          w: welcome('carol'),
+          j: joined('carol'),
+          ...said,
+        });
       });
     });
 
@@ -311,7 +345,11 @@ describe('the chat core', () => {
           b: joined('bob'),
           s: SHUTDOWN,
         });
-        expectObservable(chat.linesOf('bob')).toBe('-----(wb)-(s|)', { w: welcome('bob'), b: joined('bob'), s: SHUTDOWN });
+        expectObservable(chat.linesOf('bob')).toBe('-----(wb)-(s|)', {
+          w: welcome('bob'),
+          b: joined('bob'),
+          s: SHUTDOWN,
+        });
       });
     });
 

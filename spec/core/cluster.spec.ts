@@ -15,9 +15,13 @@ const REMOTE = { address: '127.0.0.1', port: 1 } as const;
 
 /** Client `id` connecting through process `node` (offered `names` when given). */
 const connectOn = (id: string, node: string, ...names: string[]): ConnectedEvent =>
-  names.length === 0 ? { type: 'connected', id, remote: REMOTE, node } : { type: 'connected', id, remote: REMOTE, node, names };
+  names.length === 0
+    ? { type: 'connected', id, remote: REMOTE, node }
+    : { type: 'connected', id, remote: REMOTE, node, names };
 const rejoined = (id: string, name: string, node?: string): ChatEvent =>
-  node === undefined ? { type: 'rejoined', id, name, remote: REMOTE } : { type: 'rejoined', id, name, remote: REMOTE, node };
+  node === undefined
+    ? { type: 'rejoined', id, name, remote: REMOTE }
+    : { type: 'rejoined', id, name, remote: REMOTE, node };
 
 function runChat(names: readonly string[], body: (chat: ChatMarbles, helpers: Helpers) => void): void {
   run((helpers) => body(chatMarbles(helpers, { names, operators: [commands()] }), helpers));
@@ -102,7 +106,7 @@ describe('the cluster events', () => {
   });
 
   describe('node-stopping: one process stops while the chat goes on', () => {
-    it("says goodbye to its own clients and closes them; everyone else sees them leave; it takes no newcomers", () => {
+    it('says goodbye to its own clients and closes them; everyone else sees them leave; it takes no newcomers', () => {
       runChat(['alice', 'bob', 'carol', 'dave', 'erin'], (chat, { expectObservable }) => {
         client(chat, 'a1', 0, 'A');
         client(chat, 'b1', 5, 'B');
@@ -316,8 +320,8 @@ describe('the cluster events', () => {
         stoppedNodes: [],
       });
       const to = (name: string) =>
-        reduceChat(state, { type: 'command', id: 'c', command: { name: 'msg', to: name, text: 'psst' } }).outputs.map((o) =>
-          o.kind === 'deliver' ? o.to : [],
+        reduceChat(state, { type: 'command', id: 'c', command: { name: 'msg', to: name, text: 'psst' } }).outputs.map(
+          (o) => (o.kind === 'deliver' ? o.to : []),
         );
       expect(to('alice')).toEqual([['a']]);
       expect(to('A1ICE')).toEqual([['b']]);

@@ -44,9 +44,12 @@ describe('names', () => {
       expect(cleanName('日本語 !!!')).toBe('guest');
     });
 
-    it.each(["Zoë O'Brien", '   ', 'x'.repeat(100), 'ａｂｃ', '🙂smile', 'a\u0000b'])('always yields a valid name from %j', (raw) => {
-      expect(isValidName(cleanName(raw))).toBe(true);
-    });
+    it.each(["Zoë O'Brien", '   ', 'x'.repeat(100), 'ａｂｃ', '🙂smile', 'a\u0000b'])(
+      'always yields a valid name from %j',
+      (raw) => {
+        expect(isValidName(cleanName(raw))).toBe(true);
+      },
+    );
   });
 
   describe('nameKey', () => {

@@ -104,18 +104,21 @@ describe('snapshotChat', () => {
     },
   );
 
-  it.each(SCRIPT.map((_, k) => k))('applied as a reset after %i events, then given the rest, gives the same outputs', (k) => {
-    const whole = createChatState();
-    apply(SCRIPT.slice(0, k), whole);
-    const snapshot = throughJson(snapshotChat(whole));
-    const expected = apply(SCRIPT.slice(k), whole);
+  it.each(SCRIPT.map((_, k) => k))(
+    'applied as a reset after %i events, then given the rest, gives the same outputs',
+    (k) => {
+      const whole = createChatState();
+      apply(SCRIPT.slice(0, k), whole);
+      const snapshot = throughJson(snapshotChat(whole));
+      const expected = apply(SCRIPT.slice(k), whole);
 
-    // A process that saw other things before the reset point (here: the whole script) ends up the same.
-    const other = createChatState();
-    apply(SCRIPT, other);
-    expect(apply([{ type: 'reset', snapshot }], other)).toEqual([]);
-    expect(apply(SCRIPT.slice(k), other)).toEqual(expected);
-  });
+      // A process that saw other things before the reset point (here: the whole script) ends up the same.
+      const other = createChatState();
+      apply(SCRIPT, other);
+      expect(apply([{ type: 'reset', snapshot }], other)).toEqual([]);
+      expect(apply(SCRIPT.slice(k), other)).toEqual(expected);
+    },
+  );
 
   it('restores a shutdown: newcomers are turned away', () => {
     const state = createChatState();
@@ -141,8 +144,18 @@ describe('chat({ state })', () => {
   });
 
   it('starts from a restored state', async () => {
-    const state = createChatState({ clients: [{ id: 'z', name: 'zed', remote: remote(9) }], closing: false, stoppedNodes: [] });
+    const state = createChatState({
+      clients: [{ id: 'z', name: 'zed', remote: remote(9) }],
+      closing: false,
+      stoppedNodes: [],
+    });
     const outputs = await firstValueFrom(from([SCRIPT[0]!]).pipe(chat({ state }), toArray()));
-    expect(outputs).toContainEqual({ kind: 'deliver', to: ['z', 'a1'], everyone: true, message: { type: 'joined', name: 'alice' }, at: 1 });
+    expect(outputs).toContainEqual({
+      kind: 'deliver',
+      to: ['z', 'a1'],
+      everyone: true,
+      message: { type: 'joined', name: 'alice' },
+      at: 1,
+    });
   });
 });

@@ -7,14 +7,50 @@ const remote = { address: '127.0.0.1', port: 51234 };
 
 describe('the JSON log format', () => {
   it.each<[string, LogEntry, Record<string, unknown>]>([
-    ['a connection', { type: 'connected', name: 'alice', remote }, { level: 'info', event: 'connected', name: 'alice', address: '127.0.0.1', port: 51234 }],
-    ['a message, without its text', { type: 'said', name: 'alice', text: 'my secret' }, { level: 'info', event: 'said', name: 'alice' }],
-    ['a disconnection', { type: 'disconnected', name: 'alice' }, { level: 'info', event: 'disconnected', name: 'alice' }],
-    ['a /quit, without its reason', { type: 'disconnected', name: 'alice', reason: { kind: 'quit', text: 'my secret' } }, { level: 'info', event: 'disconnected', name: 'alice', reason: 'quit' }],
-    ['a kick, by its code', { type: 'disconnected', name: 'alice', reason: { kind: 'kicked', notice: { code: 'idle-timeout' } } }, { level: 'info', event: 'disconnected', name: 'alice', reason: 'idle-timeout' }],
-    ["a kick in an operator's words", { type: 'disconnected', name: 'alice', reason: { kind: 'kicked', notice: { code: 'text', level: 'error', text: 'banned' } } }, { level: 'info', event: 'disconnected', name: 'alice', reason: 'text', notice: 'banned' }],
-    ['an error', { type: 'error', name: 'alice', error: 'ECONNRESET: read ECONNRESET' }, { level: 'warn', event: 'error', name: 'alice', error: 'ECONNRESET: read ECONNRESET' }],
-    ['a rename', { type: 'renamed', from: 'alice', to: 'alicia' }, { level: 'info', event: 'renamed', from: 'alice', to: 'alicia' }],
+    [
+      'a connection',
+      { type: 'connected', name: 'alice', remote },
+      { level: 'info', event: 'connected', name: 'alice', address: '127.0.0.1', port: 51234 },
+    ],
+    [
+      'a message, without its text',
+      { type: 'said', name: 'alice', text: 'my secret' },
+      { level: 'info', event: 'said', name: 'alice' },
+    ],
+    [
+      'a disconnection',
+      { type: 'disconnected', name: 'alice' },
+      { level: 'info', event: 'disconnected', name: 'alice' },
+    ],
+    [
+      'a /quit, without its reason',
+      { type: 'disconnected', name: 'alice', reason: { kind: 'quit', text: 'my secret' } },
+      { level: 'info', event: 'disconnected', name: 'alice', reason: 'quit' },
+    ],
+    [
+      'a kick, by its code',
+      { type: 'disconnected', name: 'alice', reason: { kind: 'kicked', notice: { code: 'idle-timeout' } } },
+      { level: 'info', event: 'disconnected', name: 'alice', reason: 'idle-timeout' },
+    ],
+    [
+      "a kick in an operator's words",
+      {
+        type: 'disconnected',
+        name: 'alice',
+        reason: { kind: 'kicked', notice: { code: 'text', level: 'error', text: 'banned' } },
+      },
+      { level: 'info', event: 'disconnected', name: 'alice', reason: 'text', notice: 'banned' },
+    ],
+    [
+      'an error',
+      { type: 'error', name: 'alice', error: 'ECONNRESET: read ECONNRESET' },
+      { level: 'warn', event: 'error', name: 'alice', error: 'ECONNRESET: read ECONNRESET' },
+    ],
+    [
+      'a rename',
+      { type: 'renamed', from: 'alice', to: 'alicia' },
+      { level: 'info', event: 'renamed', from: 'alice', to: 'alicia' },
+    ],
   ])('writes %s as one JSON object: time, level, event, fields', (_what, entry, fields) => {
     const line = formatJsonLog(entry, AT);
     expect(line).not.toContain('\n');
@@ -24,21 +60,40 @@ describe('the JSON log format', () => {
   });
 
   it('includes what users wrote only when asked to', () => {
-    expect(JSON.parse(formatJsonLog({ type: 'said', name: 'alice', text: 'hi "there"\n' }, AT, { messages: true }))).toEqual({
+    expect(
+      JSON.parse(formatJsonLog({ type: 'said', name: 'alice', text: 'hi "there"\n' }, AT, { messages: true })),
+    ).toEqual({
       time: TIME,
       level: 'info',
       event: 'said',
       name: 'alice',
       text: 'hi "there"\n',
     });
-    expect(JSON.parse(formatJsonLog({ type: 'disconnected', name: 'alice', reason: { kind: 'quit', text: 'bye' } }, AT, { messages: true }))).toMatchObject({
+    expect(
+      JSON.parse(
+        formatJsonLog({ type: 'disconnected', name: 'alice', reason: { kind: 'quit', text: 'bye' } }, AT, {
+          messages: true,
+        }),
+      ),
+    ).toMatchObject({
       reason: 'quit',
       text: 'bye',
     });
   });
 
   it("writes the server's evictions and refusals with the connection's transport and address", () => {
-    expect(JSON.parse(formatJsonConnectionLog({ type: 'evicted', reason: 'slow-reader', transport: 'websocket', id: 'ab:w3', remote, at: AT }))).toEqual({
+    expect(
+      JSON.parse(
+        formatJsonConnectionLog({
+          type: 'evicted',
+          reason: 'slow-reader',
+          transport: 'websocket',
+          id: 'ab:w3',
+          remote,
+          at: AT,
+        }),
+      ),
+    ).toEqual({
       time: TIME,
       level: 'warn',
       event: 'evicted',
@@ -48,7 +103,9 @@ describe('the JSON log format', () => {
       address: '127.0.0.1',
       port: 51234,
     });
-    expect(JSON.parse(formatJsonConnectionLog({ type: 'refused', reason: 'handshake-timeout', transport: 'tcp', at: AT }))).toEqual({
+    expect(
+      JSON.parse(formatJsonConnectionLog({ type: 'refused', reason: 'handshake-timeout', transport: 'tcp', at: AT })),
+    ).toEqual({
       time: TIME,
       level: 'warn',
       event: 'refused',
@@ -58,8 +115,8 @@ describe('the JSON log format', () => {
   });
 
   it('puts time, level and event before the fields, which cannot replace them', () => {
-    expect(jsonLogLine(AT, 'info', 'listening', { host: '::1', port: 5000, event: 'forged', level: 'error', time: 0 })).toBe(
-      `{"time":"${TIME}","level":"info","event":"listening","host":"::1","port":5000}`,
-    );
+    expect(
+      jsonLogLine(AT, 'info', 'listening', { host: '::1', port: 5000, event: 'forged', level: 'error', time: 0 }),
+    ).toBe(`{"time":"${TIME}","level":"info","event":"listening","host":"::1","port":5000}`);
   });
 });

@@ -71,7 +71,14 @@ describe('ChatMetrics', () => {
     expect(s.get('rxchat_evictions_total{reason="idle-timeout"}')).toBe(0);
     expect(log).toEqual([
       { type: 'refused', reason: 'server-full', transport: 'tcp', id: 't1', remote: remote(1), at: 1_000 },
-      { type: 'refused', reason: 'too-many-from-address', transport: 'websocket', id: 'w1', remote: remote(2), at: 1_000 },
+      {
+        type: 'refused',
+        reason: 'too-many-from-address',
+        transport: 'websocket',
+        id: 'w1',
+        remote: remote(2),
+        at: 1_000,
+      },
     ]);
   });
 

@@ -7,8 +7,17 @@ import type { ChatEvent } from '../../src/core/events';
 import { SERVER_FULL, admission, maxClients, maxClientsPerIp } from '../../src/operators';
 import { connected, run } from '../support/marbles';
 
-const connecting = (id: string, address = '127.0.0.1'): ChatEvent => ({ type: 'connecting', id, remote: { address, port: 1 } });
-const disconnected = (id: string): ChatEvent => ({ type: 'disconnected', id, reason: 'error', error: 'TLS handshake not completed' });
+const connecting = (id: string, address = '127.0.0.1'): ChatEvent => ({
+  type: 'connecting',
+  id,
+  remote: { address, port: 1 },
+});
+const disconnected = (id: string): ChatEvent => ({
+  type: 'disconnected',
+  id,
+  reason: 'error',
+  error: 'TLS handshake not completed',
+});
 const kick = (id: string): ChatEvent => ({ type: 'kick', id, reason: SERVER_FULL });
 
 describe('admission of connections still in their TLS handshake', () => {
@@ -37,13 +46,21 @@ describe('admission of connections still in their TLS handshake', () => {
         x: disconnected('2'),
         b: connected('3'),
       };
-      expectObservable(hot('a-h-s-l-x-b', events).pipe(maxClients(1))).toBe('a-K-------L', { ...events, K: kick('2'), L: kick('3') });
+      expectObservable(hot('a-h-s-l-x-b', events).pipe(maxClients(1))).toBe('a-K-------L', {
+        ...events,
+        K: kick('2'),
+        L: kick('3'),
+      });
     });
   });
 
   it('counts handshakes per address too', () => {
     run(({ hot, expectObservable }) => {
-      const events = { h: connecting('1', '192.0.2.1'), i: connecting('2', '192.0.2.1'), j: connecting('3', '192.0.2.2') };
+      const events = {
+        h: connecting('1', '192.0.2.1'),
+        i: connecting('2', '192.0.2.1'),
+        j: connecting('3', '192.0.2.2'),
+      };
       expectObservable(hot('h-i-j', events).pipe(maxClientsPerIp(1))).toBe('h-K-j', {
         ...events,
         K: { type: 'kick', id: '2', reason: { code: 'too-many-connections', limit: 1 } },

@@ -1,4 +1,16 @@
-import { Subject, VirtualTimeScheduler, filter, from, lastValueFrom, map, merge, of, timer, toArray, type SchedulerLike } from 'rxjs';
+import {
+  Subject,
+  VirtualTimeScheduler,
+  filter,
+  from,
+  lastValueFrom,
+  map,
+  merge,
+  of,
+  timer,
+  toArray,
+  type SchedulerLike,
+} from 'rxjs';
 import { parseServerArgs, SERVER_USAGE } from '../../src/cli/server-args';
 import type { ChatEvent } from '../../src/core/events';
 import {
@@ -18,7 +30,11 @@ import {
 import { chatMarbles, connect } from '../../src/testing';
 import { connected, line, run, timeline } from '../support/marbles';
 
-const connectedFrom = (address: string, id: string): ChatEvent => ({ type: 'connected', id, remote: { address, port: 1 } });
+const connectedFrom = (address: string, id: string): ChatEvent => ({
+  type: 'connected',
+  id,
+  remote: { address, port: 1 },
+});
 const disconnected = (id: string): ChatEvent => ({ type: 'disconnected', id, reason: 'closed' });
 const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
 const mute = (id: string, until: number): ChatEvent => ({ type: 'mute', id, until });
@@ -26,7 +42,14 @@ const lines = (id: string, letters: string) => Object.fromEntries([...letters].m
 
 describe('defaults', () => {
   it('are rate 5/s, burst 10, 10000 clients, 128 per address, 120 connects a minute per address, idle timeout off, 4096-byte lines, 256 KiB output buffer, 64 MiB in total, 10 s handshakes', () => {
-    expect(DEFAULT_POLICY).toEqual({ rate: 5, burst: 10, maxClients: 10_000, idleTimeoutSeconds: 0, maxClientsPerIp: 128, connectRate: 120 });
+    expect(DEFAULT_POLICY).toEqual({
+      rate: 5,
+      burst: 10,
+      maxClients: 10_000,
+      idleTimeoutSeconds: 0,
+      maxClientsPerIp: 128,
+      connectRate: 120,
+    });
     expect(DEFAULT_MAX_LINE_BYTES).toBe(4096);
     expect(DEFAULT_MAX_BUFFER_BYTES).toBe(256 * 1024);
     expect(DEFAULT_MAX_TOTAL_BUFFER_BYTES).toBe(64 * 1024 * 1024);
@@ -85,9 +108,14 @@ describe('defaults', () => {
       const nat = '198.51.100.1';
       const room = Array.from({ length: 100 }, (_, i) => connectedFrom(nat, `r${i}`));
       const loop = Array.from({ length: 20 }, (_, i) => [connectedFrom(nat, `q${i}`), disconnected(`q${i}`)]).flat();
-      const events$ = merge(of(...room, ...loop, connectedFrom(nat, 'late')), timer(500).pipe(map(() => connectedFrom(nat, 'later'))));
+      const events$ = merge(
+        of(...room, ...loop, connectedFrom(nat, 'late')),
+        timer(500).pipe(map(() => connectedFrom(nat, 'later'))),
+      );
       const out$ = defaultOperators(builtinOperators()).reduce((s, op) => op(s), events$);
-      expectObservable(out$.pipe(filter((e) => e.type === 'kick' || (e.type === 'connected' && e.id === 'later')))).toBe('k 499ms (l|)', {
+      expectObservable(
+        out$.pipe(filter((e) => e.type === 'kick' || (e.type === 'connected' && e.id === 'later'))),
+      ).toBe('k 499ms (l|)', {
         k: { type: 'kick', id: 'late', reason: { code: 'connecting-too-fast', retryAfterSeconds: 1 } },
         l: connectedFrom(nat, 'later'),
       });
@@ -96,9 +124,13 @@ describe('defaults', () => {
 
   it('builtinOperators() admits 128 connections from one address, refuses the 129th, and admits other addresses', async () => {
     const mine = Array.from({ length: 129 }, (_, i) => connectedFrom('192.0.2.7', `m${i}`));
-    const out = await lastValueFrom(from([...mine, connectedFrom('192.0.2.8', 'other')]).pipe(builtinOperators().maxClientsPerIp, toArray()));
+    const out = await lastValueFrom(
+      from([...mine, connectedFrom('192.0.2.8', 'other')]).pipe(builtinOperators().maxClientsPerIp, toArray()),
+    );
     expect(out.filter((e) => e.type === 'connected')).toHaveLength(129);
-    expect(out.filter((e) => e.type === 'kick')).toEqual([{ type: 'kick', id: 'm128', reason: { code: 'too-many-connections', limit: 128 } }]);
+    expect(out.filter((e) => e.type === 'kick')).toEqual([
+      { type: 'kick', id: 'm128', reason: { code: 'too-many-connections', limit: 128 } },
+    ]);
   });
 
   it('builtinOperators() never kicks for silence', () => {
@@ -119,7 +151,10 @@ describe('builtinOperators(policy): options to operators', () => {
         N: rateNotice('1'),
         M: mute('1', 1000),
       });
-      expectObservable(source.pipe(builtinOperators({ rate: 0, burst: 2 }).rateLimit)).toBe('(abcd)', lines('1', 'abcd'));
+      expectObservable(source.pipe(builtinOperators({ rate: 0, burst: 2 }).rateLimit)).toBe(
+        '(abcd)',
+        lines('1', 'abcd'),
+      );
     });
   });
 
@@ -135,7 +170,11 @@ describe('builtinOperators(policy): options to operators', () => {
 
   it('maxClientsPerIp and connectRate configure the per-address limits; 0 turns each off', () => {
     run(({ hot, expectObservable }) => {
-      const events = { a: connectedFrom('192.0.2.1', '1'), b: connectedFrom('192.0.2.1', '2'), c: connectedFrom('192.0.2.1', '3') };
+      const events = {
+        a: connectedFrom('192.0.2.1', '1'),
+        b: connectedFrom('192.0.2.1', '2'),
+        c: connectedFrom('192.0.2.1', '3'),
+      };
       const source = hot('abc', events);
       expectObservable(source.pipe(builtinOperators({ maxClientsPerIp: 2 }).maxClientsPerIp)).toBe('abK', {
         ...events,
@@ -167,7 +206,12 @@ describe('builtinOperators(policy): options to operators', () => {
 
     // Rate limiter: only the given clock moving can refill the bucket.
     let now = 0;
-    const clock = { now: () => now, schedule: () => { throw new Error('unused'); } } as unknown as SchedulerLike;
+    const clock = {
+      now: () => now,
+      schedule: () => {
+        throw new Error('unused');
+      },
+    } as unknown as SchedulerLike;
     const limited: ChatEvent[] = [];
     const input = new Subject<ChatEvent>();
     input.pipe(builtinOperators({ rate: 1, burst: 1, scheduler: clock }).rateLimit).subscribe((e) => limited.push(e));
@@ -180,7 +224,12 @@ describe('builtinOperators(policy): options to operators', () => {
     // Idle timeout: its timer runs on the given scheduler (flushed here at once), not in real time.
     const kicked: ChatEvent[] = [];
     const events = new Subject<ChatEvent>();
-    events.pipe(builtins.idleTimeout, filter((e) => e.type === 'kick')).subscribe((e) => kicked.push(e));
+    events
+      .pipe(
+        builtins.idleTimeout,
+        filter((e) => e.type === 'kick'),
+      )
+      .subscribe((e) => kicked.push(e));
     events.next(connected('1'));
     virtual.flush();
     expect(kicked).toEqual([{ type: 'kick', id: '1', reason: IDLE_NOTICE }]);
@@ -206,7 +255,10 @@ describe('defaultOperators(builtins): the order', () => {
 
   it('cleans text before commands are parsed, and rate-limits commands too', () => {
     run((helpers) => {
-      const chat = chatMarbles(helpers, { names: ['alice'], operators: defaultOperators(builtinOperators({ rate: 1, burst: 2 })) });
+      const chat = chatMarbles(helpers, {
+        names: ['alice'],
+        operators: defaultOperators(builtinOperators({ rate: 1, burst: 2 })),
+      });
       chat.client('alice', timeline({ 0: 'c', 10: 'w', 20: 'n', 30: 'x' }), {
         c: connect,
         w: '\x1b/w\u200Bho',
@@ -231,7 +283,9 @@ describe('defaultOperators(builtins): the order', () => {
       });
       chat.client('c1', timeline({ 0: 'c', 500: 'h', 1000: 'i', 1500: 'j' }), { c: connect, h: 'a', i: 'b', j: 'c' });
       chat.client('c2', timeline({ 10: 'c' }), { c: connect });
-      const toRefused = chat.outputs().pipe(filter((o) => 'to' in o ? o.to.includes('c2') : o.kind === 'close' && o.id === 'c2'));
+      const toRefused = chat
+        .outputs()
+        .pipe(filter((o) => ('to' in o ? o.to.includes('c2') : o.kind === 'close' && o.id === 'c2')));
       helpers.expectObservable(toRefused).toBe(timeline({ 10: '(FX)' }), {
         F: { kind: 'deliver', to: ['c2'], message: { type: 'notice', notice: SERVER_FULL }, at: 10 },
         X: { kind: 'close', id: 'c2' },
@@ -246,17 +300,24 @@ describe('defaultOperators(builtins): the order', () => {
         names: ['alice', 'bob'],
         operators: defaultOperators(builtinOperators({ rate: 0.1, burst: 1, idleTimeoutSeconds: 1 })),
       });
-      chat.client('alice', timeline({ 0: 'c', 100: 'a', 800: 'b', 1500: 'd' }), { c: connect, a: 'one', b: 'two', d: 'three' });
+      chat.client('alice', timeline({ 0: 'c', 100: 'a', 800: 'b', 1500: 'd' }), {
+        c: connect,
+        a: 'one',
+        b: 'two',
+        d: 'three',
+      });
       chat.client('bob', timeline({ 5: 'c' }), { c: connect });
       // If lines were dropped before the idle clock saw them, alice would be kicked at 1100.
-      helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ 0: '(WJ)', 5: 'B', 800: 'N', 1005: 'l', 2500: '(I|)' }), {
-        W: '[*] Welcome, alice! Type /help for commands.',
-        J: 'alice joined the chat',
-        B: 'bob joined the chat',
-        N: '[!] rate limit exceeded, message dropped',
-        l: '[-] bob left the chat.',
-        I: '[!] idle timeout',
-      });
+      helpers
+        .expectObservable(chat.linesOf('alice'))
+        .toBe(timeline({ 0: '(WJ)', 5: 'B', 800: 'N', 1005: 'l', 2500: '(I|)' }), {
+          W: '[*] Welcome, alice! Type /help for commands.',
+          J: 'alice joined the chat',
+          B: 'bob joined the chat',
+          N: '[!] rate limit exceeded, message dropped',
+          l: '[-] bob left the chat.',
+          I: '[!] idle timeout',
+        });
     });
   });
 });

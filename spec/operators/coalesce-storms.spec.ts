@@ -30,7 +30,10 @@ function room(
   const chat = chatMarbles(helpers, { names: names(1, count), outputOperators: [coalesceStorms()] });
   for (let i = 1; i <= count; i++) {
     const leave = leaveAt(i);
-    chat.client(nameOf(i), timeline({ [joinAt(i)]: 'c', ...(leave === undefined ? {} : { [leave]: 'h' }) }), { c: connect, h: hangUp });
+    chat.client(nameOf(i), timeline({ [joinAt(i)]: 'c', ...(leave === undefined ? {} : { [leave]: 'h' }) }), {
+      c: connect,
+      h: hangUp,
+    });
   }
   if (server) chat.server(server.marbles, server.events);
   return chat;
@@ -49,10 +52,20 @@ describe('coalesceStorms (virtual time)', () => {
   it('past 50 a second, gives each newcomer its own join at once and the others one summary a second later', () => {
     run((helpers) => {
       // c002 leaves before the summary: it is not sent to it.
-      const chat = room(helpers, 60, () => 0, (i) => (i === 2 ? 500 : undefined));
+      const chat = room(
+        helpers,
+        60,
+        () => 0,
+        (i) => (i === 2 ? 500 : undefined),
+      );
       const summary = '[+] 10 joined: c051, c052, c053, c054, c055, c056, c057, c058, c059, c060';
       helpers.expectObservable(transcript(chat, 'c001', 5_000)).toBe(timeline({ 5_000: '(a|)' }), {
-        a: [`0 ${welcomeLine('c001')}`, ...names(1, 50).map((name) => `0 ${joinedLine(name)}`), '500 [-] c002 left the chat.', `1000 ${summary}`],
+        a: [
+          `0 ${welcomeLine('c001')}`,
+          ...names(1, 50).map((name) => `0 ${joinedLine(name)}`),
+          '500 [-] c002 left the chat.',
+          `1000 ${summary}`,
+        ],
       });
       helpers.expectObservable(transcript(chat, 'c060', 5_000)).toBe(timeline({ 5_000: '(a|)' }), {
         a: [`0 ${welcomeLine('c060')}`, `0 ${joinedLine('c060')}`, '500 [-] c002 left the chat.', `1000 ${summary}`],
@@ -83,7 +96,12 @@ describe('coalesceStorms (virtual time)', () => {
   it('coalesces leaves apart from joins: 55 leaving at once are 50 leave lines and "[-] 5 left: ..."', () => {
     run((helpers) => {
       // 56 clients join at 40 a second; all but c001 leave at 5 s.
-      const chat = room(helpers, 56, (i) => (i - 1) * 25, (i) => (i === 1 ? undefined : 5_000));
+      const chat = room(
+        helpers,
+        56,
+        (i) => (i - 1) * 25,
+        (i) => (i === 1 ? undefined : 5_000),
+      );
       helpers.expectObservable(transcript(chat, 'c001', 10_000)).toBe(timeline({ 10_000: '(a|)' }), {
         a: [
           `0 ${welcomeLine('c001')}`,
@@ -97,23 +115,36 @@ describe('coalesceStorms (virtual time)', () => {
 
   it('announces nothing after a shutdown: a pending summary is dropped', () => {
     run(({ hot, expectObservable }) => {
-      const join = (name: string, to: string[]): ChatOutput => ({ kind: 'deliver', to, message: { type: 'joined', name }, at: 0 });
+      const join = (name: string, to: string[]): ChatOutput => ({
+        kind: 'deliver',
+        to,
+        message: { type: 'joined', name },
+        at: 0,
+      });
       const events: Record<string, ChatOutput> = {
         a: join('a', ['1']),
         b: join('b', ['1', '2']),
         s: { kind: 'deliver', to: ['1', '2'], message: { type: 'shutdown' }, at: 50 },
       };
       const source = hot(timeline({ 0: 'a', 10: 'b', 50: 's' }), events);
-      expectObservable(source.pipe(coalesceStorms({ perSecond: 1, intervalMs: 100 }))).toBe(timeline({ 0: 'a', 10: 'B', 50: 's' }), {
-        ...events,
-        B: { ...events['b']!, to: ['2'] },
-      });
+      expectObservable(source.pipe(coalesceStorms({ perSecond: 1, intervalMs: 100 }))).toBe(
+        timeline({ 0: 'a', 10: 'B', 50: 's' }),
+        {
+          ...events,
+          B: { ...events['b']!, to: ['2'] },
+        },
+      );
     });
   });
 
   it('sends the summary as data (joined-many, left-many) to everyone online at the latest join or leave', () => {
     run(({ hot, expectObservable }) => {
-      const join = (name: string, to: string[]): ChatOutput => ({ kind: 'deliver', to, message: { type: 'joined', name }, at: 0 });
+      const join = (name: string, to: string[]): ChatOutput => ({
+        kind: 'deliver',
+        to,
+        message: { type: 'joined', name },
+        at: 0,
+      });
       const events = { a: join('a', ['1']), b: join('b', ['1', '2']), c: join('c', ['1', '2', '3']) };
       const source = hot(timeline({ 0: 'a', 10: 'b', 20: 'c' }), events);
       expectObservable(source.pipe(coalesceStorms({ perSecond: 1, intervalMs: 100, listNames: 1 }))).toBe(
@@ -122,7 +153,12 @@ describe('coalesceStorms (virtual time)', () => {
           a: events.a,
           B: { ...events.b, to: ['2'] },
           C: { ...events.c, to: ['3'] },
-          S: { kind: 'deliver', to: ['1', '2', '3'], message: { type: 'joined-many', names: ['b'], count: 2 }, at: 110 },
+          S: {
+            kind: 'deliver',
+            to: ['1', '2', '3'],
+            message: { type: 'joined-many', names: ['b'], count: 2 },
+            at: 110,
+          },
         },
       );
     });

@@ -48,7 +48,6 @@ const values = (name: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-
 describe('parseCommand', () => {
   it.each([
     ['/nick bob', { name: 'nick', newName: 'bob' }],
@@ -123,7 +122,9 @@ describe('commands through the core', () => {
       run((helpers) => {
         const chat = room(helpers, { alice: { 20: '/nick Al.ice_-9', 30: 'hi' } });
         const r = 'alice is now known as Al.ice_-9';
-        helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ ...JOINS.alice, 20: 'r' }), values('alice', { r }));
+        helpers
+          .expectObservable(chat.linesOf('alice'))
+          .toBe(timeline({ ...JOINS.alice, 20: 'r' }), values('alice', { r }));
         helpers
           .expectObservable(chat.linesOf('bob'))
           .toBe(timeline({ ...JOINS.bob, 20: 'r', 30: 's' }), values('bob', { r, s: 'Al.ice_-9: hi' }));
@@ -188,22 +189,28 @@ describe('commands through the core', () => {
         const chat = room(helpers, {
           bob: { 20: '/nick aIice', 25: '/nick a1ice', 30: '/nick al1ce', 35: '/nick ALlCE', 40: '/nick alice_' },
         });
-        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 20: 'i', 25: 'o', 30: 'e', 35: 'c', 40: 'r' }), {
-          ...values('bob'),
-          i: '[!] name taken: aIice',
-          o: '[!] name taken: a1ice',
-          e: '[!] name taken: al1ce',
-          c: '[!] name taken: ALlCE',
-          r: 'bob is now known as alice_',
-        });
-        helpers.expectObservable(chat.linesOf('carol')).toBe(timeline({ ...JOINS.carol, 40: 'r' }), values('carol', { r: 'bob is now known as alice_' }));
+        helpers
+          .expectObservable(chat.linesOf('bob'))
+          .toBe(timeline({ ...JOINS.bob, 20: 'i', 25: 'o', 30: 'e', 35: 'c', 40: 'r' }), {
+            ...values('bob'),
+            i: '[!] name taken: aIice',
+            o: '[!] name taken: a1ice',
+            e: '[!] name taken: al1ce',
+            c: '[!] name taken: ALlCE',
+            r: 'bob is now known as alice_',
+          });
+        helpers
+          .expectObservable(chat.linesOf('carol'))
+          .toBe(timeline({ ...JOINS.carol, 40: 'r' }), values('carol', { r: 'bob is now known as alice_' }));
       });
     });
 
     it('lets a client take a look-alike of its own name', () => {
       run((helpers) => {
         const chat = room(helpers, { alice: { 20: '/nick A1ice' } });
-        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 20: 'r' }), values('bob', { r: 'alice is now known as A1ice' }));
+        helpers
+          .expectObservable(chat.linesOf('bob'))
+          .toBe(timeline({ ...JOINS.bob, 20: 'r' }), values('bob', { r: 'alice is now known as A1ice' }));
       });
     });
   });
@@ -216,14 +223,16 @@ describe('commands through the core', () => {
           bob: { 20: '/who', 40: '/WHO', 60: '/who' },
           carol: { 50: '<hangup>' },
         });
-        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 20: 'a', 30: 'r', 40: 'b', 50: 'l', 60: 'c' }), {
-          ...values('bob'),
-          a: '[*] 3 online: alice, bob, carol',
-          r: 'alice is now known as zed',
-          b: '[*] 3 online: zed, bob, carol',
-          l: '[-] carol left the chat.',
-          c: '[*] 2 online: zed, bob',
-        });
+        helpers
+          .expectObservable(chat.linesOf('bob'))
+          .toBe(timeline({ ...JOINS.bob, 20: 'a', 30: 'r', 40: 'b', 50: 'l', 60: 'c' }), {
+            ...values('bob'),
+            a: '[*] 3 online: alice, bob, carol',
+            r: 'alice is now known as zed',
+            b: '[*] 3 online: zed, bob, carol',
+            l: '[-] carol left the chat.',
+            c: '[*] 2 online: zed, bob',
+          });
         helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ ...JOINS.alice, 30: 'r', 50: 'l' }), {
           ...values('alice'),
           r: 'alice is now known as zed',
@@ -238,19 +247,23 @@ describe('commands through the core', () => {
           carol: { 20: '/nick Al_x' },
           bob: { 15: '/who a', 25: '/who AL', 30: '/who z', 35: '/who a b' },
         });
-        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 15: 'a', 20: 'r', 25: 'b', 30: 'z', 35: 'u' }), {
-          ...values('bob'),
-          a: '[*] 1 online matching "a": alice',
-          r: 'carol is now known as Al_x',
-          b: '[*] 2 online matching "AL": alice, Al_x',
-          z: '[*] 0 online matching "z"',
-          u: '[!] usage: /who [PREFIX]',
-        });
-        helpers.expectObservable(chat.messagesOf('bob').pipe(filter((message) => message.type === 'who'))).toBe(timeline({ 15: 'a', 25: 'b', 30: 'z' }), {
-          a: { type: 'who', names: ['alice'], count: 1, prefix: 'a' },
-          b: { type: 'who', names: ['alice', 'Al_x'], count: 2, prefix: 'AL' },
-          z: { type: 'who', names: [], count: 0, prefix: 'z' },
-        });
+        helpers
+          .expectObservable(chat.linesOf('bob'))
+          .toBe(timeline({ ...JOINS.bob, 15: 'a', 20: 'r', 25: 'b', 30: 'z', 35: 'u' }), {
+            ...values('bob'),
+            a: '[*] 1 online matching "a": alice',
+            r: 'carol is now known as Al_x',
+            b: '[*] 2 online matching "AL": alice, Al_x',
+            z: '[*] 0 online matching "z"',
+            u: '[!] usage: /who [PREFIX]',
+          });
+        helpers
+          .expectObservable(chat.messagesOf('bob').pipe(filter((message) => message.type === 'who')))
+          .toBe(timeline({ 15: 'a', 25: 'b', 30: 'z' }), {
+            a: { type: 'who', names: ['alice'], count: 1, prefix: 'a' },
+            b: { type: 'who', names: ['alice', 'Al_x'], count: 2, prefix: 'AL' },
+            z: { type: 'who', names: [], count: 0, prefix: 'z' },
+          });
       });
     });
 
@@ -259,7 +272,12 @@ describe('commands through the core', () => {
       function whoIn(size: number, command: Command): ChatMessage {
         const state = createChatState();
         for (let i = 1; i <= size; i++) {
-          reduceChat(state, { type: 'connected', id: `c${i}`, remote: { address: '127.0.0.1', port: i }, names: [`user${i}`] });
+          reduceChat(state, {
+            type: 'connected',
+            id: `c${i}`,
+            remote: { address: '127.0.0.1', port: i },
+            names: [`user${i}`],
+          });
         }
         const [reply, ...more] = reduceChat(state, { type: 'command', id: 'c1', command }).outputs;
         expect(more).toEqual([]);
@@ -277,7 +295,9 @@ describe('commands through the core', () => {
       it('past 100, lists the first 100 in join order, gives the count and says how to search', () => {
         const message = whoIn(2000, { name: 'who' });
         expect(message).toEqual({ type: 'who', names: users(1, 100), count: 2000 });
-        expect(formatText(message)).toBe(`[*] 2000 online: ${users(1, 100).join(', ')}, ... (first 100; /who PREFIX to search)`);
+        expect(formatText(message)).toBe(
+          `[*] 2000 online: ${users(1, 100).join(', ')}, ... (first 100; /who PREFIX to search)`,
+        );
       });
 
       it('bounds a search the same way, saying how many match', () => {
@@ -285,7 +305,9 @@ describe('commands through the core', () => {
         // user1, user10-19, user100-199: 111 match.
         const matching = ['user1', ...users(10, 19), ...users(100, 188)];
         expect(message).toEqual({ type: 'who', names: matching, count: 111, prefix: 'USER1' });
-        expect(formatText(message)).toBe(`[*] 111 online matching "USER1": ${matching.join(', ')}, ... (first 100 of 111)`);
+        expect(formatText(message)).toBe(
+          `[*] 111 online matching "USER1": ${matching.join(', ')}, ... (first 100 of 111)`,
+        );
       });
 
       it('lists every match, without a bound note, when at most 100 match', () => {
@@ -338,8 +360,12 @@ describe('commands through the core', () => {
     it('finds the user by a look-alike of its name when no name matches exactly', () => {
       run((helpers) => {
         const chat = room(helpers, { bob: { 20: '/msg A1ICE psst', 25: '/msg ca-rol hi' } });
-        helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ ...JOINS.alice, 20: 'p' }), values('alice', { p: '[pm] bob: psst' }));
-        helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 25: 'n' }), values('bob', { n: '[!] no such user: ca-rol' }));
+        helpers
+          .expectObservable(chat.linesOf('alice'))
+          .toBe(timeline({ ...JOINS.alice, 20: 'p' }), values('alice', { p: '[pm] bob: psst' }));
+        helpers
+          .expectObservable(chat.linesOf('bob'))
+          .toBe(timeline({ ...JOINS.bob, 25: 'n' }), values('bob', { n: '[!] no such user: ca-rol' }));
       });
     });
 
@@ -374,8 +400,12 @@ describe('commands through the core', () => {
         const chat = room(helpers, { bob: { 20: '/quit   gone  fishing ' } });
         helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ ...JOINS.bob, 20: '|' }), values('bob'));
         const l = '[-] bob left the chat. (gone  fishing)';
-        helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ ...JOINS.alice, 20: 'l' }), values('alice', { l }));
-        helpers.expectObservable(chat.linesOf('carol')).toBe(timeline({ ...JOINS.carol, 20: 'l' }), values('carol', { l }));
+        helpers
+          .expectObservable(chat.linesOf('alice'))
+          .toBe(timeline({ ...JOINS.alice, 20: 'l' }), values('alice', { l }));
+        helpers
+          .expectObservable(chat.linesOf('carol'))
+          .toBe(timeline({ ...JOINS.carol, 20: 'l' }), values('carol', { l }));
         helpers.expectObservable(chat.log()).toBe(timeline({ 0: 'a', 5: 'b', 10: 'c', 20: 'q' }), {
           a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
           b: { type: 'connected', name: 'bob', remote: { address: '127.0.0.1', port: 40001 } },

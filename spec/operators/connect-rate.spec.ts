@@ -7,7 +7,11 @@ import { joined, run, timeline, welcome } from '../support/marbles';
 
 const from = (address: string, id: string): ChatEvent => ({ type: 'connected', id, remote: { address, port: 1 } });
 const disconnected = (id: string): ChatEvent => ({ type: 'disconnected', id, reason: 'closed' });
-const kick = (id: string, retryAfterSeconds: number): ChatEvent => ({ type: 'kick', id, reason: connectingTooFast(retryAfterSeconds) });
+const kick = (id: string, retryAfterSeconds: number): ChatEvent => ({
+  type: 'kick',
+  id,
+  reason: connectingTooFast(retryAfterSeconds),
+});
 
 describe('connectRate', () => {
   it('admits `perMinute` new connections from an address at once, then one per 60/perMinute seconds; leaving gives nothing back', () => {
@@ -73,7 +77,12 @@ describe('connectRate', () => {
         of(from('192.0.2.1', 'first')),
         timer(30_000).pipe(mergeMap(() => [...crowd, from('192.0.2.1', 'again')])),
       );
-      expectObservable(events$.pipe(connectRate(1), filter((e) => e.type === 'kick'))).toBe(timeline({ 30_000: '(K|)' }), {
+      expectObservable(
+        events$.pipe(
+          connectRate(1),
+          filter((e) => e.type === 'kick'),
+        ),
+      ).toBe(timeline({ 30_000: '(K|)' }), {
         K: kick('again', 30),
       });
     });
@@ -84,7 +93,9 @@ describe('connectRate', () => {
       const chat = chatMarbles(helpers, { names: ['alice', 'bob'], operators: [connectRate(1), commands()] });
       chat.client('c1', timeline({ 0: 'c', 30: 'w' }), { c: from('192.0.2.1', 'c1'), w: '/who' });
       chat.client('c2', timeline({ 10: 'c', 20: 'x' }), { c: from('192.0.2.1', 'c2'), x: hangUp });
-      helpers.expectObservable(chat.linesOf('c2')).toBe(timeline({ 10: '(F|)' }), { F: '[!] connecting too fast from your address; try again in 60 s' });
+      helpers
+        .expectObservable(chat.linesOf('c2'))
+        .toBe(timeline({ 10: '(F|)' }), { F: '[!] connecting too fast from your address; try again in 60 s' });
       helpers.expectObservable(chat.linesOf('c1')).toBe(timeline({ 0: '(WJ)', 30: 'w' }), {
         W: welcome('alice'),
         J: joined('alice'),

@@ -114,22 +114,26 @@ describe('idleTimeout (virtual time)', () => {
         h: 'bob: hi',
         I: '[!] idle timeout',
       });
-      helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ 5: '(WJ)', 400: 'h', 1400: 'l', 1800: 'w', 2800: '(I|)' }), {
-        W: welcome('bob'),
-        J: joined('bob'),
-        h: 'alice: hello',
-        l: '[-] alice left the chat.',
-        w: '[*] 1 online: bob',
-        I: '[!] idle timeout',
-      });
-      helpers.expectObservable(chat.log()).toBe(timeline({ 0: 'a', 5: 'b', 400: 's', 900: 't', 1400: 'k', 2800: 'K' }), {
-        a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
-        b: { type: 'connected', name: 'bob', remote: { address: '127.0.0.1', port: 40001 } },
-        s: { type: 'said', name: 'alice', text: 'hello' },
-        t: { type: 'said', name: 'bob', text: 'hi' },
-        k: { type: 'disconnected', name: 'alice', reason: { kind: 'kicked', notice: IDLE_NOTICE } },
-        K: { type: 'disconnected', name: 'bob', reason: { kind: 'kicked', notice: IDLE_NOTICE } },
-      });
+      helpers
+        .expectObservable(chat.linesOf('bob'))
+        .toBe(timeline({ 5: '(WJ)', 400: 'h', 1400: 'l', 1800: 'w', 2800: '(I|)' }), {
+          W: welcome('bob'),
+          J: joined('bob'),
+          h: 'alice: hello',
+          l: '[-] alice left the chat.',
+          w: '[*] 1 online: bob',
+          I: '[!] idle timeout',
+        });
+      helpers
+        .expectObservable(chat.log())
+        .toBe(timeline({ 0: 'a', 5: 'b', 400: 's', 900: 't', 1400: 'k', 2800: 'K' }), {
+          a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
+          b: { type: 'connected', name: 'bob', remote: { address: '127.0.0.1', port: 40001 } },
+          s: { type: 'said', name: 'alice', text: 'hello' },
+          t: { type: 'said', name: 'bob', text: 'hi' },
+          k: { type: 'disconnected', name: 'alice', reason: { kind: 'kicked', notice: IDLE_NOTICE } },
+          K: { type: 'disconnected', name: 'bob', reason: { kind: 'kicked', notice: IDLE_NOTICE } },
+        });
     });
   });
 

@@ -11,7 +11,12 @@ const kick = (id: string, limit: number): ChatEvent => ({ type: 'kick', id, reas
 describe('maxClientsPerIp', () => {
   it('admits `limit` open connections per address and refuses the next; other addresses are not affected', () => {
     run(({ hot, expectObservable }) => {
-      const events = { a: from('192.0.2.1', '1'), b: from('192.0.2.1', '2'), c: from('192.0.2.1', '3'), d: from('192.0.2.2', '4') };
+      const events = {
+        a: from('192.0.2.1', '1'),
+        b: from('192.0.2.1', '2'),
+        c: from('192.0.2.1', '3'),
+        d: from('192.0.2.2', '4'),
+      };
       expectObservable(hot('a-b-c-d', events).pipe(maxClientsPerIp(2))).toBe('a-b-K-d', { ...events, K: kick('3', 2) });
     });
   });
@@ -60,11 +65,20 @@ describe('maxClientsPerIp', () => {
 
   it('through the core: one more from the address gets one "[!]" line saying why and is closed, never announced', () => {
     run((helpers) => {
-      const chat = chatMarbles(helpers, { names: ['alice', 'bob', 'carol'], operators: [maxClientsPerIp(1), commands()] });
+      const chat = chatMarbles(helpers, {
+        names: ['alice', 'bob', 'carol'],
+        operators: [maxClientsPerIp(1), commands()],
+      });
       chat.client('c1', timeline({ 0: 'c', 30: 'w' }), { c: from('192.0.2.1', 'c1'), w: '/who' });
-      chat.client('c2', timeline({ 10: 'c', 15: 'h', 20: 'x' }), { c: from('192.0.2.1', 'c2'), h: 'hello?', x: hangUp });
+      chat.client('c2', timeline({ 10: 'c', 15: 'h', 20: 'x' }), {
+        c: from('192.0.2.1', 'c2'),
+        h: 'hello?',
+        x: hangUp,
+      });
       chat.client('c3', timeline({ 25: 'c', 40: 'x' }), { c: from('192.0.2.2', 'c3'), x: hangUp });
-      helpers.expectObservable(chat.linesOf('c2')).toBe(timeline({ 10: '(F|)' }), { F: '[!] too many connections from your address (max 1)' });
+      helpers
+        .expectObservable(chat.linesOf('c2'))
+        .toBe(timeline({ 10: '(F|)' }), { F: '[!] too many connections from your address (max 1)' });
       helpers.expectObservable(chat.linesOf('c1')).toBe(timeline({ 0: '(WJ)', 25: 'B', 30: 'w', 40: 'l' }), {
         W: welcome('alice'),
         J: joined('alice'),

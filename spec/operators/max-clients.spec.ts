@@ -36,7 +36,13 @@ describe('maxClients', () => {
 
   it('lets a leave free a slot for the next connection', () => {
     run(({ hot, expectObservable }) => {
-      const events = { a: connected('1'), b: connected('2'), x: disconnected('1'), c: connected('3'), d: connected('4') };
+      const events = {
+        a: connected('1'),
+        b: connected('2'),
+        x: disconnected('1'),
+        c: connected('3'),
+        d: connected('4'),
+      };
       expectObservable(hot('a-b-x-c-d', events).pipe(maxClients(1))).toBe('a-K-x-c-L', {
         ...events,
         K: kick('2'),
@@ -50,20 +56,24 @@ describe('maxClients', () => {
       // Names are drawn only on joins: a refused connection takes none.
       const chat = chatMarbles(helpers, { names: ['alice', 'bob', 'dave'], operators: [maxClients(2), commands()] });
       chat.client('c1', timeline({ 0: 'c', 40: 'w', 60: 'W' }), { c: connect, w: '/who', W: '/who' });
-      chat.client('c2', timeline({ 5: 'c', 30: '/' , 50: 'x' }), { c: connect, '/': '/quit', x: hangUp });
+      chat.client('c2', timeline({ 5: 'c', 30: '/', 50: 'x' }), { c: connect, '/': '/quit', x: hangUp });
       chat.client('c3', timeline({ 10: 'c', 15: 'h', 20: 'x' }), { c: connect, h: 'hello?', x: hangUp });
       chat.client('c4', timeline({ 55: 'c' }), { c: connect });
       helpers.expectObservable(chat.linesOf('c3')).toBe(timeline({ 10: '(F|)' }), { F: '[!] server full' });
-      helpers.expectObservable(chat.linesOf('c1')).toBe(timeline({ 0: '(WJ)', 5: 'B', 30: 'l', 40: 'w', 55: 'D', 60: 'v' }), {
-        W: welcome('alice'),
-        J: joined('alice'),
-        B: joined('bob'),
-        l: '[-] bob left the chat.',
-        w: '[*] 1 online: alice',
-        D: joined('dave'),
-        v: '[*] 2 online: alice, dave',
-      });
-      helpers.expectObservable(chat.linesOf('c4')).toBe(timeline({ 55: '(WJ)' }), { W: welcome('dave'), J: joined('dave') });
+      helpers
+        .expectObservable(chat.linesOf('c1'))
+        .toBe(timeline({ 0: '(WJ)', 5: 'B', 30: 'l', 40: 'w', 55: 'D', 60: 'v' }), {
+          W: welcome('alice'),
+          J: joined('alice'),
+          B: joined('bob'),
+          l: '[-] bob left the chat.',
+          w: '[*] 1 online: alice',
+          D: joined('dave'),
+          v: '[*] 2 online: alice, dave',
+        });
+      helpers
+        .expectObservable(chat.linesOf('c4'))
+        .toBe(timeline({ 55: '(WJ)' }), { W: welcome('dave'), J: joined('dave') });
       helpers.expectObservable(chat.log()).toBe(timeline({ 0: 'a', 5: 'b', 30: 'q', 55: 'd' }), {
         a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
         b: { type: 'connected', name: 'bob', remote: { address: '127.0.0.1', port: 40001 } },

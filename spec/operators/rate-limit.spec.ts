@@ -33,14 +33,21 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
       const one = hot(timeline({ 0: 'a', 199: 'b' }), lines('1', 'ab'));
       const two = hot(timeline({ 0: 'x', 200: 'y' }), lines('2', 'xy'));
       const limited = (source: typeof one) => source.pipe(rateLimit({ rate: 5, burst: 1 }));
-      expectObservable(limited(one)).toBe(timeline({ 0: 'a', 199: '(NM)' }), { ...lines('1', 'a'), N: notice('1'), M: mute('1', 200) });
+      expectObservable(limited(one)).toBe(timeline({ 0: 'a', 199: '(NM)' }), {
+        ...lines('1', 'a'),
+        N: notice('1'),
+        M: mute('1', 200),
+      });
       expectObservable(limited(two)).toBe(timeline({ 0: 'x', 200: 'y' }), lines('2', 'xy'));
     });
   });
 
   it('refills continuously after a flood, and never beyond the burst', () => {
     run(({ hot, expectObservable }) => {
-      const source = hot(timeline({ 0: '(ab)', 100: 'c', 200: 'd', 201: 'e', 10_000: '(fgh)' }), lines('1', 'abcdefgh'));
+      const source = hot(
+        timeline({ 0: '(ab)', 100: 'c', 200: 'd', 201: 'e', 10_000: '(fgh)' }),
+        lines('1', 'abcdefgh'),
+      );
       expectObservable(source.pipe(rateLimit({ rate: 5, burst: 2 }))).toBe(
         timeline({ 0: '(ab)', 100: '(NM)', 200: 'd', 201: 'X', 10_000: '(fgNY)' }),
         { ...lines('1', 'abdfg'), N: notice('1'), M: mute('1', 200), X: mute('1', 400), Y: mute('1', 10_200) },
@@ -52,14 +59,20 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
     const dropped: string[] = [];
     const metrics = { dropped: (reason: string) => void dropped.push(reason) };
     run(({ hot, expectObservable }) => {
-      const source = hot(timeline({ 0: '(abcd)', 100: 'q', 1_000: '(ef)' }), { ...lines('1', 'abcdef'), q: line('1', '/quit') });
-      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 2, metrics }))).toBe(timeline({ 0: '(abNM)', 100: 'q', 1_000: '(eNX)' }), {
-        ...lines('1', 'abe'),
+      const source = hot(timeline({ 0: '(abcd)', 100: 'q', 1_000: '(ef)' }), {
+        ...lines('1', 'abcdef'),
         q: line('1', '/quit'),
-        N: notice('1'),
-        M: mute('1', 1_000),
-        X: mute('1', 2_000),
       });
+      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 2, metrics }))).toBe(
+        timeline({ 0: '(abNM)', 100: 'q', 1_000: '(eNX)' }),
+        {
+          ...lines('1', 'abe'),
+          q: line('1', '/quit'),
+          N: notice('1'),
+          M: mute('1', 1_000),
+          X: mute('1', 2_000),
+        },
+      );
     });
     // c and d at 0, f at 1 s: three lines, two notices.
     expect(dropped).toEqual(['rate-limited', 'rate-limited', 'rate-limited']);
@@ -108,11 +121,14 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
     run(({ hot, expectObservable }) => {
       const events = { ...lines('1', 'abcdef'), ...lines('2', 'xy') };
       const source = hot(timeline({ 0: '(abcdef)', 10: 'x', 12: 'y' }), events);
-      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 2 }))).toBe(timeline({ 0: '(abNM)', 10: 'x', 12: 'y' }), {
-        ...events,
-        N: notice('1'),
-        M: mute('1', 1000),
-      });
+      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 2 }))).toBe(
+        timeline({ 0: '(abNM)', 10: 'x', 12: 'y' }),
+        {
+          ...events,
+          N: notice('1'),
+          M: mute('1', 1000),
+        },
+      );
     });
   });
 
@@ -140,7 +156,11 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
         c: connected('1'),
       };
       const source = hot('(ab)-n-k-c', events);
-      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 1 }))).toBe('(aNM)n-k-c', { ...events, N: notice('1'), M: mute('1', 1000) });
+      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 1 }))).toBe('(aNM)n-k-c', {
+        ...events,
+        N: notice('1'),
+        M: mute('1', 1000),
+      });
     });
   });
 
@@ -156,7 +176,6 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
     });
   });
 
-
   it('is off at rate 0: nothing is dropped, muted or kicked', () => {
     run(({ hot, expectObservable }) => {
       const letters = 'abcdefghijklmnopqrstuvwxyz';
@@ -167,7 +186,10 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
 
   it('through the core: dropped lines reach no one, commands count, and the sender gets the notice text', () => {
     run((helpers) => {
-      const chat = chatMarbles(helpers, { names: ['alice', 'bob'], operators: [rateLimit({ rate: 1, burst: 2 }), commands()] });
+      const chat = chatMarbles(helpers, {
+        names: ['alice', 'bob'],
+        operators: [rateLimit({ rate: 1, burst: 2 }), commands()],
+      });
       chat.client('alice', timeline({ 0: 'c', 10: '(wab)', 1010: 'd', 1020: 'x' }), {
         c: connect,
         w: '/who',
@@ -202,14 +224,20 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
 
 describe('rateLimit: excess flood (10 times the rate for 5 s, by default)', () => {
   /** A line of client 1 every `everyMs` for `seconds`: a marble string and its events. */
-  const steady = (everyMs: number, seconds: number) => `${'a'.padEnd(everyMs, '-')}`.repeat((seconds * 1_000) / everyMs);
+  const steady = (everyMs: number, seconds: number) =>
+    `${'a'.padEnd(everyMs, '-')}`.repeat((seconds * 1_000) / everyMs);
   const flood = { a: line('1', 'spam'), q: line('1', '/quit') };
 
   it('disconnects a paste of more than 250 lines at once (rate 5: 10 x 5 lines/s x 5 s), once; /quit still passes', () => {
     run(({ hot, expectObservable }) => {
       const limited = (count: number) => hot(`(${'a'.repeat(count)}q)`, flood).pipe(rateLimit({ rate: 5, burst: 10 }));
       expectObservable(limited(250)).toBe(`(${'a'.repeat(10)}NMq)`, { ...flood, N: notice('1'), M: mute('1', 200) });
-      expectObservable(limited(251)).toBe(`(${'a'.repeat(10)}NMKq)`, { ...flood, N: notice('1'), M: mute('1', 200), K: kick('1') });
+      expectObservable(limited(251)).toBe(`(${'a'.repeat(10)}NMKq)`, {
+        ...flood,
+        N: notice('1'),
+        M: mute('1', 200),
+        K: kick('1'),
+      });
     });
   });
 
@@ -254,7 +282,9 @@ describe('rateLimit: excess flood (10 times the rate for 5 s, by default)', () =
       const source = hot(`(${'a'.repeat(30)})`, flood);
       const onlyKicks = filter((event: ChatEvent) => event.type === 'kick');
       // 2 x rate 1 x 10 s = 20 lines.
-      expectObservable(source.pipe(rateLimit({ rate: 1, burst: 1, excessFactor: 2, excessSeconds: 10 }), onlyKicks)).toBe('(K)', {
+      expectObservable(
+        source.pipe(rateLimit({ rate: 1, burst: 1, excessFactor: 2, excessSeconds: 10 }), onlyKicks),
+      ).toBe('(K)', {
         K: kick('1'),
       });
       expectObservable(source.pipe(rateLimit({ rate: 1, burst: 1, excessFactor: 0 }), onlyKicks)).toBe('', {});
@@ -263,7 +293,10 @@ describe('rateLimit: excess flood (10 times the rate for 5 s, by default)', () =
 
   it('through the core: the flooder gets "[!] excess flood" and is closed, the others see it leave', () => {
     run((helpers) => {
-      const chat = chatMarbles(helpers, { names: ['alice', 'bob'], operators: [rateLimit({ rate: 5, burst: 2 }), commands()] });
+      const chat = chatMarbles(helpers, {
+        names: ['alice', 'bob'],
+        operators: [rateLimit({ rate: 5, burst: 2 }), commands()],
+      });
       chat.client('alice', timeline({ 0: 'c', 10: `(${'a'.repeat(300)})` }), { c: connect, a: 'spam' });
       chat.client('bob', timeline({ 5: 'c' }), { c: connect });
       helpers.expectObservable(chat.linesOf('alice')).toBe(timeline({ 0: '(WJ)', 5: 'B', 10: '(NX|)' }), {

@@ -33,7 +33,15 @@ describeWithRedis('several processes, one chat over Redis', () => {
 
   async function startProcess(web = false): Promise<{ server: ServerProcess; port: number }> {
     const server = new ServerProcess([
-      '--port', '0', ...(web ? ['--http-port', '0'] : ['--no-http']), '--rate', '0', '--redis', redis.url, '--node-timeout', String(NODE_TIMEOUT_SECONDS),
+      '--port',
+      '0',
+      ...(web ? ['--http-port', '0'] : ['--no-http']),
+      '--rate',
+      '0',
+      '--redis',
+      redis.url,
+      '--node-timeout',
+      String(NODE_TIMEOUT_SECONDS),
     ]);
     processes.push(server);
     const { port } = await server.listening(10_000);
@@ -62,7 +70,9 @@ describeWithRedis('several processes, one chat over Redis', () => {
   }
 
   it('keeps the TCP contract across processes: joins, lines to all but the sender, /who, /msg, /me and one winner of a /nick race', async () => {
-    const ports = await Promise.all([startProcess(), startProcess(), startProcess()]).then((all) => all.map((p) => p.port));
+    const ports = await Promise.all([startProcess(), startProcess(), startProcess()]).then((all) =>
+      all.map((p) => p.port),
+    );
     const [a, b, c] = await joinAll(ports);
 
     a!.client.send('hello from the first process');
@@ -98,7 +108,9 @@ describeWithRedis('several processes, one chat over Redis', () => {
   });
 
   it('gives everyone one order: any two clients see the lines they both get in the same order, each sender’s in the order sent', async () => {
-    const ports = await Promise.all([startProcess(), startProcess(), startProcess()]).then((all) => all.map((p) => p.port));
+    const ports = await Promise.all([startProcess(), startProcess(), startProcess()]).then((all) =>
+      all.map((p) => p.port),
+    );
     const members = await joinAll([ports[0]!, ports[1]!, ports[2]!, ports[0]!, ports[1]!, ports[2]!]);
     const LINES = 400;
     // Every client sends as fast as its socket takes it, interleaved across processes.
@@ -107,7 +119,8 @@ describeWithRedis('several processes, one chat over Redis', () => {
         for (let n = 0; n < LINES; n++) await client.write(`m ${sender} ${n}\n`);
       }),
     );
-    const said = (client: LineClient) => client.lines.filter((line) => /: m \d+ \d+$/.test(line)).map((line) => line.slice(line.indexOf(': ') + 2));
+    const said = (client: LineClient) =>
+      client.lines.filter((line) => /: m \d+ \d+$/.test(line)).map((line) => line.slice(line.indexOf(': ') + 2));
     await waitUntil(
       () => members.every(({ client }) => said(client).length === LINES * (members.length - 1)),
       20_000,

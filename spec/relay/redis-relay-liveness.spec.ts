@@ -6,7 +6,7 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
   const fixture = relayFixture();
   const { startNodes } = fixture;
 
-  it("reports a crashed process gone once its lease runs out: its clients leave everywhere", async () => {
+  it('reports a crashed process gone once its lease runs out: its clients leave everywhere', async () => {
     const [a, b, c] = await startNodes(3);
     a!.connect('alice');
     const bob = b!.connect('bob');
@@ -70,7 +70,12 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
       () => [a!, b!].map((node) => node.describe()).join('\n'),
     );
     a!.say(alice, 'still here');
-    await waitUntil(() => b!.lines().includes(`${alice}: still here`), 5_000, "alice's line on b", () => b!.describe());
+    await waitUntil(
+      () => b!.lines().includes(`${alice}: still here`),
+      5_000,
+      "alice's line on b",
+      () => b!.describe(),
+    );
 
     for (const node of [a!, b!]) {
       const gone = node.received.findIndex((event) => event.type === 'node-gone' && event.node === a!.node);
@@ -96,4 +101,3 @@ describeWithRedis('redisRelay: processes that die or stop', () => {
     expect(b!.logs.join('\n')).toMatch(/has a lease again: not reported gone/);
   });
 });
-

@@ -78,8 +78,11 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     } finally {
       process.kill(fixture.redis.pid, 'SIGCONT');
     }
-    await waitUntil(() => b.lines().includes(`${alice}: during the stall`), 10_000, 'the held line on b', () =>
-      [a, b].map((node) => node.describe()).join('\n'),
+    await waitUntil(
+      () => b.lines().includes(`${alice}: during the stall`),
+      10_000,
+      'the held line on b',
+      () => [a, b].map((node) => node.describe()).join('\n'),
     );
     b.say(bob, 'after');
     await waitUntil(() => a.lines().includes(`${bob}: after`), 5_000, "bob's line on a");
@@ -106,12 +109,20 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     await delay(2_500);
     proxy.pause(); // b will be back a little after a
     process.kill(fixture.redis.pid, 'SIGCONT');
-    await waitUntil(() => a.logs.includes('relay available again'), 5_000, 'a back', () => a.describe());
+    await waitUntil(
+      () => a.logs.includes('relay available again'),
+      5_000,
+      'a back',
+      () => a.describe(),
+    );
     await delay(700);
     proxy.resume();
     b.say(bob, 'back too');
-    await waitUntil(() => a.lines().includes(`${bob}: back too`), 10_000, "bob's line on a", () =>
-      [a, b].map((node) => node.describe()).join('\n'),
+    await waitUntil(
+      () => a.lines().includes(`${bob}: back too`),
+      10_000,
+      "bob's line on a",
+      () => [a, b].map((node) => node.describe()).join('\n'),
     );
     await delay(500);
     expect(a.received.filter((event) => event.type === 'node-gone')).toEqual([]);
@@ -135,7 +146,12 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     a.hangUp(zed);
     await restarting;
 
-    await waitUntil(() => b.lines().length === 5, 10_000, 'the held lines on b', () => b.describe());
+    await waitUntil(
+      () => b.lines().length === 5,
+      10_000,
+      'the held lines on b',
+      () => b.describe(),
+    );
     await delay(300); // and no more
     expect(b.lines()).toEqual([1, 2, 3, 4, 5].map((k) => `${alice}: held ${k}`));
     expect(b.model.has(zed)).toBe(false);
@@ -160,13 +176,20 @@ describeWithRedis('redisRelay: Redis away and back', () => {
       await fixture.admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
     }
     await sending;
-    await waitUntil(() => [a, b].every((node) => node.lines().length === 400), 10_000, 'all lines everywhere', () =>
-      [a, b].map((node) => node.describe()).join('\n'),
+    await waitUntil(
+      () => [a, b].every((node) => node.lines().length === 400),
+      10_000,
+      'all lines everywhere',
+      () => [a, b].map((node) => node.describe()).join('\n'),
     );
     for (const node of [a, b]) {
       const lines = node.lines();
-      expect(lines.filter((line) => line.startsWith(alice))).toEqual(Array.from({ length: 200 }, (_, k) => `${alice}: a${k}`));
-      expect(lines.filter((line) => line.startsWith(bob))).toEqual(Array.from({ length: 200 }, (_, k) => `${bob}: b${k}`));
+      expect(lines.filter((line) => line.startsWith(alice))).toEqual(
+        Array.from({ length: 200 }, (_, k) => `${alice}: a${k}`),
+      );
+      expect(lines.filter((line) => line.startsWith(bob))).toEqual(
+        Array.from({ length: 200 }, (_, k) => `${bob}: b${k}`),
+      );
       expect(node.received.filter((event) => event.type === 'reset')).toHaveLength(1);
       expect(node.logs.join('\n')).toMatch(/relay unavailable/); // the connections did drop
     }
@@ -187,7 +210,12 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     await waitUntil(() => b.lines().length === 1, 5_000, 'the line in the stream'); // Redis ran the publish
     proxy.cut(); // its answer is lost with the connection
     proxy.resume();
-    await waitUntil(() => a.lines().length === 1, 5_000, 'the line back on a', () => a.describe());
+    await waitUntil(
+      () => a.lines().length === 1,
+      5_000,
+      'the line back on a',
+      () => a.describe(),
+    );
     a.say(alice, 'next');
     await waitUntil(() => b.lines().length === 2 && a.lines().length === 2, 5_000, 'the next line on both');
     expect(b.lines()).toEqual([`${alice}: once`, `${alice}: next`]);
@@ -215,9 +243,19 @@ describeWithRedis('redisRelay: Redis away and back', () => {
     await waitUntil(() => [a, b].every((node) => node.lines().length === 100), 10_000, 'a and b carry on');
     proxy.resume();
 
-    await waitUntil(() => c.noticesTo(carol).includes(RELAY_NOTICES.missed), 10_000, 'carol told', () => c.describe());
+    await waitUntil(
+      () => c.noticesTo(carol).includes(RELAY_NOTICES.missed),
+      10_000,
+      'carol told',
+      () => c.describe(),
+    );
     a.say(alice, 'after');
-    await waitUntil(() => c.lines().includes(`${alice}: after`), 5_000, 'c reading again', () => c.describe());
+    await waitUntil(
+      () => c.lines().includes(`${alice}: after`),
+      5_000,
+      'c reading again',
+      () => c.describe(),
+    );
     expect(c.lines().length).toBeLessThan(101); // it did skip
     expect(c.model.snapshot()).toEqual(a.model.snapshot());
   });

@@ -12,9 +12,15 @@ describe('redisRelay: Redis unreachable at start', () => {
     // (ioredis leaves its connect timer running that long after a refusal: keep it short for jest.)
     const relay = redisRelay({ url, connectTimeoutMs: 300 });
     const events = lastValueFrom(relay.connect(new Subject<RelayEvent>(), host));
-    const failure = await withTimeout(relay.ready().catch((error: unknown) => error), 5_000, 'the start to fail');
+    const failure = await withTimeout(
+      relay.ready().catch((error: unknown) => error),
+      5_000,
+      'the start to fail',
+    );
     expect(failure).toBeInstanceOf(RelayUnreachableError);
-    expect((failure as Error).message).toBe(`cannot reach Redis at ${url}: connect ECONNREFUSED ${url.slice('redis://'.length)}`);
+    expect((failure as Error).message).toBe(
+      `cannot reach Redis at ${url}: connect ECONNREFUSED ${url.slice('redis://'.length)}`,
+    );
     await expect(events).rejects.toBe(failure);
     await relay.close(); // harmless after a failed start
   });
@@ -22,7 +28,9 @@ describe('redisRelay: Redis unreachable at start', () => {
   it('never shows the password of the URL', () => {
     expect(redactUrl('redis://user:secret@127.0.0.1:6379/2')).toBe('redis://user:***@127.0.0.1:6379/2');
     expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
-    expect(new RelayUnreachableError('redis://:secret@h:1', 'nope').message).toBe('cannot reach Redis at redis://:***@h:1: nope');
+    expect(new RelayUnreachableError('redis://:secret@h:1', 'nope').message).toBe(
+      'cannot reach Redis at redis://:***@h:1: nope',
+    );
   });
 });
 
@@ -50,7 +58,9 @@ describeWithRedis('redisRelay: starting and stopping', () => {
     const relay = redisRelay({ url: redis.url, chat: 'early-close' });
     const received: RelayEvent[] = [];
     const done = new Promise<void>((resolve) =>
-      relay.connect(new Subject<RelayEvent>(), host).subscribe({ next: (event) => received.push(event), complete: resolve }),
+      relay
+        .connect(new Subject<RelayEvent>(), host)
+        .subscribe({ next: (event) => received.push(event), complete: resolve }),
     );
     await relay.close();
     await withTimeout(done, 5_000, 'the stream to complete');

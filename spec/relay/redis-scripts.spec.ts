@@ -51,13 +51,25 @@ describeWithRedis('the relay scripts, on a real Redis', () => {
     await scripts.takeLease(client, 'nodeB', 60_000);
     const added = await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 1, payload: '[{"type":"line"}]' });
     expect(added.kind).toBe('added');
-    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 1, payload: '[{"type":"line"}]' })).toEqual({ kind: 'duplicate' });
-    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeB', seq: 1, payload: '[]' })).toMatchObject({ kind: 'added' }); // seqs are per node
-    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 2, payload: '[]' })).toMatchObject({ kind: 'added' });
-    expect(await scripts.publish(client, { epoch: 'run0/0-1', node: 'nodeA', seq: 3, payload: '[]' })).toEqual({ kind: 'stale' });
+    expect(
+      await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 1, payload: '[{"type":"line"}]' }),
+    ).toEqual({ kind: 'duplicate' });
+    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeB', seq: 1, payload: '[]' })).toMatchObject({
+      kind: 'added',
+    }); // seqs are per node
+    expect(await scripts.publish(client, { epoch: epoch, node: 'nodeA', seq: 2, payload: '[]' })).toMatchObject({
+      kind: 'added',
+    });
+    expect(await scripts.publish(client, { epoch: 'run0/0-1', node: 'nodeA', seq: 3, payload: '[]' })).toEqual({
+      kind: 'stale',
+    });
     const list = await entries();
     expect(list.map((entry) => entry.n)).toEqual([1, 2, 3, 4]); // numbered without gaps
-    expect(list.slice(1).map((entry) => entry.kind === 'batch' && `${entry.node}#${entry.seq}`)).toEqual(['nodeA#1', 'nodeB#1', 'nodeA#2']);
+    expect(list.slice(1).map((entry) => entry.kind === 'batch' && `${entry.node}#${entry.seq}`)).toEqual([
+      'nodeA#1',
+      'nodeB#1',
+      'nodeA#2',
+    ]);
     expect(list[1]).toMatchObject({ id: added.kind === 'added' ? added.id : '', events: [{ type: 'line' }] });
   });
 
@@ -83,19 +95,29 @@ describeWithRedis('the relay scripts, on a real Redis', () => {
     expect(await scripts.writeSnapshot(client, { ...at(9), epoch: 'run0/0-1' }, rule)).toEqual({ kind: 'stale' });
   });
 
-  it("takes nothing from a node whose lease ran out, and no node-gone for a node that has one", async () => {
+  it('takes nothing from a node whose lease ran out, and no node-gone for a node that has one', async () => {
     const { epoch } = await scripts.ensureEpoch(client, 'run1', EMPTY);
     await scripts.takeLease(client, 'live', 60_000);
     await scripts.takeLease(client, 'lapsed', 30);
     await delay(60);
-    expect(await scripts.publish(client, { epoch, node: 'lapsed', seq: 1, payload: '[]' })).toEqual({ kind: 'expired' });
-    const gone = (node: string) => ({ epoch, node: 'live', seq: 1, payload: `[{"type":"node-gone","node":"${node}"}]`, gone: node });
+    expect(await scripts.publish(client, { epoch, node: 'lapsed', seq: 1, payload: '[]' })).toEqual({
+      kind: 'expired',
+    });
+    const gone = (node: string) => ({
+      epoch,
+      node: 'live',
+      seq: 1,
+      payload: `[{"type":"node-gone","node":"${node}"}]`,
+      gone: node,
+    });
     await scripts.takeLease(client, 'other', 60_000);
     expect(await scripts.publish(client, gone('other'))).toEqual({ kind: 'alive' });
     expect(await scripts.publish(client, gone('lapsed'))).toMatchObject({ kind: 'added' });
     // Once the lapsed node renews its lease, it publishes again (its re-announcements first).
     await scripts.takeLease(client, 'lapsed', 60_000);
-    expect(await scripts.publish(client, { epoch, node: 'lapsed', seq: 1, payload: '[]' })).toMatchObject({ kind: 'added' });
+    expect(await scripts.publish(client, { epoch, node: 'lapsed', seq: 1, payload: '[]' })).toMatchObject({
+      kind: 'added',
+    });
     expect((await entries()).map((entry) => entry.kind === 'batch' && entry.node)).toEqual([false, 'live', 'lapsed']);
   });
 

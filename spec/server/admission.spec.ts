@@ -36,14 +36,26 @@ function rawConnect(port: number, localAddress = HOST): Promise<Socket> {
   socket.on('error', () => undefined);
   socket.resume(); // reads and discards whatever comes
   rawSockets.push(socket);
-  return withTimeout(new Promise<Socket>((resolve) => socket.once('connect', () => resolve(socket))), WAIT_MS, `a raw connection from ${localAddress}`);
+  return withTimeout(
+    new Promise<Socket>((resolve) => socket.once('connect', () => resolve(socket))),
+    WAIT_MS,
+    `a raw connection from ${localAddress}`,
+  );
 }
 
 const closed = (socket: Socket, ms = WAIT_MS) =>
-  withTimeout(new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))), ms, 'the socket to be closed');
+  withTimeout(
+    new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))),
+    ms,
+    'the socket to be closed',
+  );
 
 /** Connects a TCP client from `localAddress` and reads its welcome; returns it with its name. */
-async function joinFrom(port: number, localAddress: string, label = localAddress): Promise<{ client: LineClient; name: string }> {
+async function joinFrom(
+  port: number,
+  localAddress: string,
+  label = localAddress,
+): Promise<{ client: LineClient; name: string }> {
   const client = await LineClient.connect(port, label, { localAddress });
   const name = /^\[\*\] Welcome, (\S+)!/.exec(await client.nextLine())?.[1];
   if (name === undefined) throw new Error(`${label}: no welcome: ${JSON.stringify(client.lines)}`);
@@ -64,7 +76,9 @@ describe('--max-clients-per-ip', () => {
     const refusedTcp = await LineClient.connect(s.port, 'third from 127.0.0.2', { localAddress: '127.0.0.2' });
     expect(await refusedTcp.readUntilClosed()).toEqual(['[!] too many connections from your address (max 2)']);
     expect(refusedTcp.partial).toBe('');
-    const refusedWs = await WsClient.connect(s.server.httpPort!, 'ws third from 127.0.0.2', { localAddress: '127.0.0.2' });
+    const refusedWs = await WsClient.connect(s.server.httpPort!, 'ws third from 127.0.0.2', {
+      localAddress: '127.0.0.2',
+    });
     expect(await refusedWs.next()).toEqual({
       type: 'notice',
       code: 'too-many-connections',
@@ -83,7 +97,15 @@ describe('--max-clients-per-ip', () => {
     await watcher.readUntil(joined('erin'));
 
     // The refused connections were never announced, and never joined.
-    expect(watcher.lines).toEqual([welcome('alice'), joined('alice'), joined('bob'), joined('carol'), joined('dave'), left('bob'), joined('erin')]);
+    expect(watcher.lines).toEqual([
+      welcome('alice'),
+      joined('alice'),
+      joined('bob'),
+      joined('carol'),
+      joined('dave'),
+      left('bob'),
+      joined('erin'),
+    ]);
     expect(connectedNames(s)).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
   });
 });
@@ -109,7 +131,12 @@ describe('--connect-rate', () => {
     // 3 a minute: the next try is due 20 s after the first (less the time this test took).
     expect(line).toMatch(/^\[!\] connecting too fast from your address; try again in (1\d|20) s$/);
     const refusedWs = await WsClient.connect(s.server.httpPort!, 'ws fifth', { localAddress: '127.0.0.4' });
-    expect(await refusedWs.next()).toMatchObject({ type: 'notice', code: 'connecting-too-fast', level: 'error', retryAfterSeconds: expect.any(Number) });
+    expect(await refusedWs.next()).toMatchObject({
+      type: 'notice',
+      code: 'connecting-too-fast',
+      level: 'error',
+      retryAfterSeconds: expect.any(Number),
+    });
     expect(await refusedWs.waitClosed()).toBe(1000);
 
     const other = await joinFrom(s.port, '127.0.0.5');
@@ -129,8 +156,14 @@ describe('the floods of issue 10, with the default limits', () => {
     }
     // At most 128 may stay (fewer: the connect throttle lets 120 in at once); the rest are refused.
     const open = () => flood.filter((socket) => !socket.closed).length;
-    await waitUntil(() => open() <= 128, 30_000, 'the flood to be refused', () => `${open()} still open`);
-    if (process.env['PROTECTION_DEBUG']) console.log(`idle flood: ${open()} of 2000 left open, ${connectedNames(s).length} joined`);
+    await waitUntil(
+      () => open() <= 128,
+      30_000,
+      'the flood to be refused',
+      () => `${open()} still open`,
+    );
+    if (process.env['PROTECTION_DEBUG'])
+      console.log(`idle flood: ${open()} of 2000 left open, ${connectedNames(s).length} joined`);
     const newcomer = await joinFrom(s.port, '127.0.0.3');
     expect(newcomer.client.lines[0]).toMatch(/^\[\*\] Welcome, /);
     expect(connectedNames(s).length).toBeLessThanOrEqual(129);
@@ -151,7 +184,8 @@ describe('the floods of issue 10, with the default limits', () => {
       client.destroy();
     }
     const seconds = (Date.now() - started) / 1000;
-    if (process.env['PROTECTION_DEBUG']) console.log(`join/part flood: ${welcomed} admitted, ${refused} refused in ${seconds.toFixed(1)} s`);
+    if (process.env['PROTECTION_DEBUG'])
+      console.log(`join/part flood: ${welcomed} admitted, ${refused} refused in ${seconds.toFixed(1)} s`);
     expect(welcomed + refused).toBe(300);
     expect(welcomed).toBeGreaterThanOrEqual(120);
     expect(welcomed).toBeLessThanOrEqual(120 + Math.ceil(2 * seconds));
@@ -162,7 +196,12 @@ describe('the floods of issue 10, with the default limits', () => {
     const seen = () =>
       watcher.lines.filter((l) => l.endsWith(' joined the chat')).length +
       watcher.lines.reduce((sum, l) => sum + Number(/^\[\+\] (\d+) joined: /.exec(l)?.[1] ?? 0), 0);
-    await waitUntil(() => seen() >= 1 + welcomed, 5_000, 'every admitted join announced', () => `${seen()} of ${1 + welcomed}`);
+    await waitUntil(
+      () => seen() >= 1 + welcomed,
+      5_000,
+      'every admitted join announced',
+      () => `${seen()} of ${1 + welcomed}`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(seen()).toBe(1 + welcomed);
   }, 60_000);
@@ -241,7 +280,10 @@ async function retryJoin(port: number, options: { tls?: boolean }): Promise<Line
     const web = createWebServer(options);
     await new Promise<void>((resolve) => web.listen(0, HOST, resolve));
     const port = (web.address() as { port: number }).port;
-    return { port, close: () => new Promise<void>((resolve) => (web.closeAllConnections(), web.close(() => resolve()))) };
+    return {
+      port,
+      close: () => new Promise<void>((resolve) => (web.closeAllConnections(), web.close(() => resolve()))),
+    };
   }
 
   it('answers 408 and closes a connection that sends no complete request within its headers timeout (a request that never upgrades)', async () => {

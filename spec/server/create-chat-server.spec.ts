@@ -153,7 +153,12 @@ describe('createChatServer over TCP', () => {
 
       alice!.reset();
       expect(await bob!.nextLine()).toBe('[-] alice left the chat.');
-      await waitUntil(() => logLines().includes('[-] alice disconnected'), 1_000, 'the disconnection in the log', () => logLines().join('\n'));
+      await waitUntil(
+        () => logLines().includes('[-] alice disconnected'),
+        1_000,
+        'the disconnection in the log',
+        () => logLines().join('\n'),
+      );
       expect(logLines()).toContainEqual(expect.stringMatching(/^\[!\] Error with alice: .*ECONNRESET/));
     });
 
@@ -163,7 +168,10 @@ describe('createChatServer over TCP', () => {
 
       const victimPort = bob!.socket.localPort;
       const realWrite = Socket.prototype.write;
-      const failing = jest.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      const failing = jest.spyOn(Socket.prototype, 'write').mockImplementation(function (
+        this: Socket,
+        ...args: unknown[]
+      ) {
         if (this.localPort === port && this.remotePort === victimPort) {
           const callback = args.find((arg): arg is (error?: Error) => void => typeof arg === 'function');
           const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
@@ -201,11 +209,17 @@ describe('createChatServer over TCP', () => {
       // behind. Bounded: at most 256 MB, far more than loopback buffers can hold.
       for (let batches = 1; !evicted() && batches <= 4096; batches++) {
         await alice!.write(batch);
-        await waitUntil(() => evicted() || carol!.lines.length - before >= batches * perBatch, 3_000, `carol to read batch ${batches}`);
+        await waitUntil(
+          () => evicted() || carol!.lines.length - before >= batches * perBatch,
+          3_000,
+          `carol to read batch ${batches}`,
+        );
       }
       await waitUntil(evicted, 3_000, 'bob to be evicted', () => logLines().slice(-5).join('\n'));
 
-      expect(logLines()).toContain(`[!] Error with bob: output buffer over ${maxBufferBytes} bytes (client not reading)`);
+      expect(logLines()).toContain(
+        `[!] Error with bob: output buffer over ${maxBufferBytes} bytes (client not reading)`,
+      );
       expect(await carol!.readUntil('[-] bob left the chat.', 10_000)).toBeDefined();
       expect(await alice!.readUntil('[-] bob left the chat.')).toBeDefined();
       await alice!.write('done\n');
@@ -234,7 +248,8 @@ describe('createChatServer over TCP', () => {
       await Promise.all([send(alice, messages('alice')), send(bob, messages('bob'))]);
 
       const said = (client: LineClient, name: string) => client.lines.filter((l) => l.startsWith(`${name}: `));
-      const received = () => said(carol, 'alice').length + said(carol, 'bob').length + said(dave, 'alice').length + said(dave, 'bob').length;
+      const received = () =>
+        said(carol, 'alice').length + said(carol, 'bob').length + said(dave, 'alice').length + said(dave, 'bob').length;
       await waitUntil(
         () => received() === 4 * count && said(alice, 'bob').length === count && said(bob, 'alice').length === count,
         10_000,
@@ -242,18 +257,23 @@ describe('createChatServer over TCP', () => {
         () => `received ${received()} of ${4 * count}`,
       );
 
-      for (const client of [bob, carol, dave]) expect(said(client, 'alice')).toEqual(messages('alice').map((m) => `alice: ${m}`));
-      for (const client of [alice, carol, dave]) expect(said(client, 'bob')).toEqual(messages('bob').map((m) => `bob: ${m}`));
+      for (const client of [bob, carol, dave])
+        expect(said(client, 'alice')).toEqual(messages('alice').map((m) => `alice: ${m}`));
+      for (const client of [alice, carol, dave])
+        expect(said(client, 'bob')).toEqual(messages('bob').map((m) => `bob: ${m}`));
 
       // Every client got exactly the lines the core addressed to it, in the core's order.
       const idOf = new Map<string, string>();
       for (const output of outputs) {
-        if (output.kind === 'deliver' && output.message.type === 'welcome') idOf.set(output.message.name, output.to[0]!);
+        if (output.kind === 'deliver' && output.message.type === 'welcome')
+          idOf.set(output.message.name, output.to[0]!);
       }
       const names = ['alice', 'bob', 'carol', 'dave'];
       clients.forEach((client, i) => {
         const id = idOf.get(names[i]!)!;
-        const expected = outputs.flatMap((o) => (o.kind === 'deliver' && isRecipient(o, id) ? [formatText(o.message)] : []));
+        const expected = outputs.flatMap((o) =>
+          o.kind === 'deliver' && isRecipient(o, id) ? [formatText(o.message)] : [],
+        );
         expect(client.lines).toEqual(expected);
       });
     });

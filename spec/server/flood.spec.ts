@@ -78,7 +78,12 @@ describe('a muted TCP client', () => {
     const [alice, bob] = await server.joinAll(2);
     await bob!.write(spam(5000));
     expect(await bob!.nextLine()).toBe(RATE_NOTICE);
-    await waitUntil(() => counts.lines + counts.discarded >= 5000, 5_000, 'every line counted', () => JSON.stringify(counts));
+    await waitUntil(
+      () => counts.lines + counts.discarded >= 5000,
+      5_000,
+      'every line counted',
+      () => JSON.stringify(counts),
+    );
     // Two with tokens, the one the limiter dropped (and muted on), then nothing decoded.
     expect(counts).toEqual({ lines: 3, discarded: 4997 });
     alice!.send('/who');
@@ -100,10 +105,20 @@ describe('a muted TCP client', () => {
     const [alice, bob] = await server.joinAll(2);
     // "a" spends the token, "b" is dropped (muted for a second), "c" is discarded, "par" is held.
     await bob!.write('a\nb\nc\npar');
-    await waitUntil(() => counts.discarded >= 1, 5_000, '"c" discarded', () => JSON.stringify(counts));
+    await waitUntil(
+      () => counts.discarded >= 1,
+      5_000,
+      '"c" discarded',
+      () => JSON.stringify(counts),
+    );
     // Still muted: "partial" ends inside the mute and is discarded like "d"; "hel" is held.
     await bob!.write('tial\nd\nhel');
-    await waitUntil(() => counts.discarded >= 3, 5_000, 'three lines discarded', () => JSON.stringify(counts));
+    await waitUntil(
+      () => counts.discarded >= 3,
+      5_000,
+      'three lines discarded',
+      () => JSON.stringify(counts),
+    );
     await delay(1_200); // the mute is over
     await bob!.write('lo\n');
     expect(await alice!.readLines(2)).toEqual(['bob: a', 'bob: hello']);
@@ -115,7 +130,12 @@ describe('a muted TCP client', () => {
     const [alice, bob] = await server.joinAll(2);
     // After "b" is dropped: a complete over-long line, then one that overflows before its LF comes.
     await bob!.write(`a\nb\n${'x'.repeat(500)}\n${'y'.repeat(300)}`);
-    await waitUntil(() => counts.discarded >= 2, 5_000, 'two lines discarded', () => JSON.stringify(counts));
+    await waitUntil(
+      () => counts.discarded >= 2,
+      5_000,
+      'two lines discarded',
+      () => JSON.stringify(counts),
+    );
     // Its end is not another line.
     await bob!.write(`${'y'.repeat(50_000)}\n`);
     await delay(1_200);
@@ -134,7 +154,12 @@ describe('a muted WebSocket client', () => {
     await alice.readUntil(joined('bob'));
     for (let i = 0; i < 5000; i++) bob.send(`spam ${i}`);
     expect(await bob.until((frame) => frame.type === 'notice')).toMatchObject({ code: 'rate-limited', level: 'error' });
-    await waitUntil(() => counts.lines + counts.discarded >= 5000, 5_000, 'every frame counted', () => JSON.stringify(counts));
+    await waitUntil(
+      () => counts.lines + counts.discarded >= 5000,
+      5_000,
+      'every frame counted',
+      () => JSON.stringify(counts),
+    );
     expect(counts).toEqual({ lines: 3, discarded: 4997 });
     alice.send('/who');
     expect(await alice.readLines(3)).toEqual(['bob: spam 0', 'bob: spam 1', '[*] 2 online: alice, bob']);

@@ -175,8 +175,22 @@ describe('GET /metrics', () => {
       rxchat_bytes_sent_total: received([alice, fourth], [third]).bytes - s1.get('rxchat_bytes_sent_total')!,
     });
     expect(connectionLog).toEqual([
-      { type: 'refused', reason: 'server-full', transport: 'websocket', id: expect.any(String), remote: { address: HOST, port: expect.any(Number) }, at: expect.any(Number) },
-      { type: 'refused', reason: 'server-full', transport: 'tcp', id: expect.any(String), remote: { address: HOST, port: fourthPort }, at: expect.any(Number) },
+      {
+        type: 'refused',
+        reason: 'server-full',
+        transport: 'websocket',
+        id: expect.any(String),
+        remote: { address: HOST, port: expect.any(Number) },
+        at: expect.any(Number),
+      },
+      {
+        type: 'refused',
+        reason: 'server-full',
+        transport: 'tcp',
+        id: expect.any(String),
+        remote: { address: HOST, port: fourthPort },
+        at: expect.any(Number),
+      },
     ]);
   });
 
@@ -185,9 +199,17 @@ describe('GET /metrics', () => {
     const s1 = await scrape();
     await expect(WsClient.connect(httpPort(), 'evil', { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
     await expect(WsClient.connect(httpPort(), 'lost', { path: '/elsewhere' })).rejects.toThrow('HTTP 404');
-    expect(seriesDelta(s1, await scrape())).toEqual({ 'rxchat_connections_refused_total{reason="forbidden-origin"}': 1 });
+    expect(seriesDelta(s1, await scrape())).toEqual({
+      'rxchat_connections_refused_total{reason="forbidden-origin"}': 1,
+    });
     expect(connectionLog).toEqual([
-      { type: 'refused', reason: 'forbidden-origin', transport: 'websocket', remote: { address: HOST, port: expect.any(Number) }, at: expect.any(Number) },
+      {
+        type: 'refused',
+        reason: 'forbidden-origin',
+        transport: 'websocket',
+        remote: { address: HOST, port: expect.any(Number) },
+        at: expect.any(Number),
+      },
     ]);
   });
 
@@ -282,10 +304,16 @@ describe('GET /metrics', () => {
       rxchat_lines_received_total: 1,
       // The line to bob and carol (bob's failed), then the leave to alice and carol.
       rxchat_deliveries_total: 4,
-      rxchat_bytes_sent_total: 2 * Buffer.byteLength('alice: are you there?\n') + 2 * Buffer.byteLength('[-] bob left the chat.\n'),
+      rxchat_bytes_sent_total:
+        2 * Buffer.byteLength('alice: are you there?\n') + 2 * Buffer.byteLength('[-] bob left the chat.\n'),
     });
     expect(connectionLog).toEqual([
-      expect.objectContaining({ type: 'evicted', reason: 'write-error', transport: 'tcp', remote: { address: HOST, port: victimPort } }),
+      expect.objectContaining({
+        type: 'evicted',
+        reason: 'write-error',
+        transport: 'tcp',
+        remote: { address: HOST, port: victimPort },
+      }),
     ]);
   });
 
@@ -331,7 +359,12 @@ describe('GET /metrics', () => {
     await start();
     const answer = await httpGet(httpPort(), '/metrics');
     expect(answer.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       expect(answer.body).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     }
     expect(answer.body).toMatch(/^# TYPE rxchat_clients gauge$/m);
@@ -348,7 +381,13 @@ describe('the metrics token', () => {
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toBe('Bearer realm="rxchat metrics"');
     expect(none.body).not.toContain('rxchat_');
-    for (const authorization of ['Bearer wrong', 'Bearer s3cret-t0ke', 'Bearer s3cret-t0ken2', 's3cret-t0ken', 'Basic s3cret-t0ken']) {
+    for (const authorization of [
+      'Bearer wrong',
+      'Bearer s3cret-t0ke',
+      'Bearer s3cret-t0ken2',
+      's3cret-t0ken',
+      'Basic s3cret-t0ken',
+    ]) {
       expect((await httpGet(httpPort(), '/metrics', { headers: { Authorization: authorization } })).status).toBe(401);
     }
     const good = await httpGet(httpPort(), '/metrics', { headers: { Authorization: 'Bearer s3cret-t0ken' } });
@@ -381,7 +420,8 @@ describe('GET /healthz and /readyz', () => {
     let answers = '';
     socket.setEncoding('utf8').on('data', (chunk: string) => (answers += chunk));
     const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    const get = (path: string, last = false) => `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+    const get = (path: string, last = false) =>
+      `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
     socket.write(get('/barrier'));
     await waitUntil(() => held.length === 1, WAIT_MS, 'the first held request');
 

@@ -55,7 +55,11 @@ describe('--max-total-buffer-bytes', () => {
     if (process.env['PROTECTION_DEBUG']) console.log(`non-readers evicted after ${sent} lines`);
     expect(leaves().sort()).toEqual(silentNames.map((name) => `[-] ${name} left the chat.`).sort());
     for (const name of silentNames) {
-      expect(server.log).toContainEqual({ type: 'error', name, error: expect.stringMatching(/^server output over its total of 1048576 bytes/) });
+      expect(server.log).toContainEqual({
+        type: 'error',
+        name,
+        error: expect.stringMatching(/^server output over its total of 1048576 bytes/),
+      });
     }
 
     // The readers got every line, in order, and stay.
@@ -64,7 +68,8 @@ describe('--max-total-buffer-bytes', () => {
     const said = tcpReader.lines.filter((line) => line.startsWith('alice: m'));
     expect(said).toHaveLength(sent);
     said.forEach((line, i) => {
-      if (line !== `alice: m${i} ${padding}`) throw new Error(`line ${i} out of order or damaged: ${line.slice(0, 40)}`);
+      if (line !== `alice: m${i} ${padding}`)
+        throw new Error(`line ${i} out of order or damaged: ${line.slice(0, 40)}`);
     });
     const wsSaid = await wsReader.until((f) => f.type === 'said' && f['text'] === 'after', 15_000);
     expect(wsSaid).toEqual({ type: 'said', name: 'alice', text: 'after' });
@@ -93,7 +98,13 @@ describe('--max-total-buffer-bytes', () => {
     if (process.env['PROTECTION_DEBUG']) console.log(`first eviction after ${sent} lines`);
     expect(sent).toBeGreaterThan(1_000);
     expect(leaves()).toEqual(['[-] carol left the chat.']);
-    expect(server.log).toContainEqual({ type: 'error', name: 'carol', error: expect.stringMatching(/^server output over its total/) });
-    expect(server.log.filter((e) => e.type === 'disconnected').map((e) => (e.type === 'disconnected' ? e.name : ''))).toEqual(['carol']);
+    expect(server.log).toContainEqual({
+      type: 'error',
+      name: 'carol',
+      error: expect.stringMatching(/^server output over its total/),
+    });
+    expect(
+      server.log.filter((e) => e.type === 'disconnected').map((e) => (e.type === 'disconnected' ? e.name : '')),
+    ).toEqual(['carol']);
   }, 90_000);
 });

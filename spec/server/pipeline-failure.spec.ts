@@ -16,7 +16,13 @@ const buggy: ChatOperator = map((event) => {
 describe('a chat whose pipeline fails', () => {
   it('reports the error on outputs$, closes every connection and stops listening', async () => {
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const server = await createChatServer({ host: '127.0.0.1', port: 0, names: listSource(), operators: [buggy], closeTimeoutMs: 200 });
+    const server = await createChatServer({
+      host: '127.0.0.1',
+      port: 0,
+      names: listSource(),
+      operators: [buggy],
+      closeTimeoutMs: 200,
+    });
     const failed = new Promise<unknown>((resolve) => server.outputs$.subscribe({ error: resolve }));
     const alice = await LineClient.connect(server.port, 'alice');
     expect(await alice.readLines(2)).toEqual(['[*] Welcome, alice! Type /help for commands.', 'alice joined the chat']);

@@ -21,7 +21,10 @@ let server: ChatServer | undefined;
 let log: LogEntry[] = [];
 
 /** Starts an in-process server whose clients are named from `names`, in connection order. */
-async function start(options: ChatServerOptions = {}, names = ['alice', 'bob', 'carol', 'dave', 'erin']): Promise<ChatServer> {
+async function start(
+  options: ChatServerOptions = {},
+  names = ['alice', 'bob', 'carol', 'dave', 'erin'],
+): Promise<ChatServer> {
   log = [];
   server = await createChatServer({
     host: '127.0.0.1',
@@ -80,7 +83,12 @@ describe('commands end to end', () => {
       ...HELP,
       '[!] unknown command: /xyz (try /help)',
     ];
-    const othersSee = ['alice is now known as Al.1', '* Al.1 waves', 'Al.1: /slash', '[-] Al.1 left the chat. (see you)'];
+    const othersSee = [
+      'alice is now known as Al.1',
+      '* Al.1 waves',
+      'Al.1: /slash',
+      '[-] Al.1 left the chat. (see you)',
+    ];
     expect(await alice.readUntilClosed()).toEqual(aliceSees);
     expect(alice.partial).toBe('');
     expect(await bob.readLines(5)).toEqual([othersSee[0], othersSee[1], '[pm] Al.1: psst', othersSee[2], othersSee[3]]);
@@ -144,7 +152,10 @@ describe('maxLineBytes', () => {
     alice.send(`${'é'.repeat(2048)}z`); // 4097 bytes, 2049 characters
     alice.send(exact);
     alice.send('next');
-    expect(await alice.readLines(2)).toEqual(['[!] line too long (max 4096 bytes)', '[!] line too long (max 4096 bytes)']);
+    expect(await alice.readLines(2)).toEqual([
+      '[!] line too long (max 4096 bytes)',
+      '[!] line too long (max 4096 bytes)',
+    ]);
     expect(await bob.readLines(2)).toEqual([`alice: ${exact}`, 'alice: next']);
   });
 
@@ -172,7 +183,14 @@ describe('a 100 MB line without LF', () => {
     // The server collects garbage every 20 ms, so that its peak RSS shows what it holds, not how lazily
     // V8 frees the 64 KB read buffers (it lets up to 64 MB of them pile up between collections).
     const collectOften = 'data:text/javascript,setInterval(() => globalThis.gc(), 20).unref()';
-    const proc = spawnCommand('rxchat-server', process.execPath, ['--expose-gc', '--import', collectOften, SERVER_JS, '--port', '0']);
+    const proc = spawnCommand('rxchat-server', process.execPath, [
+      '--expose-gc',
+      '--import',
+      collectOften,
+      SERVER_JS,
+      '--port',
+      '0',
+    ]);
     const port = Number((await waitForStdout(proc, /Server listening on 127\.0\.0\.1:(\d+)/, WAIT_MS * 2))[1]);
     const pid = proc.child.pid!;
 
@@ -200,7 +218,8 @@ describe('a 100 MB line without LF', () => {
     await watcher.readUntil(`${name}: after`, 15_000);
 
     const growthMb = (memoryKb(pid, 'VmHWM') - baselineKb) / 1024;
-    if (process.env['PROTECTION_DEBUG']) console.log(`baseline ${baselineKb} kB, peak growth ${growthMb.toFixed(1)} MB`);
+    if (process.env['PROTECTION_DEBUG'])
+      console.log(`baseline ${baselineKb} kB, peak growth ${growthMb.toFixed(1)} MB`);
     expect(streamer.unread()).toEqual(['[!] line too long (max 4096 bytes)']);
     expect(watcher.unread()).toEqual([]);
     // A server that held the line would grow by 100 MB or more; a bounded one stays near its baseline.
@@ -240,10 +259,15 @@ describe('maxBufferBytes', () => {
     const said = fast.lines.filter((line) => line.startsWith('sender: m'));
     expect(said.length).toBe(sent);
     said.forEach((line, i) => {
-      if (line !== `sender: m${i} ${padding}`) throw new Error(`message ${i} out of order or damaged: ${line.slice(0, 40)}`);
+      if (line !== `sender: m${i} ${padding}`)
+        throw new Error(`message ${i} out of order or damaged: ${line.slice(0, 40)}`);
     });
     expect(fast.lines.filter(isLeave)).toHaveLength(1);
-    expect(log).toContainEqual({ type: 'error', name: 'slow', error: expect.stringContaining('output buffer over 65536 bytes') });
+    expect(log).toContainEqual({
+      type: 'error',
+      name: 'slow',
+      error: expect.stringContaining('output buffer over 65536 bytes'),
+    });
 
     // The slow client's connection was destroyed by the server.
     slow.socket.resume();
@@ -312,13 +336,19 @@ describe('idleTimeoutSeconds', () => {
     expect(await alice.readUntilClosed()).toEqual([joined('bob'), '[!] idle timeout']);
     expect(await bob.readUntil(/left the chat/)).toBe('[-] alice left the chat.');
     expect(await bob.readUntilClosed()).toEqual(['[!] idle timeout']);
-    expect(log).toContainEqual({ type: 'disconnected', name: 'alice', reason: { kind: 'kicked', notice: { code: 'idle-timeout' } } });
+    expect(log).toContainEqual({
+      type: 'disconnected',
+      name: 'alice',
+      reason: { kind: 'kicked', notice: { code: 'idle-timeout' } },
+    });
   });
 });
 
 describe('operators option', () => {
   it('a function receives the built-ins to reorder, replace or drop, and add its own', async () => {
-    const shout: ChatOperator = map((event: ChatEvent) => (event.type === 'line' ? { ...event, text: event.text.toUpperCase() } : event));
+    const shout: ChatOperator = map((event: ChatEvent) =>
+      event.type === 'line' ? { ...event, text: event.text.toUpperCase() } : event,
+    );
     // No rate limit and no stripping; commands still parsed.
     const { port } = await start({ rate: 1, burst: 1, operators: (builtins) => [shout, builtins.commands] });
     const alice = await joinAs(port, 'alice');

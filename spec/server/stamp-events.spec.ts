@@ -14,11 +14,7 @@ describe('stampEvents', () => {
   it('stamps `at` from the clock on every event that has none, and keeps an `at` already there', async () => {
     let now = 100;
     const stamped = await through(
-      [
-        { type: 'line', id: '1', text: 'a' },
-        { type: 'line', id: '1', text: 'b', at: 5 },
-        { type: 'shutdown' },
-      ],
+      [{ type: 'line', id: '1', text: 'a' }, { type: 'line', id: '1', text: 'b', at: 5 }, { type: 'shutdown' }],
       { now: () => now++ },
     );
     expect(stamped).toEqual([
@@ -60,7 +56,11 @@ describe('stampEvents', () => {
       ],
       { node: 'n1' },
     );
-    expect(stamped.map((event) => (event.type === 'connected' ? event.node : undefined))).toEqual(['n1', 'other', undefined]);
+    expect(stamped.map((event) => (event.type === 'connected' ? event.node : undefined))).toEqual([
+      'n1',
+      'other',
+      undefined,
+    ]);
     expect(stamped[2]).not.toHaveProperty('node');
   });
 

@@ -40,8 +40,11 @@ describe('join storms', () => {
       expect(await client.next()).toEqual({ type: 'joined', name: hello['name'] });
     }
     // Alice's own join spent a token and one more newcomer spent the other: the rest are summed up.
-    await waitUntil(() => alice.lines.reduce((sum, line) => sum + joinsIn(line), 0) >= 9, 5_000, 'every join announced to alice', () =>
-      JSON.stringify(alice.lines),
+    await waitUntil(
+      () => alice.lines.reduce((sum, line) => sum + joinsIn(line), 0) >= 9,
+      5_000,
+      'every join announced to alice',
+      () => JSON.stringify(alice.lines),
     );
     expect(alice.lines[0]).toBe(welcome(NAMES[0]));
     expect(alice.lines.some((line) => /^\[\+\] \d+ joined: /.test(line))).toBe(true);

@@ -29,12 +29,17 @@ async function joinWs(label: string, name: string): Promise<WsClient> {
   return client;
 }
 
-function get(path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: httpPort(), path, method }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('error', reject);
     req.setTimeout(5_000, () => req.destroy(new Error(`GET ${path} timed out`)));
@@ -90,7 +95,13 @@ describe('WebSocket transport', () => {
     await server.join(); // alice on TCP
     const bob = await joinWs('bob', 'bob');
     bob.send('/nick alice');
-    expect(await bob.next()).toEqual({ type: 'notice', code: 'name-taken', name: 'alice', level: 'error', text: 'name taken: alice' });
+    expect(await bob.next()).toEqual({
+      type: 'notice',
+      code: 'name-taken',
+      name: 'alice',
+      level: 'error',
+      text: 'name taken: alice',
+    });
     bob.send('/frobnicate');
     expect(await bob.next()).toMatchObject({ type: 'notice', code: 'unknown-command', level: 'error' });
     bob.send('/help');
@@ -162,7 +173,11 @@ describe('WebSocket transport', () => {
       if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await alice.readUntil('[-] bob left the chat.', 10_000);
-    expect(server.log).toContainEqual({ type: 'error', name: 'bob', error: expect.stringContaining('output buffer over 65536 bytes') });
+    expect(server.log).toContainEqual({
+      type: 'error',
+      name: 'bob',
+      error: expect.stringContaining('output buffer over 65536 bytes'),
+    });
   });
 
   it('says goodbye to WebSocket clients on shutdown and closes them', async () => {

@@ -167,7 +167,9 @@ export function lookUpChromium(env: NodeJS.ProcessEnv = process.env): ChromiumLo
     const problem = cannotStart(path);
     if (problem === undefined) return { found: true, executablePath: path, fromPackage: candidate.fromPackage };
     // A run killed while unpacking leaves a truncated binary that the package then reuses.
-    reasons.push(`${path}: ${problem}${candidate.fromPackage ? ` (if it was half unpacked: rm ${path} and run again)` : ''}`);
+    reasons.push(
+      `${path}: ${problem}${candidate.fromPackage ? ` (if it was half unpacked: rm ${path} and run again)` : ''}`,
+    );
   }
   if (fromEnv !== undefined && fromEnv !== '') {
     reasons.push('CHROMIUM_PATH is set, so no other Chromium was tried: unset it to use the one npm ci installs');
@@ -230,7 +232,9 @@ function extractPackageChromium(reasons: string[]): string | undefined {
     timeout: EXTRACT_TIMEOUT_MS,
   });
   if (run.status === 0 && run.stdout !== '') return run.stdout;
-  reasons.push(`@sparticuz/chromium: could not unpack its Chromium: ${(run.stderr || run.error?.message || '').trim()}`);
+  reasons.push(
+    `@sparticuz/chromium: could not unpack its Chromium: ${(run.stderr || run.error?.message || '').trim()}`,
+  );
   return undefined;
 }
 
@@ -248,7 +252,9 @@ function notFoundMessage(reasons: readonly string[]): string {
     ...reasons.map((reason) => `  - ${reason}`),
     '',
     INSTALL_HINT,
-    runningInCI() ? 'Under CI this is a failure.' : 'Outside CI the browser specs are SKIPPED (under CI=true they fail).',
+    runningInCI()
+      ? 'Under CI this is a failure.'
+      : 'Outside CI the browser specs are SKIPPED (under CI=true they fail).',
   ].join('\n');
 }
 

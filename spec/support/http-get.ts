@@ -8,14 +8,23 @@ export interface HttpAnswer {
 }
 
 /** One HTTP request to 127.0.0.1, bounded, its whole answer read. */
-export function httpGet(port: number, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export function httpGet(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: HOST, port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: HOST, port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.setTimeout(WAIT_MS, () => req.destroy(new Error(`${options.method ?? 'GET'} ${path} timed out`)));
     req.end();
@@ -34,7 +43,10 @@ export function parseSeries(text: string, prefix = 'rxchat_'): Map<string, numbe
 }
 
 /** What moved between two scrapes: every series whose value changed, by how much. */
-export function seriesDelta(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Record<string, number> {
+export function seriesDelta(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): Record<string, number> {
   const delta: Record<string, number> = {};
   for (const [key, value] of after) {
     const change = value - (before.get(key) ?? 0);

@@ -63,7 +63,13 @@ export class LineClient {
   /** Connects to `HOST`:`port` (or `options.host`), failing clearly if that takes longer than `options.ms`. */
   static async connect(port: number, label = 'client', options: ConnectOptions = {}): Promise<LineClient> {
     const host = options.host ?? HOST;
-    const common = { host, port, noDelay: true, allowHalfOpen: options.allowHalfOpen ?? false, localAddress: options.localAddress };
+    const common = {
+      host,
+      port,
+      noDelay: true,
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      localAddress: options.localAddress,
+    };
     const socket = options.tls ? connectTls({ ...common, rejectUnauthorized: false }) : connect(common);
     open.add(socket);
     socket.once('close', () => open.delete(socket));
@@ -145,7 +151,11 @@ export class LineClient {
    */
   readUntil(match: string | RegExp | ((line: string) => boolean), ms = WAIT_MS, what?: string): Promise<string> {
     const test =
-      typeof match === 'string' ? (l: string) => l === match : match instanceof RegExp ? (l: string) => match.test(l) : match;
+      typeof match === 'string'
+        ? (l: string) => l === match
+        : match instanceof RegExp
+          ? (l: string) => match.test(l)
+          : match;
     const description = what ?? (typeof match === 'string' ? JSON.stringify(match) : String(match));
     const start = this.cursor;
     let scanned = start;
@@ -256,7 +266,8 @@ export class LineClient {
     const clip = (l: string) => JSON.stringify(l.length > 120 ? `${l.slice(0, 120)}...` : l);
     const before = this.lines.slice(Math.max(0, from - 5), from).map(clip);
     const after = this.lines.slice(from).map(clip);
-    const shown = after.length > 20 ? [...after.slice(0, 10), `... ${after.length - 20} more ...`, ...after.slice(-10)] : after;
+    const shown =
+      after.length > 20 ? [...after.slice(0, 10), `... ${after.length - 20} more ...`, ...after.slice(-10)] : after;
     const partial = this.partial;
     return `received [${from > 5 ? '..., ' : ''}${[...before, '>>', ...shown].join(', ')}]${
       partial ? ` then ${clip(partial)} without LF` : ''

@@ -26,7 +26,8 @@ export function timeline(entries: Record<number, string>): string {
     .map(([at, marble]) => [Number(at), marble] as const)
     .sort(([a], [b]) => a - b);
   for (const [at, marble] of sorted) {
-    if (at < frame) throw new Error(`timeline: "${marble}" at frame ${at} overlaps the previous entry (ends at ${frame})`);
+    if (at < frame)
+      throw new Error(`timeline: "${marble}" at frame ${at} overlaps the previous entry (ends at ${frame})`);
     const gap = at - frame;
     marbles += gap > 20 ? ` ${gap}ms ` : '-'.repeat(gap);
     marbles += marble;
@@ -36,6 +37,10 @@ export function timeline(entries: Record<number, string>): string {
 }
 
 /** Client `id` connected (from 127.0.0.1:1). */
-export const connected = (id: string): ChatEvent => ({ type: 'connected', id, remote: { address: '127.0.0.1', port: 1 } });
+export const connected = (id: string): ChatEvent => ({
+  type: 'connected',
+  id,
+  remote: { address: '127.0.0.1', port: 1 },
+});
 /** Client `id` sent the line `text`. */
 export const line = (id: string, text: string): ChatEvent => ({ type: 'line', id, text });

@@ -36,7 +36,12 @@ export function spawnNode(name: string, script: string, args: readonly string[],
 }
 
 /** Spawns a command (NO_COLOR set unless `env` unsets it with undefined); killed by killSpawned(). */
-export function spawnCommand(name: string, file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
+export function spawnCommand(
+  name: string,
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Spawned {
   const child = spawn(file, args, {
     env: withoutUndefined({ ...process.env, NO_COLOR: '1', ...env }),
     stdio: 'pipe',
@@ -112,7 +117,13 @@ export function waitForExit(proc: Spawned, timeoutMs = 5_000): Promise<number | 
 
 /** Starts the server CLI on a free port; resolves with the process and its port. */
 export async function startServerCli(args: readonly string[] = []): Promise<{ server: Spawned; port: number }> {
-  const server = spawnNode('rxchat-server', SERVER_JS, ['--host', '127.0.0.1', '--port', '0', ...withFreeHttpPort(args, {})]);
+  const server = spawnNode('rxchat-server', SERVER_JS, [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    ...withFreeHttpPort(args, {}),
+  ]);
   const [, port] = await waitForStdout(server, /Server listening on 127\.0\.0\.1:(\d+)/);
   return { server, port: Number(port) };
 }
@@ -133,7 +144,11 @@ export class ServerProcess {
 
   constructor(args: readonly string[], env: Record<string, string> = {}) {
     requireBuiltServer();
-    const unsetChat = Object.fromEntries(Object.keys(process.env).filter((key) => key.startsWith('CHAT_')).map((key) => [key, undefined]));
+    const unsetChat = Object.fromEntries(
+      Object.keys(process.env)
+        .filter((key) => key.startsWith('CHAT_'))
+        .map((key) => [key, undefined]),
+    );
     this.proc = spawnNode('rxchat-server', SERVER_JS, withFreeHttpPort(args, env), { ...unsetChat, ...env });
     this.exited = new Promise((resolve) =>
       this.proc.child.once('close', (code, signal) => {
@@ -186,7 +201,9 @@ export class ServerProcess {
 
 /** Tests listen on port 0 only: the web page's default port 8080 is never theirs to take. */
 function withFreeHttpPort(args: readonly string[], env: Record<string, string>): readonly string[] {
-  const chosen = args.some((arg) => arg === '--http-port' || arg === '--no-http' || arg === '--help' || arg === '-h') || 'CHAT_HTTP_PORT' in env;
+  const chosen =
+    args.some((arg) => arg === '--http-port' || arg === '--no-http' || arg === '--help' || arg === '-h') ||
+    'CHAT_HTTP_PORT' in env;
   return chosen ? args : [...args, '--http-port', '0'];
 }
 

@@ -54,11 +54,19 @@ export class Screen {
   private csi(final: string, params: number[]): void {
     const n = params[0] ?? 0;
     switch (final) {
-      case 'A': return this.moveTo(this.row - (n || 1));
-      case 'B': return this.moveTo(this.row + (n || 1));
-      case 'C': this.col = Math.min(this.columns, this.col + (n || 1)); return;
-      case 'D': this.col = Math.max(0, this.col - (n || 1)); return;
-      case 'G': this.col = Math.max(0, (n || 1) - 1); return;
+      case 'A':
+        return this.moveTo(this.row - (n || 1));
+      case 'B':
+        return this.moveTo(this.row + (n || 1));
+      case 'C':
+        this.col = Math.min(this.columns, this.col + (n || 1));
+        return;
+      case 'D':
+        this.col = Math.max(0, this.col - (n || 1));
+        return;
+      case 'G':
+        this.col = Math.max(0, (n || 1) - 1);
+        return;
       case 'K': {
         const line = this.rows[this.row]!;
         if (n === 0) line.length = Math.min(line.length, this.col);

@@ -54,7 +54,10 @@ export class WsClient {
     open.add(ws);
     const client = new WsClient(ws, label);
     return new Promise<WsClient>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${label}: no WebSocket handshake within ${WAIT_MS} ms`)), WAIT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`${label}: no WebSocket handshake within ${WAIT_MS} ms`)),
+        WAIT_MS,
+      );
       ws.once('open', () => {
         clearTimeout(timer);
         resolve(client);
@@ -76,7 +79,12 @@ export class WsClient {
 
   /** Waits for the next unread frame that matches `type` (skipping none: it must be the next one). */
   async next(ms = WAIT_MS): Promise<Frame> {
-    await waitUntil(() => this.frames.length > this.cursor, ms, `${this.label}: a frame`, () => this.dump());
+    await waitUntil(
+      () => this.frames.length > this.cursor,
+      ms,
+      `${this.label}: a frame`,
+      () => this.dump(),
+    );
     return this.frames[this.cursor++]!;
   }
 
@@ -90,7 +98,12 @@ export class WsClient {
   }
 
   async waitClosed(ms = WAIT_MS): Promise<number | undefined> {
-    await waitUntil(() => this.closed, ms, `${this.label}: close`, () => this.dump());
+    await waitUntil(
+      () => this.closed,
+      ms,
+      `${this.label}: close`,
+      () => this.dump(),
+    );
     return this.closeCode;
   }
 

@@ -63,7 +63,9 @@ describe('chatMarbles', () => {
       chat.client('1', 'c', { c: connect });
       chat.client('2', '-----c', { c: connect });
 
-      helpers.expectObservable(chat.linesOf('1')).toBe('(wj)-a', { w: welcome('sam'), j: joined('sam'), a: joined('amy') });
+      helpers
+        .expectObservable(chat.linesOf('1'))
+        .toBe('(wj)-a', { w: welcome('sam'), j: joined('sam'), a: joined('amy') });
     });
   });
 });

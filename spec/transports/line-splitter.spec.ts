@@ -4,7 +4,11 @@ import { LineSplitter } from '../../src/transports/line-splitter';
 function splitter(maxLineBytes?: number) {
   const out: string[] = [];
   const s = new LineSplitter({ line: (text) => out.push(text), overflow: () => out.push(OVERFLOW) }, maxLineBytes);
-  return { out, push: (...chunks: (string | Buffer | number[])[]) => chunks.forEach((c) => s.push(toBuffer(c))), end: () => s.end() };
+  return {
+    out,
+    push: (...chunks: (string | Buffer | number[])[]) => chunks.forEach((c) => s.push(toBuffer(c))),
+    end: () => s.end(),
+  };
 }
 const OVERFLOW = '<overflow>';
 const toBuffer = (chunk: string | Buffer | number[]) =>
@@ -69,7 +73,12 @@ describe('LineSplitter', () => {
     // Cut inside é (2 bytes) and inside the emoji (4 bytes).
     const e = bytes.indexOf(0xc3);
     const emoji = bytes.indexOf(0xf0);
-    push(bytes.subarray(0, e + 1), bytes.subarray(e + 1, emoji + 1), bytes.subarray(emoji + 1, emoji + 3), bytes.subarray(emoji + 3));
+    push(
+      bytes.subarray(0, e + 1),
+      bytes.subarray(e + 1, emoji + 1),
+      bytes.subarray(emoji + 1, emoji + 3),
+      bytes.subarray(emoji + 3),
+    );
     expect(out).toEqual(['café 🙂']);
   });
 

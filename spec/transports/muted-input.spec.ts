@@ -13,7 +13,15 @@ describe('countLf', () => {
     const slab = Buffer.alloc(4096 + 3);
     const buf = slab.subarray(3);
     for (let i = 0; i < buf.length; i++) buf[i] = i % 7 === 0 || (i > 2000 && i % 2 === 0) ? 0x0a : (i * 37) % 256;
-    for (const [start, end] of [[0, buf.length], [1, buf.length - 1], [5, 70], [13, 13], [0, 63], [2001, 4093], [100, 101]]) {
+    for (const [start, end] of [
+      [0, buf.length],
+      [1, buf.length - 1],
+      [5, 70],
+      [13, 13],
+      [0, 63],
+      [2001, 4093],
+      [100, 101],
+    ]) {
       expect(countLf(buf, start!, end!)).toBe(naive(buf, start!, end!));
     }
   });

@@ -47,7 +47,9 @@ describe('OutputBudget', () => {
     expect(holders.map((h) => h.evictedWith)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     budget.update(holders[4]!, 150); // 850 > 800: evict 350 (500 left <= 700)
     expect(holders.map((h) => h.evictedWith !== undefined)).toEqual([false, true, false, false, false]);
-    expect(holders[1]!.evictedWith).toBe('server output over its total of 800 bytes: evicted with 350 unsent (client not reading)');
+    expect(holders[1]!.evictedWith).toBe(
+      'server output over its total of 800 bytes: evicted with 350 unsent (client not reading)',
+    );
     expect(budget.usedBytes).toBe(500);
     expect(budget.evicted).toBe(1);
 
@@ -134,7 +136,12 @@ describe('OutputQueue with a shared budget', () => {
     for (let turn = 0; turn < 200; turn++) {
       // Several deliveries a turn: batched, one write per socket per turn.
       for (let i = 0; i < 5; i++) {
-        const delivery = { kind: 'deliver', to: everyone, message: { type: 'said', name: 'x', text: 'y'.repeat(200) }, at: 0 } as const;
+        const delivery = {
+          kind: 'deliver',
+          to: everyone,
+          message: { type: 'said', name: 'x', text: 'y'.repeat(200) },
+          at: 0,
+        } as const;
         tcp.queue.handle(delivery);
         ws.queue.handle(delivery);
       }
@@ -155,7 +162,13 @@ describe('OutputQueue with a shared budget', () => {
     const budget = new OutputBudget(1024 * 1024);
     const { queue, sockets } = queueWith(budget, 's', 2);
     sockets.get('s0')!.stalled = true;
-    for (let i = 0; i < 3; i++) queue.handle({ kind: 'deliver', to: ['s0', 's1'], message: { type: 'said', name: 'x', text: 'q'.repeat(2_000) }, at: 0 });
+    for (let i = 0; i < 3; i++)
+      queue.handle({
+        kind: 'deliver',
+        to: ['s0', 's1'],
+        message: { type: 'said', name: 'x', text: 'q'.repeat(2_000) },
+        at: 0,
+      });
     for (let i = 0; i < 3; i++) await nextTurn();
     expect(budget.usedBytes).toBeGreaterThan(6_000);
     sockets.get('s0')!.destroy(); // the peer went away
@@ -169,7 +182,8 @@ describe('OutputQueue with a shared budget', () => {
     const { queue, sockets } = queueWith(budget, 'r', 3);
     const to = [...sockets.keys()];
     for (let turn = 0; turn < 20; turn++) {
-      for (let i = 0; i < 3; i++) queue.handle({ kind: 'deliver', to, message: { type: 'said', name: 'x', text: 'z'.repeat(1_000) }, at: 0 });
+      for (let i = 0; i < 3; i++)
+        queue.handle({ kind: 'deliver', to, message: { type: 'said', name: 'x', text: 'z'.repeat(1_000) }, at: 0 });
       for (let i = 0; i < 3; i++) await nextTurn();
     }
     expect(budget.evicted).toBe(0);

@@ -33,8 +33,11 @@ function setUp() {
     return bytes;
   });
   const sockets = [new RecordingSocket(), new RecordingSocket()];
-  sockets.forEach((socket, i) => queue.add({ id: String(i), socket, end: () => socket.end(), hangUp: () => undefined }));
-  const say = (text: string) => queue.handle({ kind: 'deliver', to: ['0', '1'], message: { type: 'said', name: 'x', text }, at: 0 });
+  sockets.forEach((socket, i) =>
+    queue.add({ id: String(i), socket, end: () => socket.end(), hangUp: () => undefined }),
+  );
+  const say = (text: string) =>
+    queue.handle({ kind: 'deliver', to: ['0', '1'], message: { type: 'said', name: 'x', text }, at: 0 });
   return { encoded, sockets, say };
 }
 

@@ -13,15 +13,23 @@ class RecordingSocket extends Duplex {
   }
 }
 
-const encode = (message: ChatMessage): Buffer => Buffer.from(`${message.type === 'said' ? message.text : message.type}\n`);
+const encode = (message: ChatMessage): Buffer =>
+  Buffer.from(`${message.type === 'said' ? message.text : message.type}\n`);
 
 function peer(id: string): QueuedPeer & { socket: RecordingSocket } {
   return { id, socket: new RecordingSocket(), end: () => undefined, hangUp: () => undefined };
 }
 
 const said = (to: readonly string[], text: string, everyone?: true): Delivery =>
-  everyone ? { kind: 'deliver', to, everyone, message: { type: 'said', name: 'x', text }, at: 0 } : { kind: 'deliver', to, message: { type: 'said', name: 'x', text }, at: 0 };
-const welcome = (id: string): Delivery => ({ kind: 'deliver', to: [id], message: { type: 'welcome', name: id }, at: 0 });
+  everyone
+    ? { kind: 'deliver', to, everyone, message: { type: 'said', name: 'x', text }, at: 0 }
+    : { kind: 'deliver', to, message: { type: 'said', name: 'x', text }, at: 0 };
+const welcome = (id: string): Delivery => ({
+  kind: 'deliver',
+  to: [id],
+  message: { type: 'welcome', name: id },
+  at: 0,
+});
 
 describe('OutputQueue', () => {
   it('writes a lone delivery through at once, and batches one write per socket per turn under load', async () => {

@@ -7,7 +7,15 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserHome, chromiumArgs, findChromium, launchBrowser, lookUpChromium, packageArgs, runningInCI } from '../support/browser';
+import {
+  browserHome,
+  chromiumArgs,
+  findChromium,
+  launchBrowser,
+  lookUpChromium,
+  packageArgs,
+  runningInCI,
+} from '../support/browser';
 import { withTimeout } from '../support/waiting';
 
 const ROOT = join(__dirname, '..', '..');
@@ -30,12 +38,16 @@ describe('the browser helper', () => {
 
   it("gives Chromium the package's args without the ones that crash or hide what we test, plus offline ones", () => {
     const recommended = packageArgs();
-    expect(recommended).toEqual(expect.arrayContaining(['--single-process', '--in-process-gpu', '--disable-web-security']));
+    expect(recommended).toEqual(
+      expect.arrayContaining(['--single-process', '--in-process-gpu', '--disable-web-security']),
+    );
     const args = chromiumArgs(recommended);
     expect(args).not.toContain('--single-process');
     expect(args).not.toContain('--in-process-gpu');
     expect(args).not.toContain('--disable-web-security');
-    expect(args).toEqual(expect.arrayContaining(['--no-zygote', '--disable-quic', '--disable-background-networking', '--disable-gpu']));
+    expect(args).toEqual(
+      expect.arrayContaining(['--no-zygote', '--disable-quic', '--disable-background-networking', '--disable-gpu']),
+    );
     expect(args.filter((arg) => arg === '--no-sandbox')).toHaveLength(1);
     expect(chromiumArgs([])).toEqual([
       '--no-sandbox',
@@ -75,7 +87,11 @@ describe('the browser helper', () => {
     });
 
     const working = fakeChromium('working', '', 0, 'Chromium 143.0.7499.0');
-    expect(lookUpChromium({ CHROMIUM_PATH: working })).toEqual({ found: true, executablePath: working, fromPackage: false });
+    expect(lookUpChromium({ CHROMIUM_PATH: working })).toEqual({
+      found: true,
+      executablePath: working,
+      fromPackage: false,
+    });
   });
 
   it('launches Chromium with a fresh user-data-dir and home of its own, both removed on close', async () => {
@@ -125,7 +141,9 @@ function userDataDirsOfProcessesWithHome(home: string): string[] {
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       if (!readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`HOME=${home}`)) continue;
-      const flag = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').find((arg) => arg.startsWith('--user-data-dir='));
+      const flag = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .find((arg) => arg.startsWith('--user-data-dir='));
       if (flag !== undefined) dirs.add(flag.slice('--user-data-dir='.length));
     } catch {
       // The process ended, or is not ours to read.
@@ -135,16 +153,22 @@ function userDataDirsOfProcessesWithHome(home: string): string[] {
 }
 
 /** Runs the fixture spec in a child jest with `env` changes (undefined removes a variable). */
-async function runFixture(changes: Record<string, string | undefined>): Promise<{ status: number | null; output: string }> {
+async function runFixture(
+  changes: Record<string, string | undefined>,
+): Promise<{ status: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const child = spawn(process.execPath, [require.resolve('jest/bin/jest'), '--testMatch', `**/${FIXTURE}`, '--maxWorkers=1'], {
-    cwd: ROOT,
-    env,
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve('jest/bin/jest'), '--testMatch', `**/${FIXTURE}`, '--maxWorkers=1'],
+    {
+      cwd: ROOT,
+      env,
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -112,10 +112,15 @@ export async function waitForState(page: Page, state: string): Promise<void> {
 }
 
 /** Polls a condition that needs the page, bounded by PAGE_WAIT_MS; the failure says what and shows `details`. */
-export async function waitUntilAsync(condition: () => Promise<boolean>, what: string, details: () => Promise<string>): Promise<void> {
+export async function waitUntilAsync(
+  condition: () => Promise<boolean>,
+  what: string,
+  details: () => Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + PAGE_WAIT_MS;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${PAGE_WAIT_MS} ms waiting for ${what}\n${await details()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${PAGE_WAIT_MS} ms waiting for ${what}\n${await details()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -23,7 +23,9 @@ import { type StandIn, startStandIn } from './stand-in-server';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 /** The terminal client's name colours, in the order of the page's name-0 … name-9 classes. */
-const TERMINAL_NAME_COLOURS = ['32', '33', '34', '35', '36', '92', '93', '94', '95', '96'].map((code) => `\x1b[${code}m`);
+const TERMINAL_NAME_COLOURS = ['32', '33', '34', '35', '36', '92', '93', '94', '95', '96'].map(
+  (code) => `\x1b[${code}m`,
+);
 const PHONE = { width: 360, height: 740 };
 
 jest.setTimeout(30_000);
@@ -65,7 +67,10 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     const session = await open(options);
     const client = await session.standIn.nextClient();
     await client.welcome(name, online);
-    await expectPeople(session.page, online.map((other) => (other === name ? `${other} (you)` : other)));
+    await expectPeople(
+      session.page,
+      online.map((other) => (other === name ? `${other} (you)` : other)),
+    );
     return { ...session, client };
   }
 
@@ -211,7 +216,10 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
       ['entry private', '[pm] bob: psst'],
       ['entry notice error', '[!] name taken: bob'],
       ['entry notice info', '[*] you rolled 7'],
-      ['entry notice info help', '[*] commands (start a message with // to send a line that begins with /):/nick NEWchange your name'],
+      [
+        'entry notice info help',
+        '[*] commands (start a message with // to send a line that begins with /):/nick NEWchange your name',
+      ],
       ['entry left', '[-] bob left the chat.'],
       ['entry notice info', '[*] server shutting down'],
     ]);
@@ -231,7 +239,10 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
       { type: 'help', commands: [{ usage: HOSTILE, description: HOSTILE }] },
     );
     // The page shows its own lines at once: wait for the server's frames first, to know the order.
-    await expectLastLog(page, `[*] commands (start a message with // to send a line that begins with /):${HOSTILE}${HOSTILE}`);
+    await expectLastLog(
+      page,
+      `[*] commands (start a message with // to send a line that begins with /):${HOSTILE}${HOSTILE}`,
+    );
     await typeAndSend(page, HOSTILE);
     expect(await client.nextLine()).toBe(HOSTILE);
     await expectLastLog(page, `alice: ${HOSTILE}`);
@@ -269,12 +280,12 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     await typeAndSend(page, '/msg bob see you at 5');
     await typeAndSend(page, '//slashes are fine');
     await typeAndSend(page, '/nick alicia');
-    expect([await client.nextLine(), await client.nextLine(), await client.nextLine(), await client.nextLine()]).toEqual([
-      '/me waves',
-      '/msg bob see you at 5',
-      '//slashes are fine',
-      '/nick alicia',
-    ]);
+    expect([
+      await client.nextLine(),
+      await client.nextLine(),
+      await client.nextLine(),
+      await client.nextLine(),
+    ]).toEqual(['/me waves', '/msg bob see you at 5', '//slashes are fine', '/nick alicia']);
     await expectLastLog(page, '/nick alicia');
     const entries = await page.$$eval('#log .entry', (elements) => elements.map((e) => [e.className, e.textContent]));
     expect(entries.slice(-4)).toEqual([
@@ -371,7 +382,20 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
   });
 
   it('colours each name as the terminal client does', async () => {
-    const names = ['alice', 'Bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'Kenneth48', 'x'];
+    const names = [
+      'alice',
+      'Bob',
+      'carol',
+      'dave',
+      'erin',
+      'frank',
+      'grace',
+      'heidi',
+      'ivan',
+      'judy',
+      'Kenneth48',
+      'x',
+    ];
     const { page, client } = await joinAs('alice');
     for (const name of names) client.send({ type: 'said', name, text: 'hi' });
     await expectLastLog(page, 'x: hi');
@@ -380,66 +404,81 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     expect(new Set(classes).size).toBeGreaterThan(4);
   });
 
-  it.each(['light', 'dark'] as const)('has text of at least 4.5:1 contrast on its background (%s)', async (colorScheme) => {
-    const { page } = await open({ colorScheme });
-    await waitForState(page, 'connected');
-    const ratios = await page.evaluate(() => {
-      const luminance = (colour: string): number => {
-        const [r, g, b] = (colour.match(/[\d.]+/g) ?? []).map(Number).map((v) => {
-          const c = v / 255;
-          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-        });
-        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-      };
-      const contrast = (a: string, b: string) => {
-        const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-        return (hi! + 0.05) / (lo! + 0.05);
-      };
-      const log = document.getElementById('log')!;
-      const result: Record<string, number> = {};
-      // Entries of every background, holding every kind of coloured text.
-      for (const background of ['said', 'said mine', 'private']) {
-        const entry = document.createElement('div');
-        entry.className = `entry ${background}`;
-        log.append(entry);
-        const texts = [...Array(10).keys()].map((i) => `name name-${i}`).concat(['mark', 'dim']);
-        for (const className of texts) {
-          const span = document.createElement('span');
-          span.className = className;
-          span.textContent = 'x';
-          entry.append(span);
-          let bg = getComputedStyle(entry).backgroundColor;
-          if (bg === 'rgba(0, 0, 0, 0)') bg = getComputedStyle(log).backgroundColor;
-          result[`${background} .${className.replace(' ', '.')}`] = contrast(getComputedStyle(span).color, bg);
+  it.each(['light', 'dark'] as const)(
+    'has text of at least 4.5:1 contrast on its background (%s)',
+    async (colorScheme) => {
+      const { page } = await open({ colorScheme });
+      await waitForState(page, 'connected');
+      const ratios = await page.evaluate(() => {
+        const luminance = (colour: string): number => {
+          const [r, g, b] = (colour.match(/[\d.]+/g) ?? []).map(Number).map((v) => {
+            const c = v / 255;
+            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+        };
+        const contrast = (a: string, b: string) => {
+          const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+          return (hi! + 0.05) / (lo! + 0.05);
+        };
+        const log = document.getElementById('log')!;
+        const result: Record<string, number> = {};
+        // Entries of every background, holding every kind of coloured text.
+        for (const background of ['said', 'said mine', 'private']) {
+          const entry = document.createElement('div');
+          entry.className = `entry ${background}`;
+          log.append(entry);
+          const texts = [...Array(10).keys()].map((i) => `name name-${i}`).concat(['mark', 'dim']);
+          for (const className of texts) {
+            const span = document.createElement('span');
+            span.className = className;
+            span.textContent = 'x';
+            entry.append(span);
+            let bg = getComputedStyle(entry).backgroundColor;
+            if (bg === 'rgba(0, 0, 0, 0)') bg = getComputedStyle(log).backgroundColor;
+            result[`${background} .${className.replace(' ', '.')}`] = contrast(getComputedStyle(span).color, bg);
+          }
         }
-      }
-      for (const kind of ['notice info', 'notice error', 'left', 'command']) {
-        const entry = document.createElement('div');
-        entry.className = `entry ${kind}`;
-        entry.textContent = 'x';
-        log.append(entry);
-        result[kind] = contrast(getComputedStyle(entry).color, getComputedStyle(log).backgroundColor);
-      }
-      const button = document.querySelector('.send-button')!;
-      result['send button'] = contrast(getComputedStyle(button).color, getComputedStyle(button).backgroundColor);
-      const status = document.getElementById('status')!;
-      result['status'] = contrast(getComputedStyle(status).color, getComputedStyle(status.closest('.top')!).backgroundColor);
-      return result;
-    });
-    const tooLow = Object.entries(ratios).filter(([, ratio]) => ratio < 4.5);
-    expect(tooLow).toEqual([]);
-    expect(Object.keys(ratios).length).toBeGreaterThan(35);
-  });
+        for (const kind of ['notice info', 'notice error', 'left', 'command']) {
+          const entry = document.createElement('div');
+          entry.className = `entry ${kind}`;
+          entry.textContent = 'x';
+          log.append(entry);
+          result[kind] = contrast(getComputedStyle(entry).color, getComputedStyle(log).backgroundColor);
+        }
+        const button = document.querySelector('.send-button')!;
+        result['send button'] = contrast(getComputedStyle(button).color, getComputedStyle(button).backgroundColor);
+        const status = document.getElementById('status')!;
+        result['status'] = contrast(
+          getComputedStyle(status).color,
+          getComputedStyle(status.closest('.top')!).backgroundColor,
+        );
+        return result;
+      });
+      const tooLow = Object.entries(ratios).filter(([, ratio]) => ratio < 4.5);
+      expect(tooLow).toEqual([]);
+      expect(Object.keys(ratios).length).toBeGreaterThan(35);
+    },
+  );
 
   it('fits 360 px without horizontal scrolling, with the list of people above the messages', async () => {
-    const many = Array.from({ length: 40 }, (_, i) => `someone-with-a-long-name-${String(i).padStart(3, '0')}`.slice(0, 32));
-    const { page, client } = await joinAs('a-name-of-the-full-32-characters', ['a-name-of-the-full-32-characters', ...many], {
-      viewport: PHONE,
-    });
+    const many = Array.from({ length: 40 }, (_, i) =>
+      `someone-with-a-long-name-${String(i).padStart(3, '0')}`.slice(0, 32),
+    );
+    const { page, client } = await joinAs(
+      'a-name-of-the-full-32-characters',
+      ['a-name-of-the-full-32-characters', ...many],
+      {
+        viewport: PHONE,
+      },
+    );
     client.send(
       { type: 'said', name: many[0]!, text: 'x'.repeat(400) },
       { type: 'said', name: many[1]!, text: 'https://example.com/'.repeat(20) },
-      { type: 'help', commands: [{ usage: '/msg NAME TEXT', description: 'send a private message to one person only' }] },
+      {
+        type: 'help',
+        commands: [{ usage: '/msg NAME TEXT', description: 'send a private message to one person only' }],
+      },
       { type: 'notice', code: 'text', level: 'error', text: 'y'.repeat(300) },
     );
     await expectLastLog(page, `[!] ${'y'.repeat(300)}`);

@@ -7,7 +7,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeWithBrowser } from '../support/browser';
 import { LineClient, destroyAllClients } from '../support/line-client';
 import { type TestServer, startServer } from '../support/test-server';
-import { NOTHING_WRONG, type PageWatch, expectPeople, logTexts, typeAndSend, waitForState, waitUntilAsync, watchPage } from './page-helpers';
+import {
+  NOTHING_WRONG,
+  type PageWatch,
+  expectPeople,
+  logTexts,
+  typeAndSend,
+  waitForState,
+  waitUntilAsync,
+  watchPage,
+} from './page-helpers';
 
 jest.setTimeout(30_000);
 

@@ -34,7 +34,11 @@ async function main(): Promise<void> {
 
 async function take(browser: Browser, shot: (typeof SHOTS)[number], path: string): Promise<void> {
   const standIn = await startStandIn();
-  const context = await browser.newContext({ viewport: shot.viewport, colorScheme: shot.colorScheme, deviceScaleFactor: 1 });
+  const context = await browser.newContext({
+    viewport: shot.viewport,
+    colorScheme: shot.colorScheme,
+    deviceScaleFactor: 1,
+  });
   context.setDefaultTimeout(5_000);
   try {
     const page = await context.newPage();
@@ -66,7 +70,13 @@ async function converse(page: Page, client: StandInClient): Promise<void> {
   await shown(page, 'can you share the notes afterwards?');
   await send(page, client, '/msg Roselyn96 sure, I will post them here');
   await send(page, client, '/nick Jaiden.Kutch');
-  client.send({ type: 'notice', code: 'name-taken', name: 'Jaiden.Kutch', level: 'error', text: 'name taken: Jaiden.Kutch' });
+  client.send({
+    type: 'notice',
+    code: 'name-taken',
+    name: 'Jaiden.Kutch',
+    level: 'error',
+    text: 'name taken: Jaiden.Kutch',
+  });
   client.send({ type: 'joined', name: 'dana-k' }, { type: 'renamed', from: 'dana-k', to: 'Dana' });
   await shown(page, 'dana-k is now known as Dana');
   await send(page, client, '/who');
@@ -83,7 +93,10 @@ async function converse(page: Page, client: StandInClient): Promise<void> {
 /** Waits until the last log entry ends with `text`: the page shows its own lines at once, so a
  * line typed before the server's frames arrived would come first. */
 async function shown(page: Page, text: string): Promise<void> {
-  await page.waitForFunction((t) => document.querySelector('#log .entry:last-child')?.textContent?.endsWith(t) === true, text);
+  await page.waitForFunction(
+    (t) => document.querySelector('#log .entry:last-child')?.textContent?.endsWith(t) === true,
+    text,
+  );
 }
 
 async function send(page: Page, client: StandInClient, line: string): Promise<void> {

@@ -45,7 +45,12 @@ export class StandInClient {
 
   /** The next frame the page sent that no earlier call returned. */
   async nextLine(what = 'a line from the page'): Promise<string> {
-    await waitUntil(() => this.received.length > this.read, WAIT_MS, what, () => `received: ${JSON.stringify(this.received)}`);
+    await waitUntil(
+      () => this.received.length > this.read,
+      WAIT_MS,
+      what,
+      () => `received: ${JSON.stringify(this.received)}`,
+    );
     return this.received[this.read++]!;
   }
 
@@ -142,7 +147,10 @@ export async function startStandIn(): Promise<StandIn> {
       for (const client of wss.clients) client.terminate();
       for (const socket of sockets) socket.destroy();
       await withTimeout(
-        Promise.all([new Promise<void>((resolve) => wss.close(() => resolve())), new Promise<void>((resolve) => server.close(() => resolve()))]),
+        Promise.all([
+          new Promise<void>((resolve) => wss.close(() => resolve())),
+          new Promise<void>((resolve) => server.close(() => resolve())),
+        ]),
         WAIT_MS,
         'the stand-in server to close',
       );

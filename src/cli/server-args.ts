@@ -51,14 +51,22 @@ export type LogFormat = 'text' | 'json';
 const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 export type ParsedServerArgs =
-  | { readonly kind: 'run'; readonly args: ServerArgs }
-  | { readonly kind: 'help' }
-  | { readonly kind: 'version' };
+  { readonly kind: 'run'; readonly args: ServerArgs } | { readonly kind: 'help' } | { readonly kind: 'version' };
 
 interface NumberFlag {
   readonly key: Exclude<
     keyof ServerArgs,
-    'host' | 'tls' | 'quiet' | 'httpPort' | 'httpPortNamed' | 'allowOrigins' | 'metricsToken' | 'logFormat' | 'logMessages' | 'redis' | 'chat'
+    | 'host'
+    | 'tls'
+    | 'quiet'
+    | 'httpPort'
+    | 'httpPortNamed'
+    | 'allowOrigins'
+    | 'metricsToken'
+    | 'logFormat'
+    | 'logMessages'
+    | 'redis'
+    | 'chat'
   >;
   readonly flag: string;
   readonly env?: string;
@@ -71,18 +79,116 @@ interface NumberFlag {
 }
 
 const NUMBER_FLAGS: readonly NumberFlag[] = [
-  { key: 'port', flag: 'port', env: 'CHAT_PORT', value: 'PORT', fallback: 5000, min: 0, max: 65535, integer: true, help: 'port to listen on, 0 for any free port' },
-  { key: 'maxLineBytes', flag: 'max-line-bytes', value: 'N', fallback: DEFAULT_MAX_LINE_BYTES, min: 1, integer: true, help: 'longest line a client may send, in bytes' },
-  { key: 'rate', flag: 'rate', value: 'N', fallback: DEFAULT_POLICY.rate, min: 0, integer: false, help: 'lines per second per client, 0 for no limit' },
-  { key: 'burst', flag: 'burst', value: 'N', fallback: DEFAULT_POLICY.burst, min: 1, integer: true, help: 'lines a client may send at once' },
-  { key: 'maxBufferBytes', flag: 'max-buffer-bytes', value: 'N', fallback: DEFAULT_MAX_BUFFER_BYTES, min: 1, integer: true, help: 'unsent output past which a client is evicted' },
-  { key: 'maxClients', flag: 'max-clients', value: 'N', fallback: DEFAULT_POLICY.maxClients, min: 1, integer: true, help: 'connections past which newcomers are refused' },
-  { key: 'nodeTimeoutSeconds', flag: 'node-timeout', value: 'SECONDS', fallback: 10, min: 1, integer: false, help: "with --redis: a process silent that long is dead, its clients' leaves announced" },
-  { key: 'maxTotalBufferBytes', flag: 'max-total-buffer-bytes', value: 'N', fallback: DEFAULT_MAX_TOTAL_BUFFER_BYTES, min: 1, integer: true, help: "all clients' unsent output together, past which the largest backlogs are evicted" },
-  { key: 'maxClientsPerIp', flag: 'max-clients-per-ip', value: 'N', fallback: DEFAULT_POLICY.maxClientsPerIp, min: 0, integer: true, help: 'open connections per address (IPv6: per /64), 0 for no limit (behind a proxy)' },
-  { key: 'connectRate', flag: 'connect-rate', value: 'N', fallback: DEFAULT_POLICY.connectRate, min: 0, integer: true, help: 'new connections per address per minute, 0 for no limit (behind a proxy)' },
-  { key: 'handshakeTimeoutSeconds', flag: 'handshake-timeout', value: 'SECONDS', fallback: DEFAULT_HANDSHAKE_TIMEOUT_SECONDS, min: 1, integer: false, help: 'drop a TLS connection whose handshake takes longer' },
-  { key: 'idleTimeoutSeconds', flag: 'idle-timeout', value: 'SECONDS', fallback: DEFAULT_POLICY.idleTimeoutSeconds, min: 0, integer: false, help: 'disconnect a client silent that long, 0 for never' },
+  {
+    key: 'port',
+    flag: 'port',
+    env: 'CHAT_PORT',
+    value: 'PORT',
+    fallback: 5000,
+    min: 0,
+    max: 65535,
+    integer: true,
+    help: 'port to listen on, 0 for any free port',
+  },
+  {
+    key: 'maxLineBytes',
+    flag: 'max-line-bytes',
+    value: 'N',
+    fallback: DEFAULT_MAX_LINE_BYTES,
+    min: 1,
+    integer: true,
+    help: 'longest line a client may send, in bytes',
+  },
+  {
+    key: 'rate',
+    flag: 'rate',
+    value: 'N',
+    fallback: DEFAULT_POLICY.rate,
+    min: 0,
+    integer: false,
+    help: 'lines per second per client, 0 for no limit',
+  },
+  {
+    key: 'burst',
+    flag: 'burst',
+    value: 'N',
+    fallback: DEFAULT_POLICY.burst,
+    min: 1,
+    integer: true,
+    help: 'lines a client may send at once',
+  },
+  {
+    key: 'maxBufferBytes',
+    flag: 'max-buffer-bytes',
+    value: 'N',
+    fallback: DEFAULT_MAX_BUFFER_BYTES,
+    min: 1,
+    integer: true,
+    help: 'unsent output past which a client is evicted',
+  },
+  {
+    key: 'maxClients',
+    flag: 'max-clients',
+    value: 'N',
+    fallback: DEFAULT_POLICY.maxClients,
+    min: 1,
+    integer: true,
+    help: 'connections past which newcomers are refused',
+  },
+  {
+    key: 'nodeTimeoutSeconds',
+    flag: 'node-timeout',
+    value: 'SECONDS',
+    fallback: 10,
+    min: 1,
+    integer: false,
+    help: "with --redis: a process silent that long is dead, its clients' leaves announced",
+  },
+  {
+    key: 'maxTotalBufferBytes',
+    flag: 'max-total-buffer-bytes',
+    value: 'N',
+    fallback: DEFAULT_MAX_TOTAL_BUFFER_BYTES,
+    min: 1,
+    integer: true,
+    help: "all clients' unsent output together, past which the largest backlogs are evicted",
+  },
+  {
+    key: 'maxClientsPerIp',
+    flag: 'max-clients-per-ip',
+    value: 'N',
+    fallback: DEFAULT_POLICY.maxClientsPerIp,
+    min: 0,
+    integer: true,
+    help: 'open connections per address (IPv6: per /64), 0 for no limit (behind a proxy)',
+  },
+  {
+    key: 'connectRate',
+    flag: 'connect-rate',
+    value: 'N',
+    fallback: DEFAULT_POLICY.connectRate,
+    min: 0,
+    integer: true,
+    help: 'new connections per address per minute, 0 for no limit (behind a proxy)',
+  },
+  {
+    key: 'handshakeTimeoutSeconds',
+    flag: 'handshake-timeout',
+    value: 'SECONDS',
+    fallback: DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
+    min: 1,
+    integer: false,
+    help: 'drop a TLS connection whose handshake takes longer',
+  },
+  {
+    key: 'idleTimeoutSeconds',
+    flag: 'idle-timeout',
+    value: 'SECONDS',
+    fallback: DEFAULT_POLICY.idleTimeoutSeconds,
+    min: 0,
+    integer: false,
+    help: 'disconnect a client silent that long, 0 for never',
+  },
 ];
 
 function usageLine(name: string, help: string): string {
@@ -102,11 +208,23 @@ export const SERVER_USAGE = [
     `web chat page, WebSocket (/ws), /metrics, /healthz and /readyz port, 0 for any free port (env CHAT_HTTP_PORT, default ${DEFAULT_HTTP_PORT})`,
   ),
   usageLine('--no-http', 'no web page, no WebSocket, and no /metrics, /healthz or /readyz'),
-  usageLine('--metrics-token TOKEN', 'require "Authorization: Bearer TOKEN" on /metrics (env CHAT_METRICS_TOKEN; default: none)'),
-  usageLine('--allow-origin ORIGIN', "let another site's pages open the WebSocket (repeatable; default: the page's own origin only)"),
-  usageLine('--tls-cert FILE', 'serve TLS (and HTTPS/WSS on the HTTP port) with this certificate (PEM); needs --tls-key'),
+  usageLine(
+    '--metrics-token TOKEN',
+    'require "Authorization: Bearer TOKEN" on /metrics (env CHAT_METRICS_TOKEN; default: none)',
+  ),
+  usageLine(
+    '--allow-origin ORIGIN',
+    "let another site's pages open the WebSocket (repeatable; default: the page's own origin only)",
+  ),
+  usageLine(
+    '--tls-cert FILE',
+    'serve TLS (and HTTPS/WSS on the HTTP port) with this certificate (PEM); needs --tls-key',
+  ),
   usageLine('--tls-key FILE', "the certificate's private key (PEM); needs --tls-cert"),
-  usageLine('--redis URL', 'share one chat with every process on this Redis, e.g. redis://127.0.0.1:6379 (env CHAT_REDIS_URL);'),
+  usageLine(
+    '--redis URL',
+    'share one chat with every process on this Redis, e.g. redis://127.0.0.1:6379 (env CHAT_REDIS_URL);',
+  ),
   usageLine('', 'exits 1 if Redis cannot be reached at start, rides out later outages (messages held, then sent);'),
   usageLine('', '--max-clients, --rate and the other limits stay per process'),
   usageLine('--chat NAME', 'the chat on that Redis: processes with the same NAME share it (default rxchat)'),
@@ -154,24 +272,34 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
   const quiet = values['quiet'] === true;
   const httpText = (values['http-port'] as string | undefined) ?? env['CHAT_HTTP_PORT'];
-  if (values['no-http'] === true && values['http-port'] !== undefined) throw new Error('--http-port and --no-http contradict each other');
-  const httpPort = values['no-http'] === true ? undefined : httpText === undefined ? DEFAULT_HTTP_PORT : parsePort(httpText, 'http-port');
+  if (values['no-http'] === true && values['http-port'] !== undefined)
+    throw new Error('--http-port and --no-http contradict each other');
+  const httpPort =
+    values['no-http'] === true
+      ? undefined
+      : httpText === undefined
+        ? DEFAULT_HTTP_PORT
+        : parsePort(httpText, 'http-port');
   const allowOrigins = ((values['allow-origin'] as string[] | undefined) ?? []).map(parseOrigin);
   const metricsToken = (values['metrics-token'] as string | undefined) ?? env['CHAT_METRICS_TOKEN'];
   if (metricsToken !== undefined && !/^[\x21-\x7e]+$/.test(metricsToken)) {
     throw new Error('invalid --metrics-token: use printable ASCII without spaces');
   }
-  if (values['no-http'] === true && values['metrics-token'] !== undefined) throw new Error('--metrics-token needs the HTTP port: it contradicts --no-http');
+  if (values['no-http'] === true && values['metrics-token'] !== undefined)
+    throw new Error('--metrics-token needs the HTTP port: it contradicts --no-http');
   const logFormat = (values['log-format'] as string | undefined) ?? 'text';
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
     throw new Error(`invalid --log-format: ${JSON.stringify(logFormat)} (expected ${LOG_FORMATS.join(' or ')})`);
   }
   const redis = (values['redis'] as string | undefined) ?? env['CHAT_REDIS_URL'];
   if (redis !== undefined && !/^(rediss?:\/\/|\/)/.test(redis)) {
-    throw new Error(`invalid --redis: ${JSON.stringify(redis)} (expected redis://HOST:PORT, rediss://... or a unix socket path)`);
+    throw new Error(
+      `invalid --redis: ${JSON.stringify(redis)} (expected redis://HOST:PORT, rediss://... or a unix socket path)`,
+    );
   }
   const chat = (values['chat'] as string | undefined) ?? 'rxchat';
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(chat)) throw new Error(`invalid --chat: ${JSON.stringify(chat)} (use 1-64 of A-Z a-z 0-9 . _ -)`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(chat))
+    throw new Error(`invalid --chat: ${JSON.stringify(chat)} (use 1-64 of A-Z a-z 0-9 . _ -)`);
   if (redis === undefined && values['chat'] !== undefined) throw new Error('--chat needs --redis');
   return {
     kind: 'run',
@@ -216,7 +344,9 @@ function parseOrigin(text: string): string {
     url = undefined;
   }
   if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== text.replace(/\/$/, '')) {
-    throw new Error(`invalid --allow-origin: ${JSON.stringify(text)} (expected an origin such as https://chat.example.org)`);
+    throw new Error(
+      `invalid --allow-origin: ${JSON.stringify(text)} (expected an origin such as https://chat.example.org)`,
+    );
   }
   return url.origin;
 }

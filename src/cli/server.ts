@@ -30,18 +30,25 @@ async function main(): Promise<void> {
   }
   const { quiet, httpPortNamed, logFormat, logMessages, redis, chat, nodeTimeoutSeconds, ...options } = parsed.args;
   const json = logFormat === 'json';
-  const print = createLogWriter(process.stdout, undefined, json ? (lines) => jsonLogLine(Date.now(), 'warn', 'log-behind', { dropped: lines }) : undefined);
+  const print = createLogWriter(
+    process.stdout,
+    undefined,
+    json ? (lines) => jsonLogLine(Date.now(), 'warn', 'log-behind', { dropped: lines }) : undefined,
+  );
   const format = json
     ? (log: LogOutput) => formatJsonLog(log.entry, log.at, { messages: logMessages })
     : (log: LogOutput) => formatLog(log.entry);
   // The relay's own news (outages, recoveries, resyncs) goes to the log whatever --quiet says.
-  const relayLog = (message: string) => print(json ? jsonLogLine(Date.now(), 'warn', 'relay', { message }) : `[!] relay: ${message}`);
+  const relayLog = (message: string) =>
+    print(json ? jsonLogLine(Date.now(), 'warn', 'relay', { message }) : `[!] relay: ${message}`);
   const start = (httpPort: number | undefined) =>
     createChatServer({
       ...options,
       httpPort,
       tls,
-      ...(redis === undefined ? {} : { relay: redisRelay({ url: redis, chat, leaseMs: leaseFor(nodeTimeoutSeconds), onLog: relayLog }) }),
+      ...(redis === undefined
+        ? {}
+        : { relay: redisRelay({ url: redis, chat, leaseMs: leaseFor(nodeTimeoutSeconds), onLog: relayLog }) }),
       onLog: quiet ? undefined : (log) => print(format(log)),
       // Evictions and refusals have no text line today: the text log stays as it was.
       onConnectionLog: quiet || !json ? undefined : (entry) => print(formatJsonConnectionLog(entry)),
@@ -50,7 +57,9 @@ async function main(): Promise<void> {
     .catch((error: NodeJS.ErrnoException & { port?: number }) => {
       // A busy default web port is no reason to refuse the chat: two servers on one machine both run.
       if (error.code !== 'EADDRINUSE' || error.port !== options.httpPort || httpPortNamed) throw error;
-      process.stderr.write(`rxchat-server: web chat off: port ${options.httpPort} is in use (choose one with --http-port)\n`);
+      process.stderr.write(
+        `rxchat-server: web chat off: port ${options.httpPort} is in use (choose one with --http-port)\n`,
+      );
       return start(undefined);
     })
     .catch((error: NodeJS.ErrnoException & { port?: number }) => {
@@ -62,10 +71,20 @@ async function main(): Promise<void> {
       process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${port}: ${error.message}\n`);
       process.exit(1);
     });
-  const url = server.httpPort === undefined ? undefined : `${tls ? 'https' : 'http'}://${urlHost(server.host)}:${server.httpPort}/`;
+  const url =
+    server.httpPort === undefined
+      ? undefined
+      : `${tls ? 'https' : 'http'}://${urlHost(server.host)}:${server.httpPort}/`;
   if (json) {
     const web = url === undefined ? {} : { httpPort: server.httpPort, url };
-    print(jsonLogLine(Date.now(), 'info', 'listening', { host: server.host, port: server.port, tls: tls !== undefined, ...web }));
+    print(
+      jsonLogLine(Date.now(), 'info', 'listening', {
+        host: server.host,
+        port: server.port,
+        tls: tls !== undefined,
+        ...web,
+      }),
+    );
   } else {
     print(`Server listening on ${server.host}:${server.port}`);
     if (url !== undefined) print(`Web chat on ${url}`);

@@ -17,9 +17,7 @@ export interface ClientArgs {
 }
 
 export type ParsedClientArgs =
-  | { readonly kind: 'run'; readonly args: ClientArgs }
-  | { readonly kind: 'help' }
-  | { readonly kind: 'version' };
+  { readonly kind: 'run'; readonly args: ClientArgs } | { readonly kind: 'help' } | { readonly kind: 'version' };
 
 export const CLIENT_USAGE = `Usage: rxchat [options]
 

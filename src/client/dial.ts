@@ -80,8 +80,5 @@ export function describeDialError(error: unknown, target: Pick<DialTarget, 'host
 
 function isCertificateError(err: NodeJS.ErrnoException): boolean {
   const code = err.code ?? '';
-  return (
-    code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
-    /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)
-  );
+  return code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 }

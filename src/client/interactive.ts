@@ -50,7 +50,9 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
               ? problem(`disconnected from ${label}: ${event.reason}`)
               : problem(`disconnected from ${label}: ${event.reason}; reconnecting in ${seconds(event.retryInMs)}`);
           case 'retry-failed':
-            return problem(`reconnect attempt ${event.attempt} failed: ${event.reason}; next in ${seconds(event.retryInMs)}`);
+            return problem(
+              `reconnect attempt ${event.attempt} failed: ${event.reason}; next in ${seconds(event.retryInMs)}`,
+            );
           case 'reconnected':
             return notice(`reconnected to ${label}`);
         }

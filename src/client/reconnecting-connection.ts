@@ -85,7 +85,8 @@ export class ReconnectingConnection {
     const splitter = new LineSplitter(
       {
         line: (text) => this.emit({ type: 'line', text }),
-        overflow: () => this.emit({ type: 'line', text: `[!] dropped a line over ${MAX_SERVER_LINE_BYTES} bytes from the server` }),
+        overflow: () =>
+          this.emit({ type: 'line', text: `[!] dropped a line over ${MAX_SERVER_LINE_BYTES} bytes from the server` }),
       },
       MAX_SERVER_LINE_BYTES,
     );

@@ -138,7 +138,9 @@ function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatSte
 }
 
 function newClient(id: ClientId, name: string, event: ConnectedEvent | RejoinedEvent): Client {
-  return event.node === undefined ? { id, name, remote: event.remote } : { id, name, remote: event.remote, node: event.node };
+  return event.node === undefined
+    ? { id, name, remote: event.remote }
+    : { id, name, remote: event.remote, node: event.node };
 }
 
 function onLine(state: ChatState, event: LineEvent, at: number): ChatStep {
@@ -207,7 +209,10 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
     case 'who':
       return reply(state, deliver([client.id], whoMessage(registry, command.prefix), at));
     case 'me':
-      return reply(state, broadcast(registry, { type: 'action', name: client.name, text: command.action }, at, client.id));
+      return reply(
+        state,
+        broadcast(registry, { type: 'action', name: client.name, text: command.action }, at, client.id),
+      );
     case 'msg': {
       const target = registry.findByName(command.to);
       if (target === undefined) return reply(state, notice(client.id, { code: 'no-such-user', name: command.to }, at));
@@ -216,7 +221,10 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
     case 'quit':
       return command.reason === undefined
         ? depart(state, client.id, at, { reason: { kind: 'quit' } })
-        : depart(state, client.id, at, { reason: { kind: 'quit', text: command.reason }, publicReason: command.reason });
+        : depart(state, client.id, at, {
+            reason: { kind: 'quit', text: command.reason },
+            publicReason: command.reason,
+          });
     case 'help':
       return reply(state, deliver([client.id], { type: 'help', commands: COMMAND_HELP }, at));
   }
@@ -321,4 +329,3 @@ function broadcast(registry: Registry, message: ChatMessage, at: number, except?
 function log(entry: LogEntry, at: number): ChatOutput {
   return { kind: 'log', entry, at };
 }
-

@@ -367,8 +367,7 @@ export interface CloseRequest {
 
 /** Why a client left on the server's side: it quit, or it was kicked. */
 export type LeaveReason =
-  | { readonly kind: 'quit'; readonly text?: string }
-  | { readonly kind: 'kicked'; readonly notice: Notice };
+  { readonly kind: 'quit'; readonly text?: string } | { readonly kind: 'kicked'; readonly notice: Notice };
 
 export type LogEntry =
   | { readonly type: 'connected'; readonly name: string; readonly remote: RemoteAddress }

@@ -12,7 +12,12 @@ export interface JsonLogOptions {
 }
 
 /** One line of the JSON log: `time` (ISO 8601), `level` and `event` first, then the event's fields (which cannot replace them). */
-export function jsonLogLine(at: number, level: LogLevel, event: string, fields: Readonly<Record<string, unknown>> = {}): string {
+export function jsonLogLine(
+  at: number,
+  level: LogLevel,
+  event: string,
+  fields: Readonly<Record<string, unknown>> = {},
+): string {
   const record: Record<string, unknown> = { time: new Date(at).toISOString(), level, event };
   for (const key of Object.keys(fields)) if (!(key in record)) record[key] = fields[key];
   return JSON.stringify(record);
@@ -22,9 +27,18 @@ export function jsonLogLine(at: number, level: LogLevel, event: string, fields: 
 export function formatJsonLog(entry: LogEntry, at: number, options: JsonLogOptions = {}): string {
   switch (entry.type) {
     case 'connected':
-      return jsonLogLine(at, 'info', 'connected', { name: entry.name, address: entry.remote.address, port: entry.remote.port });
+      return jsonLogLine(at, 'info', 'connected', {
+        name: entry.name,
+        address: entry.remote.address,
+        port: entry.remote.port,
+      });
     case 'said':
-      return jsonLogLine(at, 'info', 'said', options.messages ? { name: entry.name, text: entry.text } : { name: entry.name });
+      return jsonLogLine(
+        at,
+        'info',
+        'said',
+        options.messages ? { name: entry.name, text: entry.text } : { name: entry.name },
+      );
     case 'disconnected':
       return jsonLogLine(at, 'info', 'disconnected', { name: entry.name, ...leaveFields(entry.reason, options) });
     case 'renamed':

@@ -184,7 +184,13 @@ export class ChatMetrics implements TransportMetrics, LineDrops {
 
   refused(reason: string, transport: string, remote?: RemoteAddress): void {
     this.refusals.add(reason);
-    this.options.onConnectionLog?.({ type: 'refused', reason, transport, ...(remote ? { remote } : {}), at: this.now() });
+    this.options.onConnectionLog?.({
+      type: 'refused',
+      reason,
+      transport,
+      ...(remote ? { remote } : {}),
+      at: this.now(),
+    });
   }
 
   track(output: BufferedOutput): void {
@@ -318,11 +324,23 @@ export class ChatMetrics implements TransportMetrics, LineDrops {
         for (const t of transports.values()) this.inc({ transport: t.name }, t.connections);
       },
     });
-    byReason('rxchat_connections_refused_total', 'Connections turned away before joining the chat, by reason.', this.refusals);
-    counter('rxchat_lines_received_total', 'Lines received from clients (blank and over-long ones included).', () => this.linesReceived);
+    byReason(
+      'rxchat_connections_refused_total',
+      'Connections turned away before joining the chat, by reason.',
+      this.refusals,
+    );
+    counter(
+      'rxchat_lines_received_total',
+      'Lines received from clients (blank and over-long ones included).',
+      () => this.linesReceived,
+    );
     byReason('rxchat_lines_dropped_total', 'Lines that went to no one, by reason.', this.drops);
     counter('rxchat_deliveries_total', 'Messages queued to clients, one per recipient.', () => this.deliveries);
-    counter('rxchat_bytes_sent_total', 'Bytes of messages handed to client sockets (WebSocket frames included).', () => this.bytesSent);
+    counter(
+      'rxchat_bytes_sent_total',
+      'Bytes of messages handed to client sockets (WebSocket frames included).',
+      () => this.bytesSent,
+    );
     byReason('rxchat_evictions_total', 'Clients the server let go, by reason.', this.evictions);
     const outputs = this.outputs;
     new Gauge({

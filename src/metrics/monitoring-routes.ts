@@ -28,7 +28,10 @@ export function monitoringRoutes(options: MonitoringOptions): Map<string, RouteH
         }
         const registries = options.registries();
         void Promise.all(registries.map((registry) => registry.metrics())).then(
-          (texts) => sendText(response, 200, texts.map((text) => text.trimEnd()).join('\n'), { 'Content-Type': registries[0]!.contentType }),
+          (texts) =>
+            sendText(response, 200, texts.map((text) => text.trimEnd()).join('\n'), {
+              'Content-Type': registries[0]!.contentType,
+            }),
           (error: Error) => sendText(response, 500, `metrics failed: ${error.message}`),
         );
       },

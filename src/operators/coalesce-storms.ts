@@ -1,4 +1,11 @@
-import { type MonoTypeOperatorFunction, Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  Observable,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscription,
+  asyncScheduler,
+} from 'rxjs';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
 
 /** A policy over the core's outputs, installed after it (the counterpart of a `ChatOperator`). */
@@ -45,7 +52,10 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
   const calm = (perSecond * intervalMs) / 1_000;
   return (source) =>
     new Observable<ChatOutput>((subscriber) => {
-      const storms: Record<Kind, Storm> = { joined: newStorm(perSecond, scheduler.now()), left: newStorm(perSecond, scheduler.now()) };
+      const storms: Record<Kind, Storm> = {
+        joined: newStorm(perSecond, scheduler.now()),
+        left: newStorm(perSecond, scheduler.now()),
+      };
       /** Everyone online as of the latest join or leave (the core's registry order, an immutable snapshot). */
       let audience: readonly ClientId[] = [];
       /** The client just welcomed: the core announces its join right after. */

@@ -11,7 +11,10 @@ export interface ConnectRateOptions {
 
 const MINUTE_MS = 60_000;
 
-export const connectingTooFast = (retryAfterSeconds: number): Notice => ({ code: 'connecting-too-fast', retryAfterSeconds });
+export const connectingTooFast = (retryAfterSeconds: number): Notice => ({
+  code: 'connecting-too-fast',
+  retryAfterSeconds,
+});
 
 interface Bucket {
   tokens: number;

@@ -1,4 +1,16 @@
-import { EMPTY, type SchedulerLike, asyncScheduler, filter, groupBy, map, merge, mergeMap, share, switchMap, timer } from 'rxjs';
+import {
+  EMPTY,
+  type SchedulerLike,
+  asyncScheduler,
+  filter,
+  groupBy,
+  map,
+  merge,
+  mergeMap,
+  share,
+  switchMap,
+  timer,
+} from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, Notice } from '../core/events';
 
@@ -9,10 +21,19 @@ export interface IdleTimeoutOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-type ClientActivity = Extract<ChatEvent, { type: 'connected' | 'line' | 'line-too-long' | 'discarded' | 'disconnected' }>;
+type ClientActivity = Extract<
+  ChatEvent,
+  { type: 'connected' | 'line' | 'line-too-long' | 'discarded' | 'disconnected' }
+>;
 
 // A muted client's lines, discarded unread by its transport, are activity too: it is not silent.
-const ACTIVITY: ReadonlySet<ChatEvent['type']> = new Set(['connected', 'line', 'line-too-long', 'discarded', 'disconnected']);
+const ACTIVITY: ReadonlySet<ChatEvent['type']> = new Set([
+  'connected',
+  'line',
+  'line-too-long',
+  'discarded',
+  'disconnected',
+]);
 const isClientActivity = (event: ChatEvent): event is ClientActivity => ACTIVITY.has(event.type);
 
 /**

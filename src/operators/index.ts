@@ -1,6 +1,12 @@
 export { stripControl, stripUnsafe } from './strip-control';
 export { commands, parseCommand } from './commands';
-export { rateLimit, RATE_LIMIT_NOTICE, EXCESS_FLOOD_NOTICE, DEFAULT_EXCESS_FLOOD, type RateLimitOptions } from './rate-limit';
+export {
+  rateLimit,
+  RATE_LIMIT_NOTICE,
+  EXCESS_FLOOD_NOTICE,
+  DEFAULT_EXCESS_FLOOD,
+  type RateLimitOptions,
+} from './rate-limit';
 export { coalesceStorms, DEFAULT_STORMS, type CoalesceStormsOptions, type OutputOperator } from './coalesce-storms';
 export { maxClients, SERVER_FULL } from './max-clients';
 export { maxClientsPerIp, tooManyConnections } from './max-clients-per-ip';

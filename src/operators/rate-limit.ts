@@ -67,7 +67,8 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
   // The flood meter leaks at the allowance and holds `excessSeconds` of it.
   const allowancePerMs = (excessFactor * rate) / 1_000;
   // Never below `excessFactor` bursts: at a very low rate the pace alone would kick on the first drop.
-  const floodLimit = excessFactor * excessSeconds === 0 ? 0 : Math.max(excessFactor * rate * excessSeconds, excessFactor * burst);
+  const floodLimit =
+    excessFactor * excessSeconds === 0 ? 0 : Math.max(excessFactor * rate * excessSeconds, excessFactor * burst);
   const floodBounded = floodLimit > 0;
   if (rate <= 0) return (source) => source;
   return (source) =>

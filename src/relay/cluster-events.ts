@@ -3,9 +3,23 @@
  * edge: `at`, and on `connected` the name candidates and the `node`), the cluster events among them.
  */
 import { createChatState, snapshotChat } from '../core/chat-state';
-import type { ChatEvent, ChatSnapshot, NodeGoneEvent, NodeStoppingEvent, RejoinedEvent, ResetEvent } from '../core/events';
+import type {
+  ChatEvent,
+  ChatSnapshot,
+  NodeGoneEvent,
+  NodeStoppingEvent,
+  RejoinedEvent,
+  ResetEvent,
+} from '../core/events';
 
-export type { ChatSnapshot, ChatSnapshotClient as SnapshotClient, NodeGoneEvent, NodeStoppingEvent, RejoinedEvent, ResetEvent } from '../core/events';
+export type {
+  ChatSnapshot,
+  ChatSnapshotClient as SnapshotClient,
+  NodeGoneEvent,
+  NodeStoppingEvent,
+  RejoinedEvent,
+  ResetEvent,
+} from '../core/events';
 
 export type RelayEvent = ChatEvent;
 export type ClusterEvent = NodeGoneEvent | NodeStoppingEvent | ResetEvent | RejoinedEvent;

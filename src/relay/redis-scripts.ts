@@ -157,7 +157,11 @@ export class RelayScripts {
 
   async ensureEpoch(redis: Redis, runId: string, emptyState: string, stale = ''): Promise<StoredSnapshot> {
     const { keys } = this;
-    const reply = await ENSURE_EPOCH.run(redis, [keys.epoch, keys.snapshot, keys.stream, keys.counter], [runId, emptyState, stale]);
+    const reply = await ENSURE_EPOCH.run(
+      redis,
+      [keys.epoch, keys.snapshot, keys.stream, keys.counter],
+      [runId, emptyState, stale],
+    );
     const snapshot = parseSnapshot(reply);
     if (snapshot === undefined) throw new Error(`unexpected reply to the epoch script: ${JSON.stringify(reply)}`);
     return snapshot;
@@ -177,7 +181,14 @@ export class RelayScripts {
     const gone = batch.gone ?? '';
     const reply = (await PUBLISH.run(
       redis,
-      [keys.epoch, keys.seq(batch.node), keys.counter, keys.stream, keys.lease(batch.node), keys.lease(gone || batch.node)],
+      [
+        keys.epoch,
+        keys.seq(batch.node),
+        keys.counter,
+        keys.stream,
+        keys.lease(batch.node),
+        keys.lease(gone || batch.node),
+      ],
       [batch.epoch, batch.node, batch.seq, batch.payload, SEQ_TTL_MS, gone, maxEntries],
     )) as [number, string?];
     switch (reply[0]) {
@@ -197,7 +208,15 @@ export class RelayScripts {
   /** Stores `snapshot` unless the stored one is recent enough (see SNAPSHOT); says which `n` is stored now. */
   async writeSnapshot(redis: Redis, snapshot: StoredSnapshot, rule: SnapshotRule): Promise<SnapshotResult> {
     const { keys } = this;
-    const args = [snapshot.epoch, snapshot.id, snapshot.n, JSON.stringify(snapshot.seqs), snapshot.state, rule.minGap, rule.maxAgeMs];
+    const args = [
+      snapshot.epoch,
+      snapshot.id,
+      snapshot.n,
+      JSON.stringify(snapshot.seqs),
+      snapshot.state,
+      rule.minGap,
+      rule.maxAgeMs,
+    ];
     const [code, n] = (await SNAPSHOT.run(redis, [keys.epoch, keys.snapshot, keys.stream], args)) as [number, number];
     if (code === -1) return { kind: 'stale' };
     return { kind: code === 1 ? 'stored' : 'skipped', n: Number(n) };

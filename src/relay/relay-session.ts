@@ -183,7 +183,8 @@ export class RelaySession {
     this.phase = 'closed';
     this.generation++;
     this.localSubscription?.unsubscribe();
-    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer, this.settling?.timer]) clearTimeout(timer);
+    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer, this.settling?.timer])
+      clearTimeout(timer);
     this.deadlines.clear();
     clearInterval(this.heartbeatTimer);
     this.writer.disconnect();
@@ -197,7 +198,8 @@ export class RelaySession {
       url: this.settings.url,
       name: `rxchat:${this.node}:${role}`,
       connectTimeoutMs: this.settings.connectTimeoutMs,
-      reconnectDelay: (attempt) => (this.started && !this.isClosed() ? Math.min(attempt * 50, this.settings.reconnectMaxDelayMs) : null),
+      reconnectDelay: (attempt) =>
+        this.started && !this.isClosed() ? Math.min(attempt * 50, this.settings.reconnectMaxDelayMs) : null,
       onError: (message) => (this.lastError = message),
       onClose: () => {
         if (this.started) this.fail(`lost the ${role} connection (${this.lastError || 'closed'})`);
@@ -289,10 +291,13 @@ export class RelaySession {
     if (snapshot.epoch === this.epoch) {
       // Same epoch: if our lease ran out meanwhile, we may have been reported gone; flush() takes it
       // back and re-announces our clients before anything else goes out.
-      this.lapsed = !current(await this.write((redis) => this.scripts.extendLease(redis, this.node, this.settings.leaseMs)));
+      this.lapsed = !current(
+        await this.write((redis) => this.scripts.extendLease(redis, this.node, this.settings.leaseMs)),
+      );
     } else {
       current(await this.write((redis) => this.scripts.takeLease(redis, this.node, this.settings.leaseMs)));
-      if (this.epoch !== undefined) this.settings.onLog(`relay: new epoch ${snapshot.epoch}, re-announcing this process's clients`);
+      if (this.epoch !== undefined)
+        this.settings.onLog(`relay: new epoch ${snapshot.epoch}, re-announcing this process's clients`);
       this.lapsed = false;
       this.adopt(snapshot, { rejoin: true });
     }
@@ -321,7 +326,9 @@ export class RelaySession {
       this.unconfirmed = [];
       const rejoins = this.rejoins(mine.filter((client) => !present.has(client.id)));
       this.outbox.prepend([...rejoins, ...replay]);
-      const others = new Set(before.flatMap((client) => (client.node !== undefined && client.node !== this.node ? [client.node] : [])));
+      const others = new Set(
+        before.flatMap((client) => (client.node !== undefined && client.node !== this.node ? [client.node] : [])),
+      );
       this.settle(others, rejoins.length);
     } else {
       this.confirm(stored.seqs[this.node] ?? 0);
@@ -333,7 +340,11 @@ export class RelaySession {
     clearTimeout(this.settling?.timer);
     this.settling = undefined;
     if (nodes.size === 0) return;
-    this.settling = { nodes, gate, timer: setTimeout(() => this.settled(), Math.min(this.settings.leaseMs, SETTLE_MS)) };
+    this.settling = {
+      nodes,
+      gate,
+      timer: setTimeout(() => this.settled(), Math.min(this.settings.leaseMs, SETTLE_MS)),
+    };
   }
 
   private settled(): void {
@@ -417,7 +428,10 @@ export class RelaySession {
       if (this.lapsed) return this.takeLeaseBack();
       if (this.outbox.size === 0) return;
       // While settling, only our re-announcements go out.
-      const limit = this.settling === undefined ? this.settings.maxBatchEvents : Math.min(this.settling.gate, this.settings.maxBatchEvents);
+      const limit =
+        this.settling === undefined
+          ? this.settings.maxBatchEvents
+          : Math.min(this.settling.gate, this.settings.maxBatchEvents);
       if (limit === 0) return;
       const events = this.outbox.take(limit);
       if (this.settling !== undefined) this.settling.gate -= events.length;
@@ -431,7 +445,11 @@ export class RelaySession {
     this.publishing = true;
     try {
       const result = await this.write((redis) =>
-        this.scripts.publish(redis, { epoch: this.epoch!, node: this.node, seq, payload, gone }, this.settings.maxStreamEntries),
+        this.scripts.publish(
+          redis,
+          { epoch: this.epoch!, node: this.node, seq, payload, gone },
+          this.settings.maxStreamEntries,
+        ),
       );
       if (generation !== this.generation) return;
       this.publishing = false;
@@ -494,7 +512,15 @@ export class RelaySession {
     while (generation === this.generation && this.phase === 'live') {
       let reply: unknown;
       try {
-        const read = this.reader.xread('COUNT', READ_COUNT, 'BLOCK', this.settings.blockMs, 'STREAMS', this.keysStream, this.position);
+        const read = this.reader.xread(
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          this.settings.blockMs,
+          'STREAMS',
+          this.keysStream,
+          this.position,
+        );
         // A blocking read legitimately waits blockMs for its answer, after a stale one's at most.
         reply = await this.deadlines.run(read, this.reader, 2 * this.settings.blockMs + this.settings.commandTimeoutMs);
       } catch (error) {
@@ -598,9 +624,12 @@ export class RelaySession {
     this.lastSnapshotN = this.lastN;
     this.lastSnapshotAt = Date.now();
     this.snapshotting = true;
-    this.write((redis) => this.scripts.writeSnapshot(redis, stored, { minGap: snapshotEveryEntries, maxAgeMs: snapshotMs }))
+    this.write((redis) =>
+      this.scripts.writeSnapshot(redis, stored, { minGap: snapshotEveryEntries, maxAgeMs: snapshotMs }),
+    )
       .then((result) => {
-        if (generation === this.generation && result.kind === 'skipped') this.lastSnapshotN = Math.max(this.lastSnapshotN, result.n);
+        if (generation === this.generation && result.kind === 'skipped')
+          this.lastSnapshotN = Math.max(this.lastSnapshotN, result.n);
       })
       .catch((error: unknown) => this.settings.onLog(`relay snapshot not written: ${describe(error)}`))
       .finally(() => {
@@ -682,9 +711,14 @@ export class RelaySession {
 
   private rejoins(clients: readonly SnapshotClient[]): RelayEvent[] {
     const at = Date.now();
-    return clients.map(
-      (client): RelayEvent => ({ type: 'rejoined', id: client.id, name: client.name, remote: client.remote, node: this.node, at }),
-    );
+    return clients.map((client): RelayEvent => ({
+      type: 'rejoined',
+      id: client.id,
+      name: client.name,
+      remote: client.remote,
+      node: this.node,
+      at,
+    }));
   }
 }
 

@@ -13,7 +13,12 @@ import { ChatMetrics, type ConnectionLogEntry } from '../metrics/chat-metrics';
 import type { TransportMetrics } from '../metrics/hooks';
 import { monitoringRoutes } from '../metrics/monitoring-routes';
 import { processMetrics } from '../metrics/process-metrics';
-import { type BuiltinOperators, type PolicyOptions, builtinOperators, defaultOperators } from '../operators/builtin-operators';
+import {
+  type BuiltinOperators,
+  type PolicyOptions,
+  builtinOperators,
+  defaultOperators,
+} from '../operators/builtin-operators';
 import { type CoalesceStormsOptions, coalesceStorms } from '../operators/coalesce-storms';
 import type { ChatTransport } from '../transports/chat-transport';
 import { OutputBudget } from '../transports/output-budget';
@@ -137,7 +142,9 @@ function createTransports(
     budget: new OutputBudget(options.maxTotalBufferBytes ?? DEFAULT_MAX_TOTAL_BUFFER_BYTES),
   };
   const handshakeTimeout = (options.handshakeTimeoutSeconds ?? DEFAULT_HANDSHAKE_TIMEOUT_SECONDS) * 1_000;
-  const tcpServer = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout }) : createServer();
+  const tcpServer = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout })
+    : createServer();
   const transports: ChatTransport[] = [
     new TcpTransport(tcpServer, {
       ...shared,
@@ -215,14 +222,22 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
       }),
       tap(metrics.chatEvents),
       // A caller's source (tests: names in connection order) is drawn once per connection; faker's 4 times.
-      stampEvents({ names: options.names ?? fakerNames(), now: options.now ?? Date.now, candidates: options.names ? 1 : undefined, node }),
+      stampEvents({
+        names: options.names ?? fakerNames(),
+        now: options.now ?? Date.now,
+        candidates: options.names ? 1 : undefined,
+        node,
+      }),
     );
   // The relay puts this process's events in the chat's one order (in memory: as they come; over
   // Redis: with every other process's), and the core applies that order.
   const clustered = options.relay !== undefined;
   if (clustered) metrics.registerRelay(() => relay.unready());
   const chat$ = relay
-    .connect(clustered ? events$.pipe(tap(metrics.relayPublished)) : events$, { node, snapshot: () => snapshotChat(state) })
+    .connect(clustered ? events$.pipe(tap(metrics.relayPublished)) : events$, {
+      node,
+      snapshot: () => snapshotChat(state),
+    })
     .pipe(clustered ? tap(metrics.relayApplied) : (source) => source);
   let failed = false;
 

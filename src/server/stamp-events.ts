@@ -28,7 +28,8 @@ export function stampEvents(options: StampEventsOptions): ChatOperator {
   return map((event: ChatEvent): ChatEvent => {
     let stamped = event.at === undefined ? { ...event, at: now() } : event;
     if (stamped.type === 'connected') {
-      if (stamped.names === undefined) stamped = { ...stamped, names: Array.from({ length: candidates }, () => names()) };
+      if (stamped.names === undefined)
+        stamped = { ...stamped, names: Array.from({ length: candidates }, () => names()) };
       if (node !== undefined && stamped.node === undefined) stamped = { ...stamped, node };
     }
     return stamped;

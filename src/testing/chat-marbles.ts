@@ -1,7 +1,15 @@
 import { type Observable, asyncScheduler, defer, filter, map, merge, mergeMap, share, takeWhile } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { chat } from '../core/chat';
-import { type ChatEvent, type ChatMessage, type ChatOutput, type ClientId, type Delivery, type LogEntry, isRecipient } from '../core/events';
+import {
+  type ChatEvent,
+  type ChatMessage,
+  type ChatOutput,
+  type ClientId,
+  type Delivery,
+  type LogEntry,
+  isRecipient,
+} from '../core/events';
 import type { NameSource } from '../core/names';
 import type { ChatOperator } from '../core/chat-operator';
 import type { OutputOperator } from '../operators/coalesce-storms';

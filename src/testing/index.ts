@@ -1,2 +1,10 @@
 /** rxchat/testing: marble-test your operators against the real core. */
-export { chatMarbles, connect, hangUp, fail, type ChatMarbles, type ChatMarblesOptions, type ClientAction } from './chat-marbles';
+export {
+  chatMarbles,
+  connect,
+  hangUp,
+  fail,
+  type ChatMarbles,
+  type ChatMarblesOptions,
+  type ClientAction,
+} from './chat-marbles';

@@ -146,7 +146,9 @@ export class LineSplitter {
     }
     if (this.held === undefined || this.held.length < needed) {
       // Not from the shared pool: a held line must not pin a pool slab, nor the caller's chunk.
-      const grown = Buffer.allocUnsafeSlow(Math.min(Math.max(MIN_HOLD_BYTES, needed, 2 * (this.held?.length ?? 0)), this.maxLineBytes + 1));
+      const grown = Buffer.allocUnsafeSlow(
+        Math.min(Math.max(MIN_HOLD_BYTES, needed, 2 * (this.held?.length ?? 0)), this.maxLineBytes + 1),
+      );
       this.held?.copy(grown, 0, 0, this.heldBytes);
       this.held = grown;
     }

@@ -10,7 +10,11 @@ export function listeningAddress(server: Server): { readonly host: string; reado
  * Listens, resolving once the server accepts connections and rejecting (nothing listening) if it
  * cannot. From then on a server error (too many open files, ...) is logged as `what`, not a crash.
  */
-export function listenOn(server: Server, options: { port: number; host: string; backlog?: number }, what: string): Promise<void> {
+export function listenOn(
+  server: Server,
+  options: { port: number; host: string; backlog?: number },
+  what: string,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options, () => {

@@ -62,7 +62,11 @@ export class OutputBudget {
         if (this.used <= target) break;
         const held = holder.charged;
         this.evictions++;
-        holder.evict(new Error(`server output over its total of ${this.limit} bytes: evicted with ${held} unsent (client not reading)`));
+        holder.evict(
+          new Error(
+            `server output over its total of ${this.limit} bytes: evicted with ${held} unsent (client not reading)`,
+          ),
+        );
         this.release(holder);
       }
     } finally {

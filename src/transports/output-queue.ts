@@ -53,7 +53,12 @@ const SHARE_ABOVE_AVERAGE_BYTES = 1024;
  * garbage collector frees late (few objects, many bytes), so a fan-out of long lines to a thousand
  * sockets would grow the process by gigabytes before a collection.
  */
-function writeBatch(socket: Duplex, buffers: readonly Buffer[], bytes: number, callback: (error?: Error | null) => void): void {
+function writeBatch(
+  socket: Duplex,
+  buffers: readonly Buffer[],
+  bytes: number,
+  callback: (error?: Error | null) => void,
+): void {
   const last = buffers.length - 1;
   if (last === 0) {
     socket.write(buffers[0]!, callback);
@@ -100,7 +105,8 @@ class Connection implements BudgetHolder {
   /** Tells the budget what the socket holds unsent now (cheap: one property read). */
   account(): void {
     // A destroyed socket was released, or will be when it closes: it must not be counted again.
-    if (this.budget !== undefined && !this.peer.socket.destroyed) this.budget.update(this, this.peer.socket.writableLength);
+    if (this.budget !== undefined && !this.peer.socket.destroyed)
+      this.budget.update(this, this.peer.socket.writableLength);
   }
 
   /** The budget's eviction: the largest backlogs go first when all clients together hold too much. */
@@ -148,7 +154,8 @@ export class OutputQueue {
   /** Output not yet sent, over all connections: queued here or held by the sockets. O(connections): for scrapes, not for the hot path. */
   bufferedBytes(): number {
     let bytes = 0;
-    for (const connection of this.connections.values()) bytes += connection.pendingBytes + connection.peer.socket.writableLength;
+    for (const connection of this.connections.values())
+      bytes += connection.pendingBytes + connection.peer.socket.writableLength;
     return bytes;
   }
 

@@ -56,7 +56,8 @@ export class ModelChat {
   private join(client: SnapshotClient): void {
     if (this.has(client.id)) return;
     let name = client.name;
-    for (let n = 2; this.clients.some((other) => other.name.toLowerCase() === name.toLowerCase()); n++) name = `${client.name}${n}`;
+    for (let n = 2; this.clients.some((other) => other.name.toLowerCase() === name.toLowerCase()); n++)
+      name = `${client.name}${n}`;
     this.clients.push({ ...client, name });
   }
 

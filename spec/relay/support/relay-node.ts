@@ -62,7 +62,14 @@ export class RelayNode {
   /** A new client of this process; returns its id. */
   connect(name: string): string {
     const id = `${this.node}-${name}`;
-    this.local.next({ type: 'connected', id, remote: { address: '127.0.0.1', port: this.nextPort++ }, names: [name], node: this.node, at: Date.now() });
+    this.local.next({
+      type: 'connected',
+      id,
+      remote: { address: '127.0.0.1', port: this.nextPort++ },
+      names: [name],
+      node: this.node,
+      at: Date.now(),
+    });
     return id;
   }
 
@@ -105,7 +112,9 @@ export class RelayNode {
 
 /** What every process must agree on: the ordered events, without resets (each process's own, with its own `at`) and notices (for its own clients). */
 export function ordered(events: readonly RelayEvent[]): string[] {
-  return events.filter((event) => event.type !== 'notice' && event.type !== 'reset').map((event) => JSON.stringify(event));
+  return events
+    .filter((event) => event.type !== 'notice' && event.type !== 'reset')
+    .map((event) => JSON.stringify(event));
 }
 
 /** A chat name of its own for each test, so tests sharing a Redis do not meet. */

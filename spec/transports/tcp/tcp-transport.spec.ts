@@ -84,7 +84,9 @@ function harness(options: ConstructorParameters<typeof TcpTransport>[1] = {}) {
 
 /** Listener counts of the events the transport listens to. */
 function listeners(socket: Duplex): Record<string, number> {
-  return Object.fromEntries(['data', 'end', 'error', 'close', 'finish'].map((name) => [name, socket.listenerCount(name)]));
+  return Object.fromEntries(
+    ['data', 'end', 'error', 'close', 'finish'].map((name) => [name, socket.listenerCount(name)]),
+  );
 }
 
 /** Resolves once the socket has emitted 'close' (and the events before it have been handled). */
@@ -106,7 +108,9 @@ describe('TcpTransport', () => {
 
     expect(h.transport.size).toBe(2);
     expect(bob.text()).toBe('[*] Welcome, guest2! Type /help for commands.\nguest2 joined the chat\nguest: hi bob\n');
-    expect(alice.text()).toBe('[*] Welcome, guest! Type /help for commands.\nguest joined the chat\nguest2 joined the chat\n');
+    expect(alice.text()).toBe(
+      '[*] Welcome, guest! Type /help for commands.\nguest joined the chat\nguest2 joined the chat\n',
+    );
 
     alice.push(null);
     await closed(alice);
@@ -179,7 +183,9 @@ describe('TcpTransport', () => {
     await nextTurn();
 
     expect(carol.text().endsWith('guest: hello\n[-] guest2 left the chat.\n')).toBe(true);
-    expect(h.outputs).toContainEqual(expect.objectContaining({ kind: 'log', entry: { type: 'error', name: 'guest2', error: 'write EPIPE' } }));
+    expect(h.outputs).toContainEqual(
+      expect.objectContaining({ kind: 'log', entry: { type: 'error', name: 'guest2', error: 'write EPIPE' } }),
+    );
     carol.push('still here\n');
     await nextTurn();
     expect(alice.text().endsWith('guest3: still here\n')).toBe(true);
@@ -201,7 +207,9 @@ describe('TcpTransport', () => {
     alice.push(`${'z'.repeat(10)}\n`);
     await closed(bob);
     expect(h.outputs).toContainEqual(
-      expect.objectContaining({ entry: { type: 'error', name: 'guest2', error: 'output buffer over 100 bytes (client not reading)' } }),
+      expect.objectContaining({
+        entry: { type: 'error', name: 'guest2', error: 'output buffer over 100 bytes (client not reading)' },
+      }),
     );
     expect(h.state.registry.order).toHaveLength(1);
     h.subscription!.unsubscribe();
@@ -220,7 +228,7 @@ describe('TcpTransport', () => {
     h.subscription!.unsubscribe();
   });
 
-  it('discards a muted client\'s lines unread, reporting how many, and reads them again once the mute ends', async () => {
+  it("discards a muted client's lines unread, reporting how many, and reads them again once the mute ends", async () => {
     const server = new EventEmitter();
     const transport = new TcpTransport(asServer(server), { closeTimeoutMs: 50 });
     const events: ChatEvent[] = [];
@@ -295,13 +303,19 @@ describe('TcpTransport', () => {
       await nextTurn();
       if (done % 10_000 === 0) sample.push(sockets[0]!, sockets[1]!, sockets[2]!, sockets[3]!);
       // (Not the very last batch: this test's own suspended frame may still point at it.)
-      if (done >= total - 50 * perBatch && done < total - perBatch) weak.push(...sockets.map((socket) => new WeakRef(socket)));
+      if (done >= total - 50 * perBatch && done < total - perBatch)
+        weak.push(...sockets.map((socket) => new WeakRef(socket)));
       if (done + perBatch === 10_000) {
         gc();
         heapAfterWarmUp = process.memoryUsage().heapUsed;
       }
     }
-    await waitUntil(() => h.transport.size === 0, 2_000, 'every connection to be forgotten', () => `size ${h.transport.size}`);
+    await waitUntil(
+      () => h.transport.size === 0,
+      2_000,
+      'every connection to be forgotten',
+      () => `size ${h.transport.size}`,
+    );
 
     expect(h.transport.size).toBe(0);
     expect(h.state.registry.size).toBe(0);

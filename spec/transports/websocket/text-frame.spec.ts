@@ -19,10 +19,13 @@ function decode(frame: Buffer): { fin: boolean; opcode: number; masked: boolean;
 }
 
 describe('encodeTextFrame', () => {
-  it.each([0, 1, 125, 126, 127, 65_535, 65_536, 200_000])('frames a %i-byte payload as one final, unmasked text frame', (size) => {
-    const payload = Buffer.alloc(size, 'a');
-    const frame = decode(encodeTextFrame(payload));
-    expect(frame).toMatchObject({ fin: true, opcode: 1, masked: false });
-    expect(frame.payload.equals(payload)).toBe(true);
-  });
+  it.each([0, 1, 125, 126, 127, 65_535, 65_536, 200_000])(
+    'frames a %i-byte payload as one final, unmasked text frame',
+    (size) => {
+      const payload = Buffer.alloc(size, 'a');
+      const frame = decode(encodeTextFrame(payload));
+      expect(frame).toMatchObject({ fin: true, opcode: 1, masked: false });
+      expect(frame.payload.equals(payload)).toBe(true);
+    },
+  );
 });

@@ -143,7 +143,12 @@ export class TcpTransport implements ChatTransport {
    * connection's event stream at once, as for any connection the server lets go.
    */
   private heldForHandshake(output: ChatOutput): boolean {
-    const id = output.kind === 'close' ? output.id : output.kind === 'deliver' && output.to.length === 1 ? output.to[0]! : undefined;
+    const id =
+      output.kind === 'close'
+        ? output.id
+        : output.kind === 'deliver' && output.to.length === 1
+          ? output.to[0]!
+          : undefined;
     const handshake = id === undefined ? undefined : this.handshakes.get(id);
     if (handshake === undefined) return false;
     (handshake.refusal ??= []).push(output);
@@ -196,7 +201,12 @@ export class TcpTransport implements ChatTransport {
         this.handshakesByPeer.delete(peer);
         // After the handshake the TLS socket's stream reports the end.
         if (inner === undefined && !subscriber.closed) {
-          end({ type: 'disconnected', id, reason: 'error', error: `TLS handshake not completed${handshake.error ? `: ${handshake.error}` : ''}` });
+          end({
+            type: 'disconnected',
+            id,
+            reason: 'error',
+            error: `TLS handshake not completed${handshake.error ? `: ${handshake.error}` : ''}`,
+          });
         }
       };
       raw.once('close', onRawClose);

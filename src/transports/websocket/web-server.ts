@@ -41,9 +41,19 @@ export function pageRoutes(webDir = WEB_DIR): Map<string, RouteHandler> {
 }
 
 /** Sends a short plain-text answer with the security headers. */
-export function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   const body = Buffer.from(`${text}\n`, 'utf8');
-  response.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, ...headers });
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    ...headers,
+  });
   response.end(body);
 }
 
@@ -70,13 +80,19 @@ export function createWebServer(options: WebServerOptions): Server {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const route = options.routes.get(path);
     if (route === undefined) return sendText(response, 404, 'not found');
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'method not allowed', { Allow: 'GET, HEAD' });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendText(response, 405, 'method not allowed', { Allow: 'GET, HEAD' });
     route(request, response);
   };
   const common = { connectionsCheckingInterval: TIMEOUT_CHECK_MS };
   const server: Server = options.tls
     ? (createHttpsServer(
-        { ...common, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS },
+        {
+          ...common,
+          cert: options.tls.cert,
+          key: options.tls.key,
+          handshakeTimeout: options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        },
         handle,
       ) as unknown as Server)
     : createServer(common, handle);

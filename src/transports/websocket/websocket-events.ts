@@ -21,7 +21,12 @@ export type FrameInput = string | null | number;
  * While `mute` is on, text frames are discarded undecoded (but a `/quit` line) and counted: one
  * count per socket read, reported once that read's frames are parsed.
  */
-export function webSocketLines(ws: WebSocket, maxLineBytes: number, socket?: Duplex, mute?: MuteSwitch): Observable<FrameInput> {
+export function webSocketLines(
+  ws: WebSocket,
+  maxLineBytes: number,
+  socket?: Duplex,
+  mute?: MuteSwitch,
+): Observable<FrameInput> {
   return new Observable<FrameInput>((subscriber) => {
     let discarded = 0;
     let reportQueued = false;
@@ -55,7 +60,8 @@ export function webSocketLines(ws: WebSocket, maxLineBytes: number, socket?: Dup
       if (mute !== undefined && isMuted(mute, Date.now())) return discard(data);
       report();
       if (data.length > maxLineBytes) return subscriber.next(null);
-      for (const line of data.toString('utf8').split('\n')) subscriber.next(line.endsWith('\r') ? line.slice(0, -1) : line);
+      for (const line of data.toString('utf8').split('\n'))
+        subscriber.next(line.endsWith('\r') ? line.slice(0, -1) : line);
     };
     const onError = (error: Error) => subscriber.error(error);
     const onClose = () => subscriber.complete();

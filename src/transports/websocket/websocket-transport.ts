@@ -148,7 +148,10 @@ export class WebSocketTransport implements ChatTransport {
         // Another site's page trying to join is worth counting (a wrong path is not a connection attempt).
         if (refusal.startsWith('403')) {
           const raw = socket as Socket;
-          this.options.metrics?.refused('forbidden-origin', this.name, { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 });
+          this.options.metrics?.refused('forbidden-origin', this.name, {
+            address: raw.remoteAddress ?? 'unknown',
+            port: raw.remotePort ?? 0,
+          });
         }
         socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
         subscriber.complete();
