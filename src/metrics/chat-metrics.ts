@@ -1,22 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ChatEvent, ClientId, RemoteAddress } from '../core/events';
-import type { BufferedOutput, LineDrops, TransportMetrics } from './hooks';
-
-/**
- * The server's own record of a connection it let go (`evicted`: a slow reader, a failed write, a
- * kick such as the idle timeout) or turned away before it joined (`refused`: server full, ...).
- * `reason` is the notice code the client was told, or the transport's reason.
- */
-export interface ConnectionLogEntry {
-  readonly type: 'evicted' | 'refused';
-  readonly reason: string;
-  /** The transport's name: 'tcp', 'websocket'. */
-  readonly transport: string;
-  readonly id?: ClientId;
-  readonly remote?: RemoteAddress;
-  /** When it happened (ms since the epoch). */
-  readonly at: number;
-}
+import type { BufferedOutput, LineDrops, TransportMetrics } from '../pipeline/reports';
+import type { ConnectionLogEntry } from './connection-log';
 
 export interface ChatMetricsOptions {
   readonly onConnectionLog?: (entry: ConnectionLogEntry) => void;

@@ -1,7 +1,7 @@
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ClientId, LineEvent, Notice } from '../core/events';
-import type { LineDrops } from '../metrics/hooks';
+import type { LineDrops } from '../pipeline/reports';
 
 export interface RateLimitOptions {
   /** Lines per second a client may send on average; 0 turns the limit off. */
