@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { LineDrops } from '../pipeline/reports';
 import { commands } from './commands';
 import { connectRate } from './connect-rate';

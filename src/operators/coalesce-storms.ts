@@ -1,15 +1,6 @@
-import {
-  type MonoTypeOperatorFunction,
-  Observable,
-  type SchedulerAction,
-  type SchedulerLike,
-  type Subscription,
-  asyncScheduler,
-} from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
-
-/** A policy over the core's outputs, installed after it (the counterpart of a `ChatOperator`). */
-export type OutputOperator = MonoTypeOperatorFunction<ChatOutput>;
+import type { OutputOperator } from '../pipeline/operator';
 
 export interface CoalesceStormsOptions {
   /** Joins (and, apart, leaves) a second announced one by one, as a burst too. Default 50. */

@@ -1,5 +1,5 @@
 import { type SchedulerLike, asyncScheduler } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { Notice } from '../core/events';
 import { addressKey } from './address-key';
 import { admission } from './admission';

@@ -1,6 +1,7 @@
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId, LineEvent, Notice } from '../core/events';
+import type { ChatOperator } from '../pipeline/operator';
+import type { ClientId, LineEvent, Notice } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
 import type { LineDrops } from '../pipeline/reports';
 
 export interface RateLimitOptions {
@@ -72,7 +73,7 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
   const floodBounded = floodLimit > 0;
   if (rate <= 0) return (source) => source;
   return (source) =>
-    new Observable<ChatEvent>((subscriber) => {
+    new Observable<PipelineEvent>((subscriber) => {
       const buckets = new Map<ClientId, Bucket>();
 
       const bucketOf = (id: ClientId, now: number): Bucket => {

@@ -6,8 +6,9 @@ import { type Observable, Subject, type Subscription, filter, merge, observeOn, 
 import { chat } from '../core/chat';
 import { createChatState, snapshotChat } from '../core/chat-state';
 import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
 import type { NameSource } from '../core/names';
 import { ChatMetrics } from '../metrics/chat-metrics';
 import type { ConnectionLogEntry } from '../metrics/connection-log';
@@ -200,7 +201,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const destroyAll = () => {
     for (const transport of transports) transport.destroyAll();
   };
-  const hub = new Subject<ChatEvent>();
+  const hub = new Subject<PipelineEvent>();
   const outputs$ = new Subject<ChatOutput>();
   // The core's state, kept in view: the relay snapshots it for processes that start later.
   const state = createChatState();
@@ -210,12 +211,12 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // being handled (a close request ends its connection's stream at once; an operator's timer fires)
   // waits its turn instead of re-entering the core in the middle of another event's outputs.
   const events$ = resolveOperators(options, metrics)
-    .reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable())
+    .reduce<Observable<PipelineEvent>>((s, op) => op(s), hub.asObservable())
     // What passes the operators is what the core acts on: who joins, is kicked or refused.
     .pipe(
       // Mutes go to the transports at once (a flooder's lines may be discarded from the next one on),
       // and neither they nor the transports' discard counts (the rate limiter's business) go further.
-      filter((event) => {
+      filter((event): event is ChatEvent => {
         if (event.type === 'discarded') return false;
         if (event.type !== 'mute') return true;
         for (const transport of transports) transport.mute?.(event.id, event.until);
