@@ -31,18 +31,14 @@ export {
   type WebSocketTransportOptions,
 } from './transports/websocket/websocket-transport';
 export { webSocketEvents } from './transports/websocket/websocket-events';
-export {
-  CONTENT_SECURITY_POLICY,
-  createWebServer,
-  pageRoutes,
-  type RouteHandler,
-} from './transports/websocket/web-server';
+export { CONTENT_SECURITY_POLICY, createWebServer, pageRoutes, type RouteHandler } from './transports/http/web-server';
 export { JSON_SUBPROTOCOL, formatJson } from './format/json-format';
 export { LineSplitter } from './transports/line-splitter';
 export { socketEvents } from './transports/tcp/socket-events';
 export { fakerNames } from './server/faker-names';
 export { DEFAULT_NAME_CANDIDATES, stampEvents, type StampEventsOptions } from './server/stamp-events';
-export type { ChatOperator } from './core/chat-operator';
+export type { ChatOperator, OutputOperator } from './pipeline/operator';
+export type { DiscardedEvent, EdgeSignal, MuteEvent, PipelineEvent } from './pipeline/edge-signals';
 export { createChatServer, type ChatServer, type ChatServerOptions } from './server/create-chat-server';
 export { formatLog } from './format/log-format';
 export * from './operators';
@@ -54,8 +50,9 @@ export {
 } from './server/create-chat-server';
 export { OutputBudget, type BudgetHolder } from './transports/output-budget';
 export { COMMAND_HELP } from './core/command-help';
-export { ChatMetrics, type ChatMetricsOptions, type ConnectionLogEntry } from './metrics/chat-metrics';
-export type { BufferedOutput, LineDrops, TransportMetrics } from './metrics/hooks';
+export { ChatMetrics, type ChatMetricsOptions } from './metrics/chat-metrics';
+export type { ConnectionLogEntry } from './metrics/connection-log';
+export type { BufferedOutput, LineDrops, TransportMetrics } from './pipeline/reports';
 export {
   formatJsonLog,
   formatJsonConnectionLog,

@@ -1,5 +1,5 @@
 import { mergeMap } from 'rxjs';
-import type { ChatEvent, ChatOperator } from 'rxchat';
+import type { ChatOperator, PipelineEvent } from 'rxchat';
 
 const ROLL = /^\/roll(?:\s+(\d{1,2})d(\d{1,3}))?$/i;
 
@@ -9,7 +9,7 @@ const ROLL = /^\/roll(?:\s+(\d{1,2})d(\d{1,3}))?$/i;
  * Install it before the built-in `commands` parser, which would call `/roll` unknown.
  */
 export function diceRoll(random: () => number = Math.random): ChatOperator {
-  return mergeMap((event: ChatEvent): ChatEvent[] => {
+  return mergeMap((event: PipelineEvent): PipelineEvent[] => {
     const match = event.type === 'line' ? ROLL.exec(event.text.trim()) : null;
     if (event.type !== 'line' || match === null) return [event];
     const dice = Number(match[1] ?? 1);

@@ -1,5 +1,6 @@
 import type { ChatEvent, Notice } from '../../src/core/events';
-import { ChatMetrics, type ConnectionLogEntry } from '../../src/metrics/chat-metrics';
+import { ChatMetrics } from '../../src/metrics/chat-metrics';
+import type { ConnectionLogEntry } from '../../src/metrics/connection-log';
 import { parseSeries } from '../support/http-get';
 
 const remote = (port: number) => ({ address: '10.0.0.1', port });

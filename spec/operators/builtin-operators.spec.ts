@@ -12,7 +12,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { parseServerArgs, SERVER_USAGE } from '../../src/cli/server-args';
-import type { ChatEvent } from '../../src/core/events';
+import type { PipelineEvent } from '../../src/pipeline/edge-signals';
 import {
   DEFAULT_POLICY,
   IDLE_NOTICE,
@@ -30,14 +30,14 @@ import {
 import { chatMarbles, connect } from '../../src/testing';
 import { connected, line, run, timeline } from '../support/marbles';
 
-const connectedFrom = (address: string, id: string): ChatEvent => ({
+const connectedFrom = (address: string, id: string): PipelineEvent => ({
   type: 'connected',
   id,
   remote: { address, port: 1 },
 });
-const disconnected = (id: string): ChatEvent => ({ type: 'disconnected', id, reason: 'closed' });
-const rateNotice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
-const mute = (id: string, until: number): ChatEvent => ({ type: 'mute', id, until });
+const disconnected = (id: string): PipelineEvent => ({ type: 'disconnected', id, reason: 'closed' });
+const rateNotice = (id: string): PipelineEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
+const mute = (id: string, until: number): PipelineEvent => ({ type: 'mute', id, until });
 const lines = (id: string, letters: string) => Object.fromEntries([...letters].map((l) => [l, line(id, l)]));
 
 describe('defaults', () => {
@@ -212,8 +212,8 @@ describe('builtinOperators(policy): options to operators', () => {
         throw new Error('unused');
       },
     } as unknown as SchedulerLike;
-    const limited: ChatEvent[] = [];
-    const input = new Subject<ChatEvent>();
+    const limited: PipelineEvent[] = [];
+    const input = new Subject<PipelineEvent>();
     input.pipe(builtinOperators({ rate: 1, burst: 1, scheduler: clock }).rateLimit).subscribe((e) => limited.push(e));
     input.next(line('1', 'a'));
     input.next(line('1', 'b'));
@@ -222,8 +222,8 @@ describe('builtinOperators(policy): options to operators', () => {
     expect(limited).toEqual([line('1', 'a'), rateNotice('1'), mute('1', 1000), line('1', 'c')]);
 
     // Idle timeout: its timer runs on the given scheduler (flushed here at once), not in real time.
-    const kicked: ChatEvent[] = [];
-    const events = new Subject<ChatEvent>();
+    const kicked: PipelineEvent[] = [];
+    const events = new Subject<PipelineEvent>();
     events
       .pipe(
         builtins.idleTimeout,

@@ -1,10 +1,10 @@
 import { formatNotice } from '../../src/format/text-format';
-import type { ChatEvent } from '../../src/core/events';
+import type { PipelineEvent } from '../../src/pipeline/edge-signals';
 import { IDLE_NOTICE, commands, idleTimeout } from '../../src/operators';
 import { chatMarbles, connect, hangUp } from '../../src/testing';
 import { connected, joined, line, run, timeline, welcome } from '../support/marbles';
 
-const kick = (id: string): ChatEvent => ({ type: 'kick', id, reason: IDLE_NOTICE });
+const kick = (id: string): PipelineEvent => ({ type: 'kick', id, reason: IDLE_NOTICE });
 
 describe('idleTimeout (virtual time)', () => {
   it('kicks a client that sends nothing for the timeout after it connects', () => {
@@ -30,7 +30,7 @@ describe('idleTimeout (virtual time)', () => {
 
   it('counts an over-long line as activity too', () => {
     run(({ hot, expectObservable }) => {
-      const tooLong: ChatEvent = { type: 'line-too-long', id: '1', maxBytes: 10 };
+      const tooLong: PipelineEvent = { type: 'line-too-long', id: '1', maxBytes: 10 };
       const events = { c: connected('1'), t: tooLong };
       const at = { 0: 'c', 900: 't' };
       expectObservable(hot(timeline(at), events).pipe(idleTimeout(1000))).toBe(timeline({ ...at, 1900: 'K' }), {
@@ -42,7 +42,7 @@ describe('idleTimeout (virtual time)', () => {
 
   it('counts the lines a transport discarded while the client was muted as activity too', () => {
     run(({ hot, expectObservable }) => {
-      const discarded: ChatEvent = { type: 'discarded', id: '1', lines: 500 };
+      const discarded: PipelineEvent = { type: 'discarded', id: '1', lines: 500 };
       const events = { c: connected('1'), d: discarded };
       const at = { 0: 'c', 900: 'd' };
       expectObservable(hot(timeline(at), events).pipe(idleTimeout(1000))).toBe(timeline({ ...at, 1900: 'K' }), {
@@ -65,7 +65,7 @@ describe('idleTimeout (virtual time)', () => {
 
   it('forgets a client that disconnects: no kick afterwards', () => {
     run(({ hot, expectObservable }) => {
-      const events: Record<string, ChatEvent> = {
+      const events: Record<string, PipelineEvent> = {
         c: connected('1'),
         x: { type: 'disconnected', id: '1', reason: 'error', error: 'ECONNRESET' },
         d: connected('2'),
@@ -80,7 +80,7 @@ describe('idleTimeout (virtual time)', () => {
 
   it('does not count server-side events (a notice for the client) as its activity, and passes them through', () => {
     run(({ hot, expectObservable }) => {
-      const events: Record<string, ChatEvent> = {
+      const events: Record<string, PipelineEvent> = {
         c: connected('1'),
         n: { type: 'notice', id: '1', notice: { code: 'text', level: 'info', text: 'hi' } },
       };

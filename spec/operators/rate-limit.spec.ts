@@ -1,15 +1,15 @@
 import { filter } from 'rxjs';
 import { formatNotice } from '../../src/format/text-format';
-import type { ChatEvent } from '../../src/core/events';
+import type { PipelineEvent } from '../../src/pipeline/edge-signals';
 import { EXCESS_FLOOD_NOTICE, RATE_LIMIT_NOTICE, commands, rateLimit } from '../../src/operators';
 import { chatMarbles, connect, hangUp } from '../../src/testing';
 import { connected, line, run, timeline } from '../support/marbles';
 
-const notice = (id: string): ChatEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
-const mute = (id: string, until: number): ChatEvent => ({ type: 'mute', id, until });
-const kick = (id: string): ChatEvent => ({ type: 'kick', id, reason: EXCESS_FLOOD_NOTICE });
-const discarded = (id: string, lines: number): ChatEvent => ({ type: 'discarded', id, lines });
-const tooLong = (id: string): ChatEvent => ({ type: 'line-too-long', id, maxBytes: 10 });
+const notice = (id: string): PipelineEvent => ({ type: 'notice', id, notice: RATE_LIMIT_NOTICE });
+const mute = (id: string, until: number): PipelineEvent => ({ type: 'mute', id, until });
+const kick = (id: string): PipelineEvent => ({ type: 'kick', id, reason: EXCESS_FLOOD_NOTICE });
+const discarded = (id: string, lines: number): PipelineEvent => ({ type: 'discarded', id, lines });
+const tooLong = (id: string): PipelineEvent => ({ type: 'line-too-long', id, maxBytes: 10 });
 
 /** Lines of client `id` named by letter: `lines('1', 'abc')` → { a: line('1','a'), ... }. */
 const lines = (id: string, letters: string) =>
@@ -134,7 +134,7 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
 
   it('forgets a bucket when its client disconnects', () => {
     run(({ hot, expectObservable }) => {
-      const events: Record<string, ChatEvent> = {
+      const events: Record<string, PipelineEvent> = {
         ...lines('1', 'abxy'),
         d: { type: 'disconnected', id: '1', reason: 'closed' },
         c: { type: 'connected', id: '1', remote: { address: '127.0.0.1', port: 1 } },
@@ -149,7 +149,7 @@ describe('rateLimit (token bucket per client, virtual time)', () => {
 
   it('limits lines only: other events pass even when the bucket is empty', () => {
     run(({ hot, expectObservable }) => {
-      const events: Record<string, ChatEvent> = {
+      const events: Record<string, PipelineEvent> = {
         ...lines('1', 'ab'),
         n: { type: 'notice', id: '1', notice: { code: 'text', level: 'info', text: 'hi' } },
         k: { type: 'command', id: '1', command: { name: 'who' } },
@@ -243,7 +243,7 @@ describe('rateLimit: excess flood (10 times the rate for 5 s, by default)', () =
 
   it('disconnects a client sending 20 times its rate after 5 s; at 10 times its rate it is only limited', () => {
     run(({ hot, expectObservable }) => {
-      const onlyKicks = filter((event: ChatEvent) => event.type === 'kick');
+      const onlyKicks = filter((event: PipelineEvent) => event.type === 'kick');
       // Rate 5: 100 lines a second outrun the allowance (50) by 50 a second: the 251st line over it is at 4990 ms.
       const twenty = hot(steady(10, 7), flood).pipe(rateLimit({ rate: 5, burst: 10 }), onlyKicks);
       expectObservable(twenty).toBe(timeline({ 4990: 'K' }), { K: kick('1') });
@@ -268,7 +268,7 @@ describe('rateLimit: excess flood (10 times the rate for 5 s, by default)', () =
     run(({ hot, expectObservable }) => {
       const second = (lines: number) => ({ d: discarded('1', lines) });
       const everySecond = `${'d'.padEnd(1_000, '-')}`.repeat(60);
-      const onlyKicks = filter((event: ChatEvent) => event.type === 'kick');
+      const onlyKicks = filter((event: PipelineEvent) => event.type === 'kick');
       const fifty = hot(everySecond, second(50)).pipe(rateLimit({ rate: 5, burst: 10 }), onlyKicks);
       expectObservable(fifty).toBe('', {});
       // 100, then 150, 200, 250 (not over), 300 after the leak of each second: kicked at 4 s.
@@ -280,7 +280,7 @@ describe('rateLimit: excess flood (10 times the rate for 5 s, by default)', () =
   it('is configurable, and off with excessFactor 0', () => {
     run(({ hot, expectObservable }) => {
       const source = hot(`(${'a'.repeat(30)})`, flood);
-      const onlyKicks = filter((event: ChatEvent) => event.type === 'kick');
+      const onlyKicks = filter((event: PipelineEvent) => event.type === 'kick');
       // 2 x rate 1 x 10 s = 20 lines.
       expectObservable(
         source.pipe(rateLimit({ rate: 1, burst: 1, excessFactor: 2, excessSeconds: 10 }), onlyKicks),

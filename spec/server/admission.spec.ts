@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import type { ChatServerOptions } from '../../src/server/create-chat-server';
-import { createWebServer } from '../../src/transports/websocket/web-server';
+import { createWebServer } from '../../src/transports/http/web-server';
 import { type TestCertificate, hasOpenssl, makeCertificate } from '../support/certificates';
 import { joined, left, welcome } from '../support/chat-text';
 import { HOST, LineClient, WAIT_MS, destroyAllClients } from '../support/line-client';

@@ -5,8 +5,8 @@
  * far past the rate ends with `[!] excess flood`.
  */
 import { Observable } from 'rxjs';
-import type { ChatOperator } from '../../src/core/chat-operator';
-import type { ChatEvent } from '../../src/core/events';
+import type { ChatOperator } from '../../src/pipeline/operator';
+import type { PipelineEvent } from '../../src/pipeline/edge-signals';
 import { type RateLimitOptions, commands, rateLimit, stripControl } from '../../src/operators';
 import { joined, left } from '../support/chat-text';
 import { destroyAllClients } from '../support/line-client';
@@ -35,7 +35,7 @@ interface Counts {
 /** An operator in front of every policy that counts what the transports put into the pipeline. */
 function counting(counts: Counts): ChatOperator {
   return (source) =>
-    new Observable<ChatEvent>((subscriber) =>
+    new Observable<PipelineEvent>((subscriber) =>
       source.subscribe({
         next(event) {
           if (event.type === 'line') counts.lines++;

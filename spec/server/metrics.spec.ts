@@ -5,9 +5,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Socket, connect } from 'node:net';
-import type { ConnectionLogEntry } from '../../src/metrics/chat-metrics';
+import type { ConnectionLogEntry } from '../../src/metrics/connection-log';
 import { createChatServer } from '../../src/server/create-chat-server';
-import type { RouteHandler } from '../../src/transports/websocket/web-server';
+import type { RouteHandler } from '../../src/transports/http/web-server';
 import { httpGet, parseSeries, seriesDelta } from '../support/http-get';
 import { HOST, LineClient, WAIT_MS, destroyAllClients } from '../support/line-client';
 import { type TestServer, startServer } from '../support/test-server';

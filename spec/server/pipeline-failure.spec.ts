@@ -1,5 +1,5 @@
 import { map } from 'rxjs';
-import type { ChatOperator } from '../../src/core/chat-operator';
+import type { ChatOperator } from '../../src/pipeline/operator';
 import { createChatServer } from '../../src/server/create-chat-server';
 import { LineClient, destroyAllClients } from '../support/line-client';
 import { listSource } from '../support/test-server';

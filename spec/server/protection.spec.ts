@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { map } from 'rxjs';
-import type { ChatOperator } from '../../src/core/chat-operator';
-import type { ChatEvent, LogEntry } from '../../src/core/events';
+import type { ChatOperator } from '../../src/pipeline/operator';
+import type { LogEntry } from '../../src/core/events';
+import type { PipelineEvent } from '../../src/pipeline/edge-signals';
 import { type ChatServer, type ChatServerOptions, createChatServer } from '../../src/server/create-chat-server';
 import { HELP, joined, welcome } from '../support/chat-text';
 import { LineClient, WAIT_MS, destroyAllClients } from '../support/line-client';
@@ -346,7 +347,7 @@ describe('idleTimeoutSeconds', () => {
 
 describe('operators option', () => {
   it('a function receives the built-ins to reorder, replace or drop, and add its own', async () => {
-    const shout: ChatOperator = map((event: ChatEvent) =>
+    const shout: ChatOperator = map((event: PipelineEvent) =>
       event.type === 'line' ? { ...event, text: event.text.toUpperCase() } : event,
     );
     // No rate limit and no stripping; commands still parsed.

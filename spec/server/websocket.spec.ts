@@ -4,7 +4,7 @@
  */
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { createWebServer } from '../../src/transports/websocket/web-server';
+import { createWebServer } from '../../src/transports/http/web-server';
 import { WebSocketTransport } from '../../src/transports/websocket/websocket-transport';
 import { LineClient, destroyAllClients } from '../support/line-client';
 import { type TestServer, startServer } from '../support/test-server';

@@ -4,7 +4,7 @@
  */
 import { Duplex } from 'node:stream';
 import type { ChatMessage, ClientId, Delivery } from '../../src/core/events';
-import type { BufferedOutput, TransportMetrics } from '../../src/metrics/hooks';
+import type { BufferedOutput, TransportMetrics } from '../../src/pipeline/reports';
 import { OutputQueue } from '../../src/transports/output-queue';
 import { nextTurn } from '../support/waiting';
 

@@ -99,10 +99,6 @@ export function reduceChat(state: ChatState, event: ChatEvent): ChatStep {
       return onNodeGone(state, event.node, at);
     case 'node-stopping':
       return onNodeStopping(state, event.node, at);
-    case 'mute':
-    case 'discarded':
-      // Between the rate limiter and the transports: nothing for the chat.
-      return unchanged(state);
   }
 }
 

@@ -147,27 +147,6 @@ export interface RejoinedEvent extends EventBase {
   readonly node?: string;
 }
 
-/**
- * From the rate limiter to the transports (the server routes it there; the core ignores it): the
- * client is out of tokens until `until` (ms, on the limiter's clock: Date.now in a server), so its
- * transport may discard its lines unread until then, except `/quit`.
- */
-export interface MuteEvent extends EventBase {
-  readonly type: 'mute';
-  readonly id: ClientId;
-  readonly until: number;
-}
-
-/**
- * From a transport: it discarded `lines` lines of a muted client without decoding them (blank and
- * over-long ones included), so that the rate limiter can count them toward the excess-flood bound.
- */
-export interface DiscardedEvent extends EventBase {
-  readonly type: 'discarded';
-  readonly id: ClientId;
-  readonly lines: number;
-}
-
 export type ChatEvent =
   | ConnectedEvent
   | ConnectingEvent
@@ -181,9 +160,7 @@ export type ChatEvent =
   | NodeGoneEvent
   | NodeStoppingEvent
   | ResetEvent
-  | RejoinedEvent
-  | MuteEvent
-  | DiscardedEvent;
+  | RejoinedEvent;
 
 /** One online client in a snapshot. */
 export interface ChatSnapshotClient {

@@ -1,5 +1,5 @@
 import type { LeaveReason, LogEntry, Notice } from '../core/events';
-import type { ConnectionLogEntry } from '../metrics/chat-metrics';
+import type { ConnectionLogEntry } from '../metrics/connection-log';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
-import { type RouteHandler, sendText } from '../transports/websocket/web-server';
+import { type RouteHandler, sendText } from '../transports/http/web-server';
 
 export interface MonitoringOptions {
   /** Scraped in order, their texts joined: e.g. the process's metrics, then the chat's. */

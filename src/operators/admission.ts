@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId, ConnectedEvent, ConnectingEvent, Notice } from '../core/events';
+import type { ChatOperator } from '../pipeline/operator';
+import type { ClientId, ConnectedEvent, ConnectingEvent, Notice } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
 
 /** A newcomer as admission sees it: its first event. */
 export type Newcomer = ConnectingEvent | ConnectedEvent;
@@ -22,7 +23,7 @@ export interface AdmissionPolicy {
  */
 export function admission(createPolicy: () => AdmissionPolicy): ChatOperator {
   return (source) =>
-    new Observable<ChatEvent>((subscriber) => {
+    new Observable<PipelineEvent>((subscriber) => {
       const policy = createPolicy();
       const admitted = new Set<ClientId>();
       const refused = new Set<ClientId>();

@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
-import type { LineDrops } from '../metrics/hooks';
+import type { ChatOperator } from '../pipeline/operator';
+import type { LineDrops } from '../pipeline/reports';
 import { commands } from './commands';
 import { connectRate } from './connect-rate';
 import { idleTimeout } from './idle-timeout';

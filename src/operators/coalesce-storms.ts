@@ -1,15 +1,7 @@
-import {
-  type MonoTypeOperatorFunction,
-  Observable,
-  type SchedulerAction,
-  type SchedulerLike,
-  type Subscription,
-  asyncScheduler,
-} from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
-
-/** A policy over the core's outputs, installed after it (the counterpart of a `ChatOperator`). */
-export type OutputOperator = MonoTypeOperatorFunction<ChatOutput>;
+import type { OutputOperator } from '../pipeline/operator';
+import { TokenBucket } from './token-bucket';
 
 export interface CoalesceStormsOptions {
   /** Joins (and, apart, leaves) a second announced one by one, as a burst too. Default 50. */
@@ -27,9 +19,8 @@ export const DEFAULT_STORMS = { perSecond: 50, intervalMs: 1_000, listNames: 10 
 type Kind = 'joined' | 'left';
 
 interface Storm {
-  /** Announcements that may still go out one by one (a token bucket of `perSecond`). */
-  tokens: number;
-  refilledAt: number;
+  /** Announcements that may still go out one by one. */
+  readonly tokens: TokenBucket;
   /** Inside a storm every announcement of this kind is coalesced, until an interval is calm again. */
   timer: Subscription | undefined;
   names: string[];
@@ -108,13 +99,10 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
           if (message.type !== 'joined' && message.type !== 'left') return subscriber.next(output);
           audience = output.to;
           const storm = storms[message.type];
+          // Inside a storm the bucket still refills, and the storm ends on its own timer.
           const now = scheduler.now();
-          storm.tokens = Math.min(perSecond, storm.tokens + ((now - storm.refilledAt) * perSecond) / 1_000);
-          storm.refilledAt = now;
-          if (storm.timer === undefined && storm.tokens >= 1) {
-            storm.tokens -= 1;
-            return subscriber.next(output);
-          }
+          storm.tokens.refill(now);
+          if (storm.timer === undefined && storm.tokens.take(now)) return subscriber.next(output);
           coalesce(message.type, output, message.name);
         },
         error: (error: unknown) => {
@@ -134,5 +122,5 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
 }
 
 function newStorm(perSecond: number, now: number): Storm {
-  return { tokens: perSecond, refilledAt: now, timer: undefined, names: [], count: 0 };
+  return { tokens: new TokenBucket(perSecond, perSecond, 1_000, now), timer: undefined, names: [], count: 0 };
 }

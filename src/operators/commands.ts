@@ -1,6 +1,7 @@
 import { map } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { ChatEvent, ClientId, Command, LineEvent, Notice } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
 
 type Parsed = Command | { readonly notice: Notice } | { readonly say: string };
 
@@ -44,7 +45,7 @@ function toEvent(id: ClientId, parsed: Parsed): ChatEvent {
   return { type: 'command', id, command: parsed };
 }
 
-function isCommandLine(event: ChatEvent): event is LineEvent {
+function isCommandLine(event: PipelineEvent): event is LineEvent {
   return event.type === 'line' && event.text.trimStart().startsWith('/');
 }
 

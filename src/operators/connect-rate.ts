@@ -1,8 +1,9 @@
 import { type SchedulerLike, asyncScheduler } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { Notice } from '../core/events';
 import { addressKey } from './address-key';
 import { admission } from './admission';
+import { TokenBucket } from './token-bucket';
 
 export interface ConnectRateOptions {
   /** Whose clock measures time: virtual in marble tests. */
@@ -16,11 +17,6 @@ export const connectingTooFast = (retryAfterSeconds: number): Notice => ({
   retryAfterSeconds,
 });
 
-interface Bucket {
-  tokens: number;
-  refilledAt: number;
-}
-
 /**
  * A connect throttle per address (an IPv6 address counts by its /64): a token bucket of `perMinute`
  * new connections that refills at `perMinute` a minute, so a whole room behind one NAT can join at
@@ -33,17 +29,12 @@ export function connectRate(perMinute: number, options: ConnectRateOptions = {})
   if (perMinute <= 0) return (source) => source;
   const scheduler = options.scheduler ?? asyncScheduler;
   return admission(() => {
-    const buckets = new Map<string, Bucket>();
+    const buckets = new Map<string, TokenBucket>();
     let pruneAt = 1_024;
     /** Forgets full buckets (their addresses were quiet for a minute), amortised over new addresses. */
     const prune = (now: number) => {
-      for (const [key, bucket] of buckets) if (refill(bucket, now) >= perMinute) buckets.delete(key);
+      for (const [key, bucket] of buckets) if (bucket.isFull(now)) buckets.delete(key);
       pruneAt = Math.max(1_024, buckets.size * 2);
-    };
-    const refill = (bucket: Bucket, now: number) => {
-      bucket.tokens = Math.min(perMinute, bucket.tokens + ((now - bucket.refilledAt) * perMinute) / MINUTE_MS);
-      bucket.refilledAt = now;
-      return bucket.tokens;
     };
     return {
       admit({ remote }) {
@@ -52,14 +43,11 @@ export function connectRate(perMinute: number, options: ConnectRateOptions = {})
         let bucket = buckets.get(key);
         if (bucket === undefined) {
           if (buckets.size >= pruneAt) prune(now);
-          bucket = { tokens: perMinute, refilledAt: now };
+          bucket = new TokenBucket(perMinute, perMinute, MINUTE_MS, now);
           buckets.set(key, bucket);
         }
-        if (refill(bucket, now) >= 1) {
-          bucket.tokens -= 1;
-          return undefined;
-        }
-        return connectingTooFast(Math.ceil(((1 - bucket.tokens) * MINUTE_MS) / perMinute / 1_000));
+        if (bucket.take(now)) return undefined;
+        return connectingTooFast(Math.ceil(bucket.msUntilToken() / 1_000));
       },
       release: () => undefined,
     };

@@ -11,8 +11,9 @@ import {
   switchMap,
   timer,
 } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { ChatEvent, Notice } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
 
 export const IDLE_NOTICE: Notice = { code: 'idle-timeout' };
 
@@ -22,19 +23,19 @@ export interface IdleTimeoutOptions {
 }
 
 type ClientActivity = Extract<
-  ChatEvent,
+  PipelineEvent,
   { type: 'connected' | 'line' | 'line-too-long' | 'discarded' | 'disconnected' }
 >;
 
 // A muted client's lines, discarded unread by its transport, are activity too: it is not silent.
-const ACTIVITY: ReadonlySet<ChatEvent['type']> = new Set([
+const ACTIVITY: ReadonlySet<PipelineEvent['type']> = new Set([
   'connected',
   'line',
   'line-too-long',
   'discarded',
   'disconnected',
 ]);
-const isClientActivity = (event: ChatEvent): event is ClientActivity => ACTIVITY.has(event.type);
+const isClientActivity = (event: PipelineEvent): event is ClientActivity => ACTIVITY.has(event.type);
 
 /**
  * Kicks a client that sends nothing for `ms`: one timer per client, restarted by each of its lines

@@ -7,7 +7,7 @@ export {
   DEFAULT_EXCESS_FLOOD,
   type RateLimitOptions,
 } from './rate-limit';
-export { coalesceStorms, DEFAULT_STORMS, type CoalesceStormsOptions, type OutputOperator } from './coalesce-storms';
+export { coalesceStorms, DEFAULT_STORMS, type CoalesceStormsOptions } from './coalesce-storms';
 export { maxClients, SERVER_FULL } from './max-clients';
 export { maxClientsPerIp, tooManyConnections } from './max-clients-per-ip';
 export { connectRate, connectingTooFast, type ConnectRateOptions } from './connect-rate';

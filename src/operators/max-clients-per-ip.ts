@@ -1,4 +1,4 @@
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { ClientId, Notice } from '../core/events';
 import { addressKey } from './address-key';
 import { admission } from './admission';

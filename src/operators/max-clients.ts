@@ -1,4 +1,4 @@
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { Notice } from '../core/events';
 import { admission } from './admission';
 

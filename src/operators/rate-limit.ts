@@ -1,7 +1,9 @@
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
-import type { ChatEvent, ClientId, LineEvent, Notice } from '../core/events';
-import type { LineDrops } from '../metrics/hooks';
+import type { ChatOperator } from '../pipeline/operator';
+import type { ClientId, LineEvent, Notice } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
+import type { LineDrops } from '../pipeline/reports';
+import { TokenBucket } from './token-bucket';
 
 export interface RateLimitOptions {
   /** Lines per second a client may send on average; 0 turns the limit off. */
@@ -33,12 +35,10 @@ export const RATE_LIMIT_NOTICE: Notice = { code: 'rate-limited' };
 export const EXCESS_FLOOD_NOTICE: Notice = { code: 'excess-flood' };
 /** A flood gets one notice a second, not one per dropped line. */
 const NOTICE_INTERVAL_MS = 1_000;
-/** Refills are computed in floating point: a token due at a millisecond must be there at it. */
-const EPSILON = 1e-9;
 
-interface Bucket {
-  tokens: number;
-  refilledAt: number;
+/** One client's state: its tokens, its notices and mutes, its flood meter. */
+interface Sender {
+  readonly tokens: TokenBucket;
   noticedAt: number;
   /** The end of the last mute sent: a mute is sent once per empty spell, not once per dropped line. */
   mutedUntil: number;
@@ -55,7 +55,7 @@ interface Bucket {
  * dropped and its sender told, at most once a second; the limiter also emits a `mute` until the
  * next token, so that the transport can discard the client's lines unread until then, and counts
  * the lines the transport reports discarded (`discarded` events) toward the excess-flood bound.
- * `/quit` always passes. Buckets are forgotten when their client disconnects.
+ * `/quit` always passes. A client's bucket is forgotten when it disconnects.
  */
 export function rateLimit(options: RateLimitOptions): ChatOperator {
   const { rate, burst } = options;
@@ -72,67 +72,61 @@ export function rateLimit(options: RateLimitOptions): ChatOperator {
   const floodBounded = floodLimit > 0;
   if (rate <= 0) return (source) => source;
   return (source) =>
-    new Observable<ChatEvent>((subscriber) => {
-      const buckets = new Map<ClientId, Bucket>();
+    new Observable<PipelineEvent>((subscriber) => {
+      const senders = new Map<ClientId, Sender>();
 
-      const bucketOf = (id: ClientId, now: number): Bucket => {
-        let bucket = buckets.get(id);
-        if (bucket === undefined) {
-          bucket = {
-            tokens: burst,
-            refilledAt: now,
+      const senderOf = (id: ClientId, now: number): Sender => {
+        let sender = senders.get(id);
+        if (sender === undefined) {
+          sender = {
+            tokens: new TokenBucket(burst, rate, 1_000, now),
             noticedAt: Number.NEGATIVE_INFINITY,
             mutedUntil: Number.NEGATIVE_INFINITY,
             flood: 0,
             floodAt: now,
             kicked: false,
           };
-          buckets.set(id, bucket);
+          senders.set(id, sender);
         }
-        return bucket;
+        return sender;
       };
 
       /** Adds lines to the flood meter; true (and the kick sent) when they take it over the bound. */
-      const overflows = (id: ClientId, bucket: Bucket, lines: number, now: number): boolean => {
+      const overflows = (id: ClientId, sender: Sender, lines: number, now: number): boolean => {
         if (!floodBounded) return false;
-        bucket.flood = Math.max(0, bucket.flood - (now - bucket.floodAt) * allowancePerMs) + lines;
-        bucket.floodAt = now;
-        if (bucket.flood <= floodLimit) return false;
-        bucket.kicked = true;
+        sender.flood = Math.max(0, sender.flood - (now - sender.floodAt) * allowancePerMs) + lines;
+        sender.floodAt = now;
+        if (sender.flood <= floodLimit) return false;
+        sender.kicked = true;
         subscriber.next({ type: 'kick', id, reason: EXCESS_FLOOD_NOTICE });
         return true;
       };
 
       return source.subscribe({
         next(event) {
-          if (event.type === 'disconnected') buckets.delete(event.id);
+          if (event.type === 'disconnected') senders.delete(event.id);
           if (event.type === 'discarded') {
             const now = scheduler.now();
-            const bucket = bucketOf(event.id, now);
-            if (!bucket.kicked) overflows(event.id, bucket, event.lines, now);
+            const sender = senderOf(event.id, now);
+            if (!sender.kicked) overflows(event.id, sender, event.lines, now);
             return subscriber.next(event);
           }
           if (event.type !== 'line' && event.type !== 'line-too-long') return subscriber.next(event);
           if (event.type === 'line' && exempt(event)) return subscriber.next(event);
           const now = scheduler.now();
-          const bucket = bucketOf(event.id, now);
-          if (bucket.kicked || overflows(event.id, bucket, 1, now)) return;
-          bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.refilledAt) * rate) / 1_000);
-          bucket.refilledAt = now;
-          if (bucket.tokens >= 1 - EPSILON) {
-            bucket.tokens = Math.max(0, bucket.tokens - 1);
-            return subscriber.next(event);
-          }
+          const sender = senderOf(event.id, now);
+          if (sender.kicked || overflows(event.id, sender, 1, now)) return;
+          if (sender.tokens.take(now)) return subscriber.next(event);
           metrics?.dropped(RATE_LIMIT_NOTICE.code);
-          if (now - bucket.noticedAt >= NOTICE_INTERVAL_MS) {
-            bucket.noticedAt = now;
+          if (now - sender.noticedAt >= NOTICE_INTERVAL_MS) {
+            sender.noticedAt = now;
             subscriber.next({ type: 'notice', id: event.id, notice: RATE_LIMIT_NOTICE });
           }
           // Until the next token, any line of this client would be dropped here: the transport may
           // drop it before it costs anything.
-          const until = now + Math.ceil(((1 - bucket.tokens) * 1_000) / rate - EPSILON);
-          if (until !== bucket.mutedUntil) {
-            bucket.mutedUntil = until;
+          const until = now + sender.tokens.msUntilToken();
+          if (until !== sender.mutedUntil) {
+            sender.mutedUntil = until;
             subscriber.next({ type: 'mute', id: event.id, until });
           }
         },

@@ -1,5 +1,5 @@
 import { map } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 
 /**
  * Control characters (Cc: C0 but TAB, DEL, C1, so every ESC sequence loses its ESC/CSI), format

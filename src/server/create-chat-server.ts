@@ -6,11 +6,13 @@ import { type Observable, Subject, type Subscription, filter, merge, observeOn, 
 import { chat } from '../core/chat';
 import { createChatState, snapshotChat } from '../core/chat-state';
 import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
-import type { ChatOperator } from '../core/chat-operator';
+import type { ChatOperator } from '../pipeline/operator';
 import type { ChatEvent, ChatOutput, LogOutput } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
 import type { NameSource } from '../core/names';
-import { ChatMetrics, type ConnectionLogEntry } from '../metrics/chat-metrics';
-import type { TransportMetrics } from '../metrics/hooks';
+import { ChatMetrics } from '../metrics/chat-metrics';
+import type { ConnectionLogEntry } from '../metrics/connection-log';
+import type { TransportMetrics } from '../pipeline/reports';
 import { monitoringRoutes } from '../metrics/monitoring-routes';
 import { processMetrics } from '../metrics/process-metrics';
 import {
@@ -24,7 +26,7 @@ import type { ChatTransport } from '../transports/chat-transport';
 import { OutputBudget } from '../transports/output-budget';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from '../transports/output-queue';
 import { TcpTransport } from '../transports/tcp/tcp-transport';
-import { type RouteHandler, createWebServer, pageRoutes } from '../transports/websocket/web-server';
+import { type RouteHandler, createWebServer, pageRoutes } from '../transports/http/web-server';
 import { WebSocketTransport } from '../transports/websocket/websocket-transport';
 import { fakerNames } from './faker-names';
 import { stampEvents } from './stamp-events';
@@ -199,7 +201,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const destroyAll = () => {
     for (const transport of transports) transport.destroyAll();
   };
-  const hub = new Subject<ChatEvent>();
+  const hub = new Subject<PipelineEvent>();
   const outputs$ = new Subject<ChatOutput>();
   // The core's state, kept in view: the relay snapshots it for processes that start later.
   const state = createChatState();
@@ -209,12 +211,12 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // being handled (a close request ends its connection's stream at once; an operator's timer fires)
   // waits its turn instead of re-entering the core in the middle of another event's outputs.
   const events$ = resolveOperators(options, metrics)
-    .reduce<Observable<ChatEvent>>((s, op) => op(s), hub.asObservable())
+    .reduce<Observable<PipelineEvent>>((s, op) => op(s), hub.asObservable())
     // What passes the operators is what the core acts on: who joins, is kicked or refused.
     .pipe(
       // Mutes go to the transports at once (a flooder's lines may be discarded from the next one on),
       // and neither they nor the transports' discard counts (the rate limiter's business) go further.
-      filter((event) => {
+      filter((event): event is ChatEvent => {
         if (event.type === 'discarded') return false;
         if (event.type !== 'mute') return true;
         for (const transport of transports) transport.mute?.(event.id, event.until);

@@ -1,5 +1,4 @@
-import { map } from 'rxjs';
-import type { ChatOperator } from '../core/chat-operator';
+import { type MonoTypeOperatorFunction, map } from 'rxjs';
 import type { ChatEvent } from '../core/events';
 import type { NameSource } from '../core/names';
 
@@ -20,9 +19,10 @@ export const DEFAULT_NAME_CANDIDATES = 4;
  * The edge's part of a deterministic core: everything random or timed is decided here, once, and
  * carried in the events, so that every process applying them derives the same outputs. Stamps `at`
  * on every event that has none, draws name candidates for each `connected` event that has none, and
- * names this process as the connection's `node`. Install it after the operators, right before the core.
+ * names this process as the connection's `node`. Install it after the operators, right before the core
+ * (the edge signals are out of the stream by then: it sees only the chat's events).
  */
-export function stampEvents(options: StampEventsOptions): ChatOperator {
+export function stampEvents(options: StampEventsOptions): MonoTypeOperatorFunction<ChatEvent> {
   const { names, now, node } = options;
   const candidates = options.candidates ?? DEFAULT_NAME_CANDIDATES;
   return map((event: ChatEvent): ChatEvent => {

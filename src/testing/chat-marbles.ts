@@ -1,4 +1,15 @@
-import { type Observable, asyncScheduler, defer, filter, map, merge, mergeMap, share, takeWhile } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  type Observable,
+  asyncScheduler,
+  defer,
+  filter,
+  map,
+  merge,
+  mergeMap,
+  share,
+  takeWhile,
+} from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { chat } from '../core/chat';
 import {
@@ -11,8 +22,8 @@ import {
   isRecipient,
 } from '../core/events';
 import type { NameSource } from '../core/names';
-import type { ChatOperator } from '../core/chat-operator';
-import type { OutputOperator } from '../operators/coalesce-storms';
+import { type PipelineEvent, isEdgeSignal } from '../pipeline/edge-signals';
+import type { ChatOperator, OutputOperator } from '../pipeline/operator';
 import { formatText } from '../format/text-format';
 import { stampEvents } from '../server/stamp-events';
 
@@ -25,8 +36,8 @@ export function fail(error = 'ECONNRESET: connection reset'): { readonly fail: s
   return { fail: error };
 }
 
-/** What a letter on a client's input timeline stands for: a line it sends, a marker, or any event. */
-export type ClientAction = string | typeof connect | typeof hangUp | { readonly fail: string } | ChatEvent;
+/** What a letter on a client's input timeline stands for: a line it sends, a marker, or any event (an edge signal too). */
+export type ClientAction = string | typeof connect | typeof hangUp | { readonly fail: string } | PipelineEvent;
 
 export interface ChatMarblesOptions {
   /**
@@ -45,7 +56,7 @@ export interface ChatMarbles {
   /** Declares a client's input timeline: letters map to actions (`connect`, lines, `hangUp`, ...). */
   client(id: ClientId, marbles: string, actions: Record<string, ClientAction>): void;
   /** Injects server-side events (a `shutdown`, a notice) on a timeline. */
-  server(marbles: string, events: Record<string, ChatEvent>): void;
+  server(marbles: string, events: Record<string, PipelineEvent>): void;
   /** The text lines a client receives; completes when the server closes it (a `close` output). */
   linesOf(id: ClientId): Observable<string>;
   /** The messages a client receives, as data (what the JSON protocol sends); completes when the server closes it. */
@@ -68,15 +79,18 @@ export interface ChatMarbles {
  *   });
  */
 export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): ChatMarbles {
-  const inputs: Observable<ChatEvent>[] = [];
+  const inputs: Observable<PipelineEvent>[] = [];
   // Built when first subscribed (the run's first frame), once every timeline has been declared,
   // and shared: one core for all expectations, as in a server.
   const shared = defer(() => {
-    const events$ = (options.operators ?? []).reduce<Observable<ChatEvent>>((s, op) => op(s), merge(...inputs));
+    const events$ = (options.operators ?? [])
+      .reduce<Observable<PipelineEvent>>((s, op) => op(s), merge(...inputs))
+      // As in the server, the edge signals (mute, discarded) stop after the operators.
+      .pipe(filter((event): event is ChatEvent => !isEdgeSignal(event)));
     // Stamped as the server stamps them; inside TestScheduler.run the async scheduler's clock is virtual.
     const stamp = stampEvents({ names: nameSource(options.names), now: () => asyncScheduler.now() });
     const { names } = options;
-    const offer: ChatOperator = typeof names === 'function' ? (s) => s : offerNames(names);
+    const offer: MonoTypeOperatorFunction<ChatEvent> = typeof names === 'function' ? (s) => s : offerNames(names);
     const outputs$ = events$.pipe(offer, stamp, chat());
     return (options.outputOperators ?? []).reduce<Observable<ChatOutput>>((s, op) => op(s), outputs$);
   }).pipe(share());
@@ -89,7 +103,7 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
 
   return {
     client(id, marbles, actions) {
-      const events: Record<string, ChatEvent> = {};
+      const events: Record<string, PipelineEvent> = {};
       for (const [letter, action] of Object.entries(actions)) events[letter] = toEvent(id, action, inputs.length);
       inputs.push(helpers.hot(marbles, events));
     },
@@ -114,7 +128,7 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
 }
 
 /** Offers the n-th connection the list from its n-th name on (wrapping), unless it brings candidates of its own. */
-function offerNames(list: readonly string[]): ChatOperator {
+function offerNames(list: readonly string[]): MonoTypeOperatorFunction<ChatEvent> {
   let next = 0;
   return map((event) => {
     if (event.type !== 'connected' || event.names !== undefined || list.length === 0) return event;
@@ -132,7 +146,7 @@ function listNames(list: readonly string[]): NameSource {
   return () => list[next++ % list.length] ?? 'guest';
 }
 
-function toEvent(id: ClientId, action: ClientAction, index: number): ChatEvent {
+function toEvent(id: ClientId, action: ClientAction, index: number): PipelineEvent {
   if (action === connect) return { type: 'connected', id, remote: { address: '127.0.0.1', port: 40000 + index } };
   if (action === hangUp) return { type: 'disconnected', id, reason: 'closed' };
   if (typeof action === 'string') return { type: 'line', id, text: action };

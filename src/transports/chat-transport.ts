@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { ChatEvent, ChatOutput, ClientId } from '../core/events';
+import type { ChatOutput, ClientId } from '../core/events';
+import type { PipelineEvent } from '../pipeline/edge-signals';
 
 /**
  * What a transport is to the chat (a Cycle.js driver): a stream of events from its clients, and a
@@ -10,8 +11,11 @@ import type { ChatEvent, ChatOutput, ClientId } from '../core/events';
 export interface ChatTransport {
   /** A short name for logs and metrics: 'tcp', 'websocket'. */
   readonly name: string;
-  /** Every connection's events, merged; subscribed once, before `listen`. */
-  readonly events$: Observable<ChatEvent>;
+  /**
+   * Every connection's events, merged (with `discarded` signals for muted input); subscribed once,
+   * before `listen`.
+   */
+  readonly events$: Observable<PipelineEvent>;
   handle(output: ChatOutput): void;
   /**
    * The rate limiter's `mute`: until `until` (Date.now ms), the client's lines would be dropped, so

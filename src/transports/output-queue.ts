@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
-import type { TransportMetrics } from '../metrics/hooks';
+import type { TransportMetrics } from '../pipeline/reports';
 import type { BudgetHolder, OutputBudget } from './output-budget';
 
 export interface OutputQueueOptions {

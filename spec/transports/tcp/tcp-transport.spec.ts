@@ -10,7 +10,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Subscription, observeOn, queueScheduler } from 'rxjs';
 import { createChatState, reduceChat } from '../../../src/core/chat';
-import type { ChatEvent, ChatOutput } from '../../../src/core/events';
+import type { ChatOutput } from '../../../src/core/events';
+import { type PipelineEvent, isEdgeSignal } from '../../../src/pipeline/edge-signals';
 import { TcpTransport } from '../../../src/transports/tcp/tcp-transport';
 import { delay, nextTurn, waitUntil } from '../../support/waiting';
 
@@ -71,7 +72,9 @@ function harness(options: ConstructorParameters<typeof TcpTransport>[1] = {}) {
       return socket;
     },
   };
-  h.subscription = transport.events$.pipe(observeOn(queueScheduler)).subscribe((event: ChatEvent) => {
+  h.subscription = transport.events$.pipe(observeOn(queueScheduler)).subscribe((event: PipelineEvent) => {
+    // As the server does: the edge signals (a muted client's discarded lines) stop before the core.
+    if (isEdgeSignal(event)) return;
     const step = reduceChat(h.state, event);
     h.state = step.state;
     for (const output of step.outputs) {
@@ -231,7 +234,7 @@ describe('TcpTransport', () => {
   it("discards a muted client's lines unread, reporting how many, and reads them again once the mute ends", async () => {
     const server = new EventEmitter();
     const transport = new TcpTransport(asServer(server), { closeTimeoutMs: 50 });
-    const events: ChatEvent[] = [];
+    const events: PipelineEvent[] = [];
     const subscription = transport.events$.subscribe((event) => events.push(event));
     const alice = new FakeSocket(1000);
     server.emit('connection', asSocket(alice));

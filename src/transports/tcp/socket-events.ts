@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { EMPTY, Observable, catchError, concat, endWith, map, of, takeUntil } from 'rxjs';
-import type { ChatEvent, ClientId } from '../../core/events';
+import type { ClientId } from '../../core/events';
+import type { PipelineEvent } from '../../pipeline/edge-signals';
 import { LineSplitter } from '../line-splitter';
 import type { MuteSwitch } from '../muted-input';
 
@@ -55,20 +56,20 @@ export function socketEvents(
   maxLineBytes?: number,
   hangUp$: Observable<unknown> = EMPTY,
   mute?: MuteSwitch,
-): Observable<ChatEvent> {
+): Observable<PipelineEvent> {
   const remote = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
   return concat(
-    of<ChatEvent>({ type: 'connected', id, remote }),
+    of<PipelineEvent>({ type: 'connected', id, remote }),
     socketLines(socket, maxLineBytes, mute).pipe(
       takeUntil(hangUp$),
-      map((input): ChatEvent => {
+      map((input): PipelineEvent => {
         if (input === TOO_LONG) return { type: 'line-too-long', id, maxBytes: maxLineBytes ?? 0 };
         if (typeof input === 'number') return { type: 'discarded', id, lines: input };
         return { type: 'line', id, text: input };
       }),
-      endWith<ChatEvent>({ type: 'disconnected', id, reason: 'closed' }),
+      endWith<PipelineEvent>({ type: 'disconnected', id, reason: 'closed' }),
       catchError((error: Error) =>
-        of<ChatEvent>({ type: 'disconnected', id, reason: 'error', error: describeError(error) }),
+        of<PipelineEvent>({ type: 'disconnected', id, reason: 'error', error: describeError(error) }),
       ),
     ),
   );

@@ -1,7 +1,8 @@
 import type { Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Observable, type Subscription, Subject, fromEvent, mergeMap } from 'rxjs';
-import type { ChatEvent, ChatOutput, ClientId } from '../../core/events';
+import type { ChatOutput, ClientId } from '../../core/events';
+import type { PipelineEvent } from '../../pipeline/edge-signals';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
 import { MuteTable, stopReadingAfterHangUp } from '../muted-input';
@@ -58,7 +59,7 @@ const peerKey = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort
 export class TcpTransport implements ChatTransport {
   readonly name = 'tcp';
   /** Every accepted connection's events, merged. Subscribe once. */
-  readonly events$: Observable<ChatEvent>;
+  readonly events$: Observable<PipelineEvent>;
   private readonly queue: OutputQueue;
   /** Each open connection's mute, read by its line splitter. */
   private readonly mutes = new MuteTable();
@@ -162,15 +163,15 @@ export class TcpTransport implements ChatTransport {
    * `disconnected`. One refused during its handshake gets its refusal when the handshake is done,
    * or is destroyed if that takes longer than `closeTimeoutMs`.
    */
-  private acceptHandshake(raw: Socket): Observable<ChatEvent> {
-    return new Observable<ChatEvent>((subscriber) => {
+  private acceptHandshake(raw: Socket): Observable<PipelineEvent> {
+    return new Observable<PipelineEvent>((subscriber) => {
       raw.on('error', noop);
       const id = this.newId();
       const remote = { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 };
       const peer = peerKey(raw);
       let inner: Subscription | undefined;
       let fuse: NodeJS.Timeout | undefined;
-      const end = (event: ChatEvent) => {
+      const end = (event: PipelineEvent) => {
         this.handshakes.delete(id);
         subscriber.next(event);
         subscriber.complete();
@@ -221,7 +222,7 @@ export class TcpTransport implements ChatTransport {
     });
   }
 
-  private accept(socket: Socket, id = this.newId()): Observable<ChatEvent> {
+  private accept(socket: Socket, id = this.newId()): Observable<PipelineEvent> {
     // Keep one listener for good: an error after the stream's teardown must not crash the process.
     socket.on('error', noop);
     socket.setNoDelay(true);

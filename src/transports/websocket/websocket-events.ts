@@ -1,7 +1,8 @@
 import { EMPTY, Observable, catchError, concat, endWith, map, of, takeUntil } from 'rxjs';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { ChatEvent, ClientId, RemoteAddress } from '../../core/events';
+import type { ClientId, RemoteAddress } from '../../core/events';
+import type { PipelineEvent } from '../../pipeline/edge-signals';
 import { type MuteSwitch, countLf, findQuitLine, isMuted } from '../muted-input';
 
 const LF = 0x0a;
@@ -91,18 +92,20 @@ export function webSocketEvents(
   hangUp$: Observable<unknown> = EMPTY,
   socket?: Duplex,
   mute?: MuteSwitch,
-): Observable<ChatEvent> {
+): Observable<PipelineEvent> {
   return concat(
-    of<ChatEvent>({ type: 'connected', id, remote }),
+    of<PipelineEvent>({ type: 'connected', id, remote }),
     webSocketLines(ws, maxLineBytes, socket, mute).pipe(
       takeUntil(hangUp$),
-      map((input): ChatEvent => {
+      map((input): PipelineEvent => {
         if (input === null) return { type: 'line-too-long', id, maxBytes: maxLineBytes };
         if (typeof input === 'number') return { type: 'discarded', id, lines: input };
         return { type: 'line', id, text: input };
       }),
-      endWith<ChatEvent>({ type: 'disconnected', id, reason: 'closed' }),
-      catchError((error: Error) => of<ChatEvent>({ type: 'disconnected', id, reason: 'error', error: error.message })),
+      endWith<PipelineEvent>({ type: 'disconnected', id, reason: 'closed' }),
+      catchError((error: Error) =>
+        of<PipelineEvent>({ type: 'disconnected', id, reason: 'error', error: error.message }),
+      ),
     ),
   );
 }

@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Observable, Subject, fromEvent, mergeMap } from 'rxjs';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { ChatEvent, ChatMessage, ChatOutput, ClientId } from '../../core/events';
+import type { ChatMessage, ChatOutput, ClientId } from '../../core/events';
+import type { PipelineEvent } from '../../pipeline/edge-signals';
 import { JSON_SUBPROTOCOL, formatJson } from '../../format/json-format';
 import type { ChatTransport } from '../chat-transport';
 import { MuteTable, stopReadingAfterHangUp } from '../muted-input';
@@ -58,7 +59,7 @@ export function encodeJsonFrame(message: ChatMessage): Buffer {
  */
 export class WebSocketTransport implements ChatTransport {
   readonly name = 'websocket';
-  readonly events$: Observable<ChatEvent>;
+  readonly events$: Observable<PipelineEvent>;
   private readonly queue: OutputQueue;
   private readonly wss: WebSocketServer;
   private readonly maxLineBytes: number;
@@ -140,8 +141,8 @@ export class WebSocketTransport implements ChatTransport {
     }
   };
 
-  private accept({ request, socket, head }: Upgrade): Observable<ChatEvent> {
-    return new Observable<ChatEvent>((subscriber) => {
+  private accept({ request, socket, head }: Upgrade): Observable<PipelineEvent> {
+    return new Observable<PipelineEvent>((subscriber) => {
       socket.on('error', noop);
       const refusal = this.refuse(request);
       if (refusal !== undefined) {

@@ -1,7 +1,8 @@
 /**
  * What transports and operators report for the operator's view (metrics and logs), as small optional
- * hooks. They know nothing of Prometheus: the server's `ChatMetrics` implements them and turns the
- * numbers into metrics when scraped. Reasons are open strings, so a new policy needs no change here.
+ * hooks. They know nothing of Prometheus: the server's `ConnectionLedger` (its `ChatMetrics`) implements
+ * them, and its exposition turns the numbers into metrics when scraped. Reasons are open strings, so
+ * a new policy needs no change here.
  */
 import type { ClientId, RemoteAddress } from '../core/events';
 
