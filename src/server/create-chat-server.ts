@@ -92,7 +92,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const config = resolveOptions(options);
   const { relay } = config;
   const metrics = new ChatMetrics({ onConnectionLog: config.onConnectionLog, now: config.now });
-  const readiness = new Readiness([() => relay.unready(), ...(config.ready ? [config.ready] : [])]);
+  const readiness = new Readiness([() => relay.unready(), () => config.ready?.()]);
   const monitoring = monitoringRoutes({
     registries: () => [processMetrics(), metrics.registry],
     token: config.metricsToken,
