@@ -6,10 +6,7 @@ import { diceRoll } from './dice-roll';
 describe('the /roll example operator', () => {
   const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   // Always rolls the highest face, so results are predictable.
-  const operators = () => {
-    const builtins = builtinOperators();
-    return [builtins.stripControl, diceRoll(() => 0.999), builtins.commands];
-  };
+  const operators = () => defaultOperators(builtinOperators(), { before: { commands: [diceRoll(() => 0.999)] } });
 
   it('shows the roll to the others and the result to the roller', () => {
     scheduler().run((helpers) => {

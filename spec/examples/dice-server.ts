@@ -5,17 +5,8 @@ import { diceRoll } from './dice-roll';
 async function main(): Promise<void> {
   const server = await createChatServer({
     port: Number(process.env['CHAT_PORT'] ?? 5000),
-    // Keep every built-in policy, and parse /roll before the built-in commands do.
-    operators: (builtins) => [
-      builtins.stripControl,
-      builtins.connectRate,
-      builtins.maxClientsPerIp,
-      builtins.maxClients,
-      builtins.idleTimeout,
-      builtins.rateLimit,
-      diceRoll(),
-      builtins.commands,
-    ],
+    // Every built-in policy, and /roll parsed before the built-in commands would call it unknown.
+    operators: { before: { commands: [diceRoll()] } },
     onLog: (log) => console.log(formatLog(log.entry)),
   });
   console.log(`Server listening on ${server.host}:${server.port}`);

@@ -9,11 +9,15 @@ import {
   of,
   timer,
   toArray,
+  type Observable,
   type SchedulerLike,
 } from 'rxjs';
 import { parseServerArgs, SERVER_USAGE } from '../../src/cli/server-args';
 import type { PipelineEvent } from '../../src/pipeline/edge-signals';
+import type { ChatOperator } from '../../src/pipeline/operator';
 import {
+  type BuiltinOperators,
+  type OperatorSlots,
   DEFAULT_POLICY,
   IDLE_NOTICE,
   RATE_LIMIT_NOTICE,
@@ -253,6 +257,11 @@ describe('defaultOperators(builtins): the order', () => {
     for (const [i, op] of defaultOperators(builtins).entries()) expect(op).toBe(order[i]);
   });
 
+  it('installs every built-in once', () => {
+    const builtins = builtinOperators();
+    expect(new Set(defaultOperators(builtins))).toEqual(new Set(Object.values(builtins)));
+  });
+
   it('cleans text before commands are parsed, and rate-limits commands too', () => {
     run((helpers) => {
       const chat = chatMarbles(helpers, {
@@ -318,6 +327,95 @@ describe('defaultOperators(builtins): the order', () => {
           l: '[-] bob left the chat.',
           I: '[!] idle timeout',
         });
+    });
+  });
+});
+
+describe('defaultOperators(builtins, slots): your operators among the built-ins', () => {
+  /** An operator that appends its letter to every line's text: a line's text spells the chain it went through. */
+  const tag = (letter: string): ChatOperator => map((e) => (e.type === 'line' ? { ...e, text: e.text + letter } : e));
+  // Each built-in stands in as its initial: stripControl s, connectRate c, maxClientsPerIp p, maxClients m,
+  // idleTimeout i, rateLimit r, commands k.
+  const builtins: BuiltinOperators = {
+    stripControl: tag('s'),
+    connectRate: tag('c'),
+    maxClientsPerIp: tag('p'),
+    maxClients: tag('m'),
+    idleTimeout: tag('i'),
+    rateLimit: tag('r'),
+    commands: tag('k'),
+  };
+  /** A line goes through the chain these slots make and comes out spelling it. */
+  const expectChain = (slots: OperatorSlots | undefined, chain: string) =>
+    run(({ hot, expectObservable }) => {
+      const out$ = defaultOperators(builtins, slots).reduce<Observable<PipelineEvent>>(
+        (s, op) => op(s),
+        hot('a', { a: line('1', '') }),
+      );
+      expectObservable(out$).toBe('a', { a: line('1', chain) });
+    });
+
+  it('no slots: the built-ins alone, in order', () => {
+    expectChain(undefined, 'scpmirk');
+    expectChain({}, 'scpmirk');
+  });
+
+  it('before: in front of the named built-in, in the order given', () => {
+    expectChain({ before: { commands: [tag('X')] } }, 'scpmirXk');
+    expectChain({ before: { stripControl: [tag('X'), tag('Y')], rateLimit: [tag('Z')] } }, 'XYscpmiZrk');
+  });
+
+  it('after: behind the named built-in, in the order given', () => {
+    expectChain({ after: { stripControl: [tag('X'), tag('Y')] } }, 'sXYcpmirk');
+    expectChain({ after: { commands: [tag('Z')] } }, 'scpmirkZ');
+  });
+
+  it("replace: an operator takes the built-in's place; false drops it", () => {
+    expectChain({ replace: { rateLimit: tag('R') } }, 'scpmiRk');
+    expectChain({ replace: { idleTimeout: false, connectRate: false } }, 'spmrk');
+  });
+
+  it('a dropped or replaced built-in keeps its slot for operators before and after it', () => {
+    expectChain(
+      { before: { commands: [tag('X')] }, after: { commands: [tag('Y')] }, replace: { commands: false } },
+      'scpmirXY',
+    );
+    expectChain(
+      { before: { maxClients: [tag('X')] }, after: { maxClients: [tag('Y')] }, replace: { maxClients: tag('M') } },
+      'scpXMYirk',
+    );
+  });
+
+  it('throws on a slot or a built-in that does not exist, rather than leave an operator out', () => {
+    expect(() => defaultOperators(builtins, { before: { command: [tag('X')] } } as unknown as OperatorSlots)).toThrow(
+      /no built-in operator "command" in before/,
+    );
+    expect(() => defaultOperators(builtins, { behind: { commands: [tag('X')] } } as unknown as OperatorSlots)).toThrow(
+      /no slot "behind"/,
+    );
+  });
+
+  it('with the real built-ins: an operator before commands adds a command of its own, every policy still in place', () => {
+    const shout: ChatOperator = map((e) =>
+      e.type === 'line' && e.text.startsWith('/shout ') ? { ...e, text: e.text.slice(7).toUpperCase() } : e,
+    );
+    run((helpers) => {
+      const chat = chatMarbles(helpers, {
+        names: ['alice', 'bob'],
+        operators: defaultOperators(builtinOperators({ rate: 1, burst: 1 }), { before: { commands: [shout] } }),
+      });
+      // stripControl still runs before it, the rate limiter still drops alice's second line.
+      chat.client('alice', timeline({ 0: 'c', 10: 's', 20: 'x' }), {
+        c: connect,
+        s: '/shout hi\x07',
+        x: '/shout again',
+      });
+      chat.client('bob', timeline({ 5: 'c' }), { c: connect });
+      helpers.expectObservable(chat.linesOf('bob')).toBe(timeline({ 5: '(WJ)', 10: 's' }), {
+        W: '[*] Welcome, bob! Type /help for commands.',
+        J: 'bob joined the chat',
+        s: 'alice: HI',
+      });
     });
   });
 });

@@ -76,19 +76,61 @@ export function builtinOperators(policy: PolicyOptions = {}, hooks: BuiltinHooks
   };
 }
 
+/** A built-in operator's name: where `OperatorSlots` put your operators. */
+export type BuiltinName = keyof BuiltinOperators;
+
+/**
+ * Your operators among the built-ins, placed by a built-in's name instead of restating the whole
+ * list: `before` or `after` it, or in its stead (`replace`; `false` drops it). A dropped or replaced
+ * built-in keeps its place, so operators before and after it stay where they were.
+ *
+ *   defaultOperators(builtins, { before: { commands: [diceRoll()] }, replace: { idleTimeout: false } })
+ */
+export interface OperatorSlots {
+  readonly before?: Partial<Record<BuiltinName, readonly ChatOperator[]>>;
+  readonly after?: Partial<Record<BuiltinName, readonly ChatOperator[]>>;
+  readonly replace?: Partial<Record<BuiltinName, ChatOperator | false>>;
+}
+
 /**
  * The order the server installs them in: text is cleaned before anyone reads it, refused clients
- * go no further (the connect throttle first, so that a refused try takes no one's place), silence is measured before the rate limiter drops lines, and commands are parsed
- * last so that operators before them can add commands of their own.
+ * go no further (the connect throttle first, so that a refused try takes no one's place), silence
+ * is measured before the rate limiter drops lines, and commands are parsed last so that operators
+ * before them can add commands of their own.
  */
-export function defaultOperators(builtins: BuiltinOperators): ChatOperator[] {
-  return [
-    builtins.stripControl,
-    builtins.connectRate,
-    builtins.maxClientsPerIp,
-    builtins.maxClients,
-    builtins.idleTimeout,
-    builtins.rateLimit,
-    builtins.commands,
-  ];
+const ORDER: readonly BuiltinName[] = [
+  'stripControl',
+  'connectRate',
+  'maxClientsPerIp',
+  'maxClients',
+  'idleTimeout',
+  'rateLimit',
+  'commands',
+];
+
+/** Throws on a slot or a built-in name that does not exist (a typo would leave an operator silently out). */
+function checkSlots(slots: OperatorSlots): void {
+  for (const [slot, byName] of Object.entries(slots) as [string, object | undefined][]) {
+    if (!['before', 'after', 'replace'].includes(slot)) {
+      throw new RangeError(`defaultOperators: no slot "${slot}" (before, after, replace)`);
+    }
+    for (const name of Object.keys(byName ?? {})) {
+      if (!(ORDER as readonly string[]).includes(name)) {
+        throw new RangeError(`defaultOperators: no built-in operator "${name}" in ${slot} (${ORDER.join(', ')})`);
+      }
+    }
+  }
+}
+
+/**
+ * The built-ins in the order the server installs them (see `ORDER` for why), with your own operators
+ * in the `slots` you name: `defaultOperators(builtins, { before: { commands: [diceRoll()] } })`.
+ */
+export function defaultOperators(builtins: BuiltinOperators, slots: OperatorSlots = {}): ChatOperator[] {
+  checkSlots(slots);
+  return ORDER.flatMap((name) => {
+    const replacement = slots.replace?.[name];
+    const own = replacement === undefined ? [builtins[name]] : replacement === false ? [] : [replacement];
+    return [...(slots.before?.[name] ?? []), ...own, ...(slots.after?.[name] ?? [])];
+  });
 }

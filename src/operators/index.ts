@@ -19,6 +19,8 @@ export {
   defaultOperators,
   DEFAULT_POLICY,
   type BuiltinHooks,
+  type BuiltinName,
   type BuiltinOperators,
+  type OperatorSlots,
   type PolicyOptions,
 } from './builtin-operators';

@@ -1,0 +1,133 @@
+import {
+  type Observable,
+  Subject,
+  type Subscription,
+  filter,
+  identity,
+  merge,
+  observeOn,
+  queueScheduler,
+  tap,
+} from 'rxjs';
+import { chat } from '../core/chat';
+import type { PipelineEvent } from '../pipeline/edge-signals';
+import type { ChatOperator } from '../pipeline/operator';
+import { createChatState, snapshotChat } from '../core/chat-state';
+import type { ChatEvent, ChatOutput } from '../core/events';
+import type { ChatMetrics } from '../metrics/chat-metrics';
+import { builtinOperators, defaultOperators } from '../operators/builtin-operators';
+import { coalesceStorms } from '../operators/coalesce-storms';
+import type { OutputOperator } from '../pipeline/operator';
+import type { ChatTransport } from '../transports/chat-transport';
+import type { ChatServerConfig } from './server-options';
+import { stampEvents } from './stamp-events';
+
+/** The chat's one run of operators and core, between the transports; built stopped. */
+export interface ChatPipeline {
+  /** Every output on its way to the transports (hot); errors when the pipeline fails, completes on `stop`. */
+  readonly outputs$: Observable<ChatOutput>;
+  /** Whether it has failed (its error is on `outputs$`): a failed pipeline serves no one. */
+  readonly failed: boolean;
+  /** Connects the transports' events to the chain; `onFailure` runs once, after `outputs$` errors, if the chain breaks. */
+  start(onFailure: () => void): void;
+  /** Disconnects everything and completes `outputs$`. */
+  stop(): void;
+}
+
+/** `Array.isArray`, which does not narrow a readonly array away. */
+function isList(operators: ChatServerConfig['operators']): operators is readonly ChatOperator[] {
+  return Array.isArray(operators);
+}
+
+/** The operators in front of the core, as `config.operators` asks (array, function or slots among the built-ins). */
+function frontOperators(config: ChatServerConfig, metrics: ChatMetrics): readonly ChatOperator[] {
+  const { operators } = config;
+  if (isList(operators)) return operators;
+  const builtins = builtinOperators(config.policy, { metrics });
+  if (typeof operators === 'function') return operators(builtins);
+  return defaultOperators(builtins, operators);
+}
+
+/** The operators after the core: storms summarised, then the caller's. */
+function backOperators(config: ChatServerConfig): readonly OutputOperator[] {
+  return config.storms === false ? config.outputOperators : [coalesceStorms(config.storms), ...config.outputOperators];
+}
+
+/**
+ * The chat as one chain: the transports' events → one hub → the operators → mutes to the transports
+ * → stamped → the relay (the chat's one order) → the core → the output operators → every transport.
+ */
+export function chatPipeline(
+  config: ChatServerConfig,
+  metrics: ChatMetrics,
+  transports: readonly ChatTransport[],
+): ChatPipeline {
+  const hub = new Subject<PipelineEvent>();
+  const outputs$ = new Subject<ChatOutput>();
+  const { relay, clustered } = config;
+  // The core's state, kept in view: the relay snapshots it for processes that start later.
+  const state = createChatState();
+
+  const events$ = frontOperators(config, metrics)
+    .reduce<Observable<PipelineEvent>>((s, op) => op(s), hub.asObservable())
+    // What passes the operators is what the core acts on: who joins, is kicked or refused.
+    .pipe(
+      // Mutes go to the transports at once (a flooder's lines may be discarded from the next one on),
+      // and neither they nor the transports' discard counts (the rate limiter's business) go further.
+      filter((event): event is ChatEvent => {
+        if (event.type === 'discarded') return false;
+        if (event.type !== 'mute') return true;
+        for (const transport of transports) transport.mute?.(event.id, event.until);
+        return false;
+      }),
+      tap(metrics.chatEvents),
+      stampEvents({ names: config.names, now: config.now, candidates: config.nameCandidates, node: config.node }),
+    );
+  // The relay puts this process's events in the chat's one order (in memory: as they come; over
+  // Redis: with every other process's), and the core applies that order.
+  if (clustered) metrics.registerRelay(() => relay.unready());
+  const chat$ = relay
+    .connect(clustered ? events$.pipe(tap(metrics.relayPublished)) : events$, {
+      node: config.node,
+      snapshot: () => snapshotChat(state),
+    })
+    .pipe(clustered ? tap(metrics.relayApplied) : identity);
+  // The queue scheduler trampolines, right in front of the core: an event raised while another is
+  // being handled (a close request ends its connection's stream at once; an operator's timer fires)
+  // waits its turn instead of re-entering the core in the middle of another event's outputs.
+  const coreOutputs$ = chat({ state })(chat$.pipe(observeOn(queueScheduler)));
+  const toTransports$ = backOperators(config).reduce<Observable<ChatOutput>>((s, op) => op(s), coreOutputs$);
+  // Connections feed the hub but never complete it: one client leaving must not end the chat.
+  const fromTransports$ = merge(...transports.map((t) => t.events$.pipe(tap(metrics.transportEvents(t.name)))));
+
+  const subscriptions: Subscription[] = [];
+  let failed = false;
+  return {
+    outputs$: outputs$.asObservable(),
+    get failed() {
+      return failed;
+    },
+    start(onFailure) {
+      subscriptions.push(
+        toTransports$.subscribe({
+          next: (output) => {
+            if (output.kind === 'log') config.onLog?.(output);
+            else for (const transport of transports) transport.handle(output);
+            outputs$.next(output);
+          },
+          error: (error: unknown) => {
+            failed = true;
+            console.error('[!] chat pipeline failed:', error);
+            outputs$.error(error);
+            onFailure();
+          },
+        }),
+      );
+      subscriptions.push(fromTransports$.subscribe({ next: (event) => hub.next(event) }));
+    },
+    stop() {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+      outputs$.complete();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
+import type { ChatOperator } from '../pipeline/operator';
+import type { LogOutput } from '../core/events';
+import type { NameSource } from '../core/names';
+import type { ConnectionLogEntry } from '../metrics/connection-log';
+import type { BuiltinOperators, OperatorSlots, PolicyOptions } from '../operators/builtin-operators';
+import type { CoalesceStormsOptions } from '../operators/coalesce-storms';
+import type { OutputOperator } from '../pipeline/operator';
+import { DEFAULT_CLOSE_TIMEOUT_MS } from '../transports/output-queue';
+import type { RouteHandler } from '../transports/http/web-server';
+import { fakerNames } from './faker-names';
+
+/** How `createChatServer` is configured; every field has a default. */
+export interface ChatServerOptions extends PolicyOptions {
+  /** Default 127.0.0.1, for every transport. */
+  readonly host?: string;
+  /** Default 5000; 0 picks a free port. */
+  readonly port?: number;
+  /**
+   * Serve the web chat page and its WebSocket (`/ws`) on this HTTP port (0 picks a free one).
+   * Leave it out for no web server.
+   */
+  readonly httpPort?: number;
+  /** Origins besides the page's own that may open the WebSocket. */
+  readonly allowOrigins?: readonly string[];
+  /** Extra read-only routes on the HTTP port, by exact path (besides the page, /metrics, /healthz and /readyz). */
+  readonly httpRoutes?: ReadonlyMap<string, RouteHandler>;
+  /** When set, GET /metrics on the HTTP port requires `Authorization: Bearer TOKEN`. */
+  readonly metricsToken?: string;
+  /**
+   * Readiness beyond listening (e.g. a Redis relay's connection): undefined when ready, otherwise
+   * the reason, which GET /readyz answers with 503.
+   */
+  readonly ready?: () => string | undefined;
+  /** The server's records of clients it evicted and connections it refused (the core's log has the rest). */
+  readonly onConnectionLog?: (entry: ConnectionLogEntry) => void;
+  /**
+   * How this process's events reach the chat's core: `inMemoryRelay()` (the default) for one process,
+   * `redisRelay({ url })` for several processes sharing one chat.
+   */
+  readonly relay?: ChatRelay;
+  /** This process's id in a cluster and in client ids. Default: random. */
+  readonly node?: string;
+  /** Names, one per connection in connection order (numbered when taken); default: 4 faker usernames to choose from. */
+  readonly names?: NameSource;
+  /** Clock for output timestamps; default Date.now. */
+  readonly now?: () => number;
+  /**
+   * The operators in front of the core, in order. Default: the built-in policies configured by this
+   * object's limits (`defaultOperators`). Slots add yours among them by a built-in's name
+   * (`{ before: { commands: [diceRoll()] } }`) or replace or drop one; a function receives the
+   * built-ins by name to arrange as it likes; an array replaces them all.
+   */
+  readonly operators?:
+    readonly ChatOperator[] | OperatorSlots | ((builtins: BuiltinOperators) => readonly ChatOperator[]);
+  /** How join and leave storms are summarised (`coalesceStorms`); false announces every one. */
+  readonly storms?: CoalesceStormsOptions | false;
+  /** Operators after the core, in order: after the storms are summarised, before the transports. */
+  readonly outputOperators?: readonly OutputOperator[];
+  /** Receives the server log (connections, messages, errors). */
+  readonly onLog?: (log: LogOutput) => void;
+  /** A line longer than this many bytes is dropped without being buffered whole. Default 4096. */
+  readonly maxLineBytes?: number;
+  /** A client whose unsent output passes this many bytes is evicted. Default 256 KiB. */
+  readonly maxBufferBytes?: number;
+  /**
+   * The unsent output of all clients together, over every transport: past it, the clients with
+   * the largest backlogs are evicted first. Default 64 MiB.
+   */
+  readonly maxTotalBufferBytes?: number;
+  /** A TLS connection (chat or HTTPS) whose handshake takes longer is destroyed. Default 10. */
+  readonly handshakeTimeoutSeconds?: number;
+  /**
+   * Prepended to client ids. Default: a random id of this process, so that ids are unique across
+   * transports and processes without configuration.
+   */
+  readonly idPrefix?: string;
+  /** How long close() waits for clients to hang up before destroying their sockets. Default 2000. */
+  readonly closeTimeoutMs?: number;
+  /** Serve TLS (and HTTPS/WSS on the HTTP port) with this certificate and key (PEM); the protocol inside is the same. */
+  readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
+}
+
+/** Default of `ChatServerOptions.maxLineBytes`. */
+export const DEFAULT_MAX_LINE_BYTES = 4096;
+/** Default of `ChatServerOptions.maxBufferBytes`. */
+export const DEFAULT_MAX_BUFFER_BYTES = 256 * 1024;
+/** Default of `ChatServerOptions.maxTotalBufferBytes`. */
+export const DEFAULT_MAX_TOTAL_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Default of `ChatServerOptions.handshakeTimeoutSeconds`. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
+
+/** The options with every default filled in, once: what the transports, the pipeline and the lifecycle read. */
+export interface ChatServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly httpPort: number | undefined;
+  readonly allowOrigins: readonly string[];
+  readonly httpRoutes: ReadonlyMap<string, RouteHandler>;
+  readonly metricsToken: string | undefined;
+  /** Readiness beyond listening and the relay, the caller's. */
+  readonly ready: (() => string | undefined) | undefined;
+  readonly onConnectionLog: ((entry: ConnectionLogEntry) => void) | undefined;
+  readonly relay: ChatRelay;
+  /** Whether the caller gave a relay: the relay's metrics and readiness are reported only then. */
+  readonly clustered: boolean;
+  readonly node: string;
+  readonly names: NameSource;
+  /** How many names a connection is offered from `names`: undefined for the stamp's default. */
+  readonly nameCandidates: number | undefined;
+  readonly now: () => number;
+  /** The limits the built-in operators are configured with. */
+  readonly policy: PolicyOptions;
+  readonly operators: ChatServerOptions['operators'];
+  readonly storms: CoalesceStormsOptions | false | undefined;
+  readonly outputOperators: readonly OutputOperator[];
+  readonly onLog: ((log: LogOutput) => void) | undefined;
+  readonly maxLineBytes: number;
+  readonly maxBufferBytes: number;
+  readonly maxTotalBufferBytes: number;
+  readonly handshakeTimeoutMs: number;
+  /** Every client id starts with it; each transport adds its letter. */
+  readonly idPrefix: string;
+  readonly closeTimeoutMs: number;
+  readonly tls: ChatServerOptions['tls'];
+}
+
+/** Fills in every default of `options`. */
+export function resolveOptions(options: ChatServerOptions): ChatServerConfig {
+  // This process's part of every client id, and its name in a cluster: unique without configuration.
+  const node = options.node ?? randomBytes(4).toString('hex');
+  return {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 5000,
+    httpPort: options.httpPort,
+    allowOrigins: options.allowOrigins ?? [],
+    httpRoutes: options.httpRoutes ?? new Map(),
+    metricsToken: options.metricsToken,
+    ready: options.ready,
+    onConnectionLog: options.onConnectionLog,
+    relay: options.relay ?? inMemoryRelay(),
+    clustered: options.relay !== undefined,
+    node,
+    names: options.names ?? fakerNames(),
+    // A caller's source (tests: names in connection order) is drawn once per connection; faker's 4 times.
+    nameCandidates: options.names ? 1 : undefined,
+    now: options.now ?? Date.now,
+    policy: options,
+    operators: options.operators,
+    storms: options.storms,
+    outputOperators: options.outputOperators ?? [],
+    onLog: options.onLog,
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    maxBufferBytes: options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES,
+    maxTotalBufferBytes: options.maxTotalBufferBytes ?? DEFAULT_MAX_TOTAL_BUFFER_BYTES,
+    handshakeTimeoutMs: (options.handshakeTimeoutSeconds ?? DEFAULT_HANDSHAKE_TIMEOUT_SECONDS) * 1_000,
+    idPrefix: options.idPrefix ?? `${node}:`,
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+    tls: options.tls,
+  };
+}
