@@ -7,31 +7,12 @@ import type { Duplex } from 'node:stream';
  */
 
 /**
- * A connection's mute, shared by its transport (which sets it from the rate limiter's `mute`) and
- * its reader (which discards while `Date.now() < until`). `until` is 0 when not muted, so that the
+ * A connection's mute, shared by its transport's `ConnectionTable` (which sets it from the rate
+ * limiter's `mute`) and its reader (which discards while `Date.now() < until`). `until` is 0 when not muted, so that the
  * reader looks at the clock only while a mute is on; the reader resets it when it expires.
  */
 export interface MuteSwitch {
   until: number;
-}
-
-/** A transport's mutes, one per open connection, forgotten when its socket closes. */
-export class MuteTable {
-  private readonly mutes = new Map<string, MuteSwitch>();
-
-  /** The mute of a new connection, off until `set`. */
-  open(id: string, socket: Duplex): MuteSwitch {
-    const mute: MuteSwitch = { until: 0 };
-    this.mutes.set(id, mute);
-    socket.once('close', () => this.mutes.delete(id));
-    return mute;
-  }
-
-  /** Mutes a client until `until` (Date.now ms); nothing for a connection this transport does not hold. */
-  set(id: string, until: number): void {
-    const mute = this.mutes.get(id);
-    if (mute !== undefined) mute.until = until;
-  }
 }
 
 /** Whether `mute` is on at `now`; turns it off (to 0) once it has expired. */

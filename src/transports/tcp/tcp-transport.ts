@@ -1,14 +1,15 @@
 import type { Server, Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { Observable, type Subscription, Subject, fromEvent, mergeMap } from 'rxjs';
-import type { ChatOutput, ClientId } from '../../core/events';
 import type { PipelineEvent } from '../../pipeline/edge-signals';
+import type { TLSSocket } from 'node:tls';
+import { Observable, fromEvent, mergeMap } from 'rxjs';
+import type { ChatOutput, ClientId } from '../../core/events';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
-import { MuteTable, stopReadingAfterHangUp } from '../muted-input';
+import { remoteOf } from '../connection-events';
+import { type Connection, ConnectionTable } from '../connection-table';
 import { listenOn, listeningAddress } from '../listening';
-import { DEFAULT_CLOSE_TIMEOUT_MS, OutputQueue, type OutputQueueOptions } from '../output-queue';
-import { socketEvents } from './socket-events';
+import { DEFAULT_CLOSE_TIMEOUT_MS, type OutputQueueOptions } from '../output-queue';
+import { readSocketLines } from './socket-events';
 
 export { DEFAULT_CLOSE_TIMEOUT_MS };
 
@@ -33,6 +34,7 @@ export interface TcpTransportOptions extends OutputQueueOptions {
 const KEEPALIVE_MS = 60_000;
 const LISTEN_BACKLOG = 4096;
 const noop = () => undefined;
+const endSocket = (socket: Socket) => void socket.end();
 
 /** A TLS connection whose handshake is under way: accepted, and counted by admission, but not ready for lines. */
 interface Handshake {
@@ -53,27 +55,28 @@ const peerKey = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort
 
 /**
  * The TCP (or TLS) edge: accepted sockets become event streams, and outputs become text lines on
- * sockets through the shared `OutputQueue`. The connection table maps ids to sockets; who is
- * online is the core's registry, not this.
+ * sockets, through the `ConnectionTable` both edges share. What is TCP's own: socket options, the
+ * listen backlog, and TLS connections counted from their handshake.
  */
 export class TcpTransport implements ChatTransport {
   readonly name = 'tcp';
   /** Every accepted connection's events, merged. Subscribe once. */
   readonly events$: Observable<PipelineEvent>;
-  private readonly queue: OutputQueue;
-  /** Each open connection's mute, read by its line splitter. */
-  private readonly mutes = new MuteTable();
+  private readonly table: ConnectionTable<Socket>;
   /** TLS only: connections in their handshake (refused ones included), by peer, until done or closed. */
   private readonly handshakesByPeer = new Map<string, Handshake>();
   /** TLS only: connections in their handshake whose event stream is open, by id, for the outputs addressed to them. */
   private readonly handshakes = new Map<ClientId, Handshake>();
-  private nextId = 0;
 
   constructor(
     private readonly server: Server,
     private readonly options: TcpTransportOptions = {},
   ) {
-    this.queue = new OutputQueue(encodeLine, options);
+    this.table = new ConnectionTable<Socket>(encodeLine, {
+      ...options,
+      end: endSocket,
+      maxLineBytes: options.maxLineBytes ?? 0,
+    });
     if (options.connectionEvent === 'secureConnection') {
       // A TLS connection counts from the moment it is accepted, not from the end of its handshake,
       // so that connections stuck in their handshake cannot escape the admission limits.
@@ -96,17 +99,17 @@ export class TcpTransport implements ChatTransport {
 
   /** Open connections, closing ones included. */
   get size(): number {
-    return this.queue.size;
+    return this.table.size;
   }
 
   handle(output: ChatOutput): void {
     if (this.handshakes.size > 0 && this.heldForHandshake(output)) return;
-    this.queue.handle(output);
+    this.table.handle(output);
   }
 
   /** The client's complete lines are discarded unread until `until` (Date.now ms), except /quit. */
   mute(id: ClientId, until: number): void {
-    this.mutes.set(id, until);
+    this.table.mute(id, until);
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
@@ -130,12 +133,8 @@ export class TcpTransport implements ChatTransport {
   }
 
   destroyAll(): void {
-    this.queue.destroyAll();
+    this.table.destroyAll();
     for (const handshake of this.handshakesByPeer.values()) handshake.raw.destroy();
-  }
-
-  private newId(): ClientId {
-    return `${this.options.idPrefix ?? ''}${++this.nextId}`;
   }
 
   /**
@@ -166,10 +165,9 @@ export class TcpTransport implements ChatTransport {
   private acceptHandshake(raw: Socket): Observable<PipelineEvent> {
     return new Observable<PipelineEvent>((subscriber) => {
       raw.on('error', noop);
-      const id = this.newId();
-      const remote = { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 };
+      const id = this.table.newId();
       const peer = peerKey(raw);
-      let inner: Subscription | undefined;
+      let stopEvents: (() => void) | undefined;
       let fuse: NodeJS.Timeout | undefined;
       const end = (event: PipelineEvent) => {
         this.handshakes.delete(id);
@@ -189,19 +187,18 @@ export class TcpTransport implements ChatTransport {
           clearTimeout(fuse);
           if (handshake.refusal === undefined) {
             this.handshakes.delete(id);
-            inner = this.accept(socket, id).subscribe(subscriber);
+            stopEvents = this.open(socket, id).start(subscriber, remoteOf(socket), this.readLines);
             return;
           }
           socket.on('error', noop);
-          this.queue.add({ id, socket, end: () => socket.end(), hangUp: noop });
-          for (const output of handshake.refusal) this.queue.handle(output);
+          this.table.refuse(id, socket, socket, handshake.refusal);
         },
       };
       const onRawClose = () => {
         clearTimeout(fuse);
         this.handshakesByPeer.delete(peer);
         // After the handshake the TLS socket's stream reports the end.
-        if (inner === undefined && !subscriber.closed) {
+        if (stopEvents === undefined && !subscriber.closed) {
           end({
             type: 'disconnected',
             id,
@@ -213,28 +210,33 @@ export class TcpTransport implements ChatTransport {
       raw.once('close', onRawClose);
       this.handshakesByPeer.set(peer, handshake);
       this.handshakes.set(id, handshake);
-      subscriber.next({ type: 'connecting', id, remote });
+      subscriber.next({ type: 'connecting', id, remote: remoteOf(raw) });
       // The close listener stays: a refused connection outlives its stream until it closes.
       return () => {
         this.handshakes.delete(id);
-        inner?.unsubscribe();
+        stopEvents?.();
       };
     });
   }
 
-  private accept(socket: Socket, id = this.newId()): Observable<PipelineEvent> {
+  private accept(socket: Socket): Observable<PipelineEvent> {
+    const connection = this.open(socket, this.table.newId());
+    return new Observable<PipelineEvent>((subscriber) =>
+      connection.start(subscriber, remoteOf(socket), this.readLines),
+    );
+  }
+
+  /** A socket ready for lines joins the table. */
+  private open(socket: Socket, id: ClientId): Connection<Socket> {
     // Keep one listener for good: an error after the stream's teardown must not crash the process.
     socket.on('error', noop);
     socket.setNoDelay(true);
     // A peer that vanished without a FIN (cable pulled, NAT expired) is found and its slot freed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    const mute = this.mutes.open(id, socket);
-    const hangUp$ = new Subject<void>();
-    const hangUp = () => {
-      hangUp$.next();
-      stopReadingAfterHangUp(socket);
-    };
-    this.queue.add({ id, socket, end: () => socket.end(), hangUp });
-    return socketEvents(id, socket, this.options.maxLineBytes, hangUp$, mute);
+    return this.table.open(id, socket, socket);
   }
+
+  /** One reader for every connection: the connection is its own sink and mute. */
+  private readonly readLines = (connection: Connection<Socket>) =>
+    readSocketLines(connection.wire, connection, this.options.maxLineBytes, connection);
 }

@@ -1,17 +1,18 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { PipelineEvent } from '../../pipeline/edge-signals';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Observable, Subject, fromEvent, mergeMap } from 'rxjs';
+import { Observable, fromEvent, mergeMap } from 'rxjs';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ChatMessage, ChatOutput, ClientId } from '../../core/events';
-import type { PipelineEvent } from '../../pipeline/edge-signals';
 import { JSON_SUBPROTOCOL, formatJson } from '../../format/json-format';
 import type { ChatTransport } from '../chat-transport';
-import { MuteTable, stopReadingAfterHangUp } from '../muted-input';
+import { describeErrorMessage, remoteOf } from '../connection-events';
+import { type Connection, ConnectionTable } from '../connection-table';
 import { listenOn, listeningAddress } from '../listening';
-import { OutputQueue, type OutputQueueOptions } from '../output-queue';
+import type { OutputQueueOptions } from '../output-queue';
 import { encodeTextFrame } from './text-frame';
-import { webSocketEvents } from './websocket-events';
+import { readWebSocketLines } from './websocket-events';
 
 export interface WebSocketTransportOptions extends OutputQueueOptions {
   /** Prepended to every client id (see TcpTransportOptions.idPrefix). */
@@ -38,6 +39,7 @@ export interface WebSocketTransportOptions extends OutputQueueOptions {
 export const DEFAULT_HTTP_PORT = 8080;
 const DEFAULT_PING_INTERVAL_MS = 30_000;
 const noop = () => undefined;
+const endWebSocket = (ws: WebSocket) => ws.close(1000);
 
 interface Upgrade {
   readonly request: IncomingMessage;
@@ -53,28 +55,30 @@ export function encodeJsonFrame(message: ChatMessage): Buffer {
 /**
  * The WebSocket edge, on an HTTP(S) server that also serves the chat page: upgrades on `path`
  * become event streams (one text frame is one line), and deliveries become JSON text frames through
- * the shared `OutputQueue`, batched and bounded exactly like TCP output. `ws` does the handshake,
- * frame parsing, pings and close handshake; `perMessageDeflate` stays off (it made fan-out 8x
- * slower, and inflating is a compression-bomb surface).
+ * the `ConnectionTable` both edges share, batched and bounded exactly like TCP output. What is its
+ * own: the origin check, `ws` (handshake, frame parsing, close handshake) and pings.
+ * `perMessageDeflate` stays off (it made fan-out 8x slower, and inflating is a compression-bomb surface).
  */
 export class WebSocketTransport implements ChatTransport {
   readonly name = 'websocket';
   readonly events$: Observable<PipelineEvent>;
-  private readonly queue: OutputQueue;
+  private readonly table: ConnectionTable<WebSocket>;
   private readonly wss: WebSocketServer;
   private readonly maxLineBytes: number;
   private readonly alive = new Map<WebSocket, boolean>();
-  /** Each open connection's mute, read by its frame handler. */
-  private readonly mutes = new MuteTable();
   private pinger: NodeJS.Timeout | undefined;
-  private nextId = 0;
 
   constructor(
     private readonly server: HttpServer,
     private readonly options: WebSocketTransportOptions = {},
   ) {
     this.maxLineBytes = options.maxLineBytes ?? 4096;
-    this.queue = new OutputQueue(encodeJsonFrame, options);
+    this.table = new ConnectionTable<WebSocket>(encodeJsonFrame, {
+      ...options,
+      end: endWebSocket,
+      maxLineBytes: this.maxLineBytes,
+      describeError: describeErrorMessage,
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -91,16 +95,16 @@ export class WebSocketTransport implements ChatTransport {
 
   /** Open connections, closing ones included. */
   get size(): number {
-    return this.queue.size;
+    return this.table.size;
   }
 
   handle(output: ChatOutput): void {
-    this.queue.handle(output);
+    this.table.handle(output);
   }
 
   /** The client's text frames are discarded undecoded until `until` (Date.now ms), except /quit. */
   mute(id: ClientId, until: number): void {
-    this.mutes.set(id, until);
+    this.table.mute(id, until);
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
@@ -125,7 +129,7 @@ export class WebSocketTransport implements ChatTransport {
   }
 
   destroyAll(): void {
-    this.queue.destroyAll();
+    this.table.destroyAll();
     this.server.closeAllConnections();
   }
 
@@ -158,13 +162,12 @@ export class WebSocketTransport implements ChatTransport {
         subscriber.complete();
         return;
       }
-      let inner: { unsubscribe(): void } | undefined;
+      let stopEvents: (() => void) | undefined;
       // A failed handshake (ws answers 400 and destroys the socket) must not leave this stream open.
       socket.once('close', () => {
-        if (inner === undefined) subscriber.complete();
+        if (stopEvents === undefined) subscriber.complete();
       });
       this.wss.handleUpgrade(request, socket, head, (ws) => {
-        const id = `${this.options.idPrefix ?? ''}${++this.nextId}`;
         const raw = socket as Socket;
         // Kept for good: ws reports errors after the stream's teardown too.
         ws.on('error', noop);
@@ -172,19 +175,16 @@ export class WebSocketTransport implements ChatTransport {
         this.alive.set(ws, true);
         ws.on('pong', () => this.alive.set(ws, true));
         ws.once('close', () => this.alive.delete(ws));
-        const mute = this.mutes.open(id, raw);
-        const hangUp$ = new Subject<void>();
-        const hangUp = () => {
-          hangUp$.next();
-          stopReadingAfterHangUp(raw);
-        };
-        this.queue.add({ id, socket: raw, end: () => ws.close(1000), hangUp });
-        const remote = { address: raw.remoteAddress ?? 'unknown', port: raw.remotePort ?? 0 };
-        inner = webSocketEvents(id, ws, remote, this.maxLineBytes, hangUp$, raw, mute).subscribe(subscriber);
+        const connection = this.table.open(this.table.newId(), raw, ws);
+        stopEvents = connection.start(subscriber, remoteOf(raw), this.readLines);
       });
-      return () => inner?.unsubscribe();
+      return () => stopEvents?.();
     });
   }
+
+  /** One reader for every connection: the connection is its own sink and mute. */
+  private readonly readLines = (connection: Connection<WebSocket>) =>
+    readWebSocketLines(connection.wire, connection, this.maxLineBytes, connection.socket, connection);
 
   /** Why an upgrade is refused (an HTTP status line), or undefined to accept it. */
   private refuse(request: IncomingMessage): string | undefined {
