@@ -134,6 +134,7 @@ export class RelaySession {
     return this.phase === 'closed';
   }
 
+  /** Takes this process's events, connects, and syncs (`lifecycle` hears how that went). */
   start(): void {
     this.localSubscription = this.local$.subscribe({
       next: (event) => this.onLocal(event),
