@@ -9,7 +9,6 @@ import {
   type SnapshotRule,
   type StoredSnapshot,
 } from './redis-scripts';
-import { type StreamEntry, parseXread } from './stream-entries';
 
 /** What the link needs to know: where Redis is, which chat, and its time limits. */
 export interface RedisLinkOptions {
@@ -138,12 +137,12 @@ export class RedisLink {
     return this.write((redis) => this.scripts.writeSnapshot(redis, snapshot, rule));
   }
 
-  /** The entries after `position`: waits up to `blockMs` for some (none is an empty list). */
-  read(position: string): Promise<StreamEntry[]> {
+  /** The XREAD reply (for parseXread) of the entries after `position`: waits up to `blockMs` for some. */
+  read(position: string): Promise<unknown> {
     const { blockMs, commandTimeoutMs } = this.options;
     const read = this.reader.xread('COUNT', READ_COUNT, 'BLOCK', blockMs, 'STREAMS', this.stream, position);
     // A blocking read legitimately waits blockMs for its answer, after a stale one's at most.
-    return this.deadlines.run(read, this.reader, 2 * blockMs + commandTimeoutMs).then(parseXread);
+    return this.deadlines.run(read, this.reader, 2 * blockMs + commandTimeoutMs);
   }
 
   private connection(role: string): Redis {

@@ -11,7 +11,7 @@ import { RELAY_NOTICES } from './relay-notices';
 import { SettleGate } from './settle-gate';
 import { SnapshotSchedule } from './snapshot-schedule';
 import { StreamCursor } from './stream-cursor';
-import type { StreamEntry } from './stream-entries';
+import { type StreamEntry, parseXread } from './stream-entries';
 import { UnconfirmedBatches } from './unconfirmed-batches';
 
 export interface RelaySettings {
@@ -415,15 +415,15 @@ export class RelaySession {
 
   private async readLoop(generation: number): Promise<void> {
     while (generation === this.generation && this.phase === 'live') {
-      let entries: StreamEntry[];
+      let reply: unknown;
       try {
-        entries = await this.link.read(this.cursor.position);
+        reply = await this.link.read(this.cursor.position);
       } catch (error) {
         if (generation === this.generation) this.fail(`read failed: ${describe(error)}`);
         return;
       }
       if (generation !== this.generation) return;
-      if (!this.apply(entries, generation)) return;
+      if (!this.apply(parseXread(reply), generation)) return;
       this.maybeSnapshot(generation);
     }
   }
