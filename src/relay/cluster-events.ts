@@ -3,26 +3,12 @@
  * edge: `at`, and on `connected` the name candidates and the `node`), the cluster events among them.
  */
 import { createChatState, snapshotChat } from '../core/chat-state';
-import type {
-  ChatEvent,
-  ChatSnapshot,
-  NodeGoneEvent,
-  NodeStoppingEvent,
-  RejoinedEvent,
-  ResetEvent,
-} from '../core/events';
+import type { ChatEvent, ChatSnapshot } from '../core/events';
 
-export type {
-  ChatSnapshot,
-  ChatSnapshotClient as SnapshotClient,
-  NodeGoneEvent,
-  NodeStoppingEvent,
-  RejoinedEvent,
-  ResetEvent,
-} from '../core/events';
+export type { ChatSnapshot, ChatSnapshotClient as SnapshotClient } from '../core/events';
 
+/** What flows through a relay, both ways: the core's events. */
 export type RelayEvent = ChatEvent;
-export type ClusterEvent = NodeGoneEvent | NodeStoppingEvent | ResetEvent | RejoinedEvent;
 
 /** Nobody online: what a new chat, or one whose Redis restarted empty, starts from. */
 export function emptyChatSnapshot(): ChatSnapshot {

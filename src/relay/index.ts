@@ -2,13 +2,4 @@
 export { inMemoryRelay, type ChatRelay, type RelayHost } from './chat-relay';
 export { RelayUnreachableError, redisRelay, type RedisRelayOptions } from './redis-relay';
 export { RELAY_NOTICES } from './relay-notices';
-export type {
-  ChatSnapshot,
-  ClusterEvent,
-  NodeGoneEvent,
-  NodeStoppingEvent,
-  RejoinedEvent,
-  RelayEvent,
-  ResetEvent,
-  SnapshotClient,
-} from './cluster-events';
+export type { ChatSnapshot, RelayEvent, SnapshotClient } from './cluster-events';

@@ -54,14 +54,16 @@ export class RelayUnreachableError extends Error {
  *
  * - Order: `{chat}:events` holds one entry per batch (a process's events of an event-loop turn, one
  *   publish in flight at a time), numbered `n` by the publish script. A process emits only what it
- *   reads back, its own events included, in stream order.
+ *   reads back, its own events included, in stream order; they wait in the Outbox until published.
  * - Exactly once: a batch carries its node's `seq`; the publish script takes each seq once, so a
- *   batch re-sent after a lost reply lands once. ioredis never re-sends or queues on its own.
+ *   batch re-sent after a lost reply lands once (UnconfirmedBatches). ioredis never re-sends or queues
+ *   on its own (redis-connection.ts).
  * - Epochs: `{chat}:epoch` names the current one (`{run_id}/{reset entry id}`). A Redis run without
  *   one (a new chat, an empty restart, a restart from disk, a failover) gets a new one, atomically:
  *   a reset entry and an empty snapshot at it. Every process that finds a new epoch restarts its core
  *   from the epoch's snapshot, re-announces its own clients (`rejoined`), then publishes what it
- *   never read back and what it held: no line from a client the chat does not know.
+ *   never read back and what it held: no line from a client the chat does not know. Its held lines
+ *   wait, bounded, until the other processes re-announced theirs (SettleGate).
  * - Late start: `{chat}:snapshot` holds the core's state at an entry; a newcomer emits `reset` with
  *   it and reads on from there. Snapshots replace each other at least `snapshotEveryEntries` entries
  *   (or `snapshotMs`) apart, and the stream is trimmed up to the previous one only: a newcomer finds
@@ -70,14 +72,19 @@ export class RelayUnreachableError extends Error {
  *   its clients they may have missed messages; nobody waits for it. A cap (`maxStreamEntries`,
  *   MAXLEN ~) bounds the stream even if no snapshot is written; should it cut past the latest
  *   snapshot, the process that finds out starts a new epoch (everyone resets and re-announces).
+ *   Where a process is in the stream: StreamCursor; when it offers a snapshot: SnapshotSchedule.
  * - Liveness: each process holds a lease `{chat}:node:{node}` (leaseMs, renewed every third) and is
  *   listed in `{chat}:nodes`; a survivor reports a node without lease with `node-gone` (idempotent in
  *   the core). The publish script takes a node-gone only while that node has no lease, and a batch
  *   only while its publisher has one; a lapsed lease is taken back only together with re-announcing
  *   the clients. So a live process's batches never land between a node-gone of it and its rejoins.
- *   No report for a lease after a start or a recovery: all leases may have vanished with Redis.
+ *   No report for a lease after a start or a recovery: all leases may have vanished with Redis
+ *   (GoneReports).
  * - Outages: everything is held (bounded by `maxHeld`; past it lines are refused with a notice),
- *   clients are told once after `outageNoticeMs` and again when it is back.
+ *   clients are told once after `outageNoticeMs` and again when it is back (OutageNotices).
+ *
+ * The protocol is RelaySession's (relay-session.ts); what it says to Redis goes through RedisLink
+ * (redis-link.ts: the connections, each command's deadline) and the scripts (redis-scripts.ts).
  */
 export function redisRelay(options: RedisRelayOptions): ChatRelay {
   const settings = resolveSettings(options);

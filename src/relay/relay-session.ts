@@ -1,14 +1,18 @@
-import type Redis from 'ioredis';
 import type { Observable, Subscriber, Subscription } from 'rxjs';
 import type { ClientId, Notice } from '../core/events';
 import type { RelayHost } from './chat-relay';
-import { type ChatSnapshot, type RelayEvent, type SnapshotClient, emptyChatSnapshot } from './cluster-events';
+import type { ChatSnapshot, RelayEvent, SnapshotClient } from './cluster-events';
+import { GoneReports } from './gone-reports';
+import { OutageNotices } from './outage-notices';
 import { Outbox } from './outbox';
-import { CommandDeadlines, relayConnection } from './redis-connection';
-import { relayKeys } from './redis-keys';
-import { RelayScripts, type StoredSnapshot } from './redis-scripts';
+import { RedisLink } from './redis-link';
+import type { StoredSnapshot } from './redis-scripts';
 import { RELAY_NOTICES } from './relay-notices';
+import { SettleGate } from './settle-gate';
+import { SnapshotSchedule } from './snapshot-schedule';
+import { StreamCursor } from './stream-cursor';
 import { type StreamEntry, parseXread } from './stream-entries';
+import { UnconfirmedBatches } from './unconfirmed-batches';
 
 export interface RelaySettings {
   readonly url: string;
@@ -37,46 +41,36 @@ export interface SessionStart {
   abandoned(): void;
 }
 
-/** One batch of this process's events: published (or being published), not yet read back. */
-interface Batch {
-  readonly seq: number;
-  readonly events: readonly RelayEvent[];
-  readonly payload: string;
-  /** The node this batch reports gone (a node-gone batch holds nothing else). */
-  readonly gone?: string;
-  /** The stream has it (the publish script answered). */
-  acked: boolean;
-}
-
 /**
  * - starting: not yet synced (events are held, nobody is told);
  * - live: publishing and reading;
  * - down: Redis away or out of sync (events are held, clients told after `outageNoticeMs`);
  * - closed.
  */
-/** The longest our held lines wait for the other processes to re-announce their clients after a new epoch. */
-const SETTLE_MS = 2_000;
-
 export type Phase = 'starting' | 'live' | 'down' | 'closed';
 
 /** A result that belongs to an older generation (a resync happened since): ignore it. */
 class Stale extends Error {}
 
-const READ_COUNT = 100;
-
 /**
- * One process's membership of a chat over Redis: the writer connection publishes batches, leases and
- * snapshots; the reader connection blocks on the stream. Every asynchronous result is checked
- * against `generation`, bumped at each failure and resync, so nothing from before a resync
- * (a reply that arrives late, a read from an old position) is ever acted on.
+ * One process's membership of a chat: the relay's protocol (see redisRelay), over a `RedisLink`
+ * that says to Redis what this decides. Every asynchronous result is checked against `generation`,
+ * bumped at each failure and resync, so nothing from before a resync (a reply that arrives late, a
+ * read from an old position) is ever acted on. The rules it follows live in small parts of their
+ * own: what is held (Outbox), what is published and not yet read back (UnconfirmedBatches), where
+ * this process is in the stream (StreamCursor), when it offers a snapshot (SnapshotSchedule), whom
+ * it reports gone (GoneReports), how long held lines wait after a new epoch (SettleGate), and what
+ * clients hear of an outage (OutageNotices).
  */
 export class RelaySession {
-  private readonly writer: Redis;
-  private readonly reader: Redis;
-  private readonly scripts: RelayScripts;
-  private readonly keysStream: string;
+  private readonly link: RedisLink;
   private readonly outbox: Outbox;
-  private readonly emptyState = JSON.stringify(emptyChatSnapshot());
+  private readonly batches = new UnconfirmedBatches();
+  private readonly cursor = new StreamCursor();
+  private readonly snapshots: SnapshotSchedule;
+  private readonly goneReports: GoneReports;
+  private readonly settling: SettleGate;
+  private readonly notices: OutageNotices;
 
   private phase: Phase = 'starting';
   private generation = 0;
@@ -85,45 +79,16 @@ export class RelaySession {
   private closing = false;
   private closed?: Promise<void>;
   private localSubscription?: Subscription;
-
-  /** The Redis epoch this process is synced to, and its place in the stream. */
-  private epoch?: string;
-  private runId = '';
-  private position = '0-0';
-  private lastN = 0;
-  /** The last batch seq applied from each node (stored with snapshots). */
-  private seqsRead: Record<string, number> = {};
-
-  private nextSeq = 1;
-  private unconfirmed: Batch[] = [];
-  private publishing = false;
-  private flushScheduled = false;
-
-  private snapshotting = false;
-  private lastSnapshotN = 0;
-  private lastSnapshotAt = 0;
-
-  /** No process is declared dead before this (after a start or a recovery, leases may be missing). */
-  private graceUntil = 0;
-  private readonly reportedGone = new Set<string>();
-  /** Our lease ran out: nothing goes out before we take it back and re-announce our clients. */
-  private lapsed = false;
-  /**
-   * After a new epoch: the other processes that had clients, not yet seen re-announcing them, and how
-   * many of our own re-announcements may still go out. Our held lines wait until those processes'
-   * clients are back in the chat (or `SETTLE_MS` passes), or they would miss lines meant for them.
-   */
-  private settling?: { readonly nodes: Set<string>; gate: number; readonly timer: NodeJS.Timeout };
-  private heartbeatTimer?: NodeJS.Timeout;
-  private readonly deadlines = new CommandDeadlines();
   private startTimer?: NodeJS.Timeout;
-
+  private heartbeatTimer?: NodeJS.Timeout;
   private recovering = false;
   private lastError = '';
-  private outageTimer?: NodeJS.Timeout;
-  private outageAnnounced = false;
-  /** Clients told that the relay is unavailable: they hear when it is back. */
-  private readonly told = new Set<ClientId>();
+
+  private publishing = false;
+  private flushScheduled = false;
+  /** Our lease ran out: nothing goes out before we take it back and re-announce our clients. */
+  private lapsed = false;
+
   private onStopped?: () => void;
   private stoppedSeen = false;
 
@@ -134,12 +99,25 @@ export class RelaySession {
     private readonly out: Subscriber<RelayEvent>,
     private readonly lifecycle: SessionStart,
   ) {
-    const keys = relayKeys(settings.chat);
-    this.scripts = new RelayScripts(keys);
-    this.keysStream = keys.stream;
     this.outbox = new Outbox(settings.maxHeld);
-    this.writer = this.connection('writer');
-    this.reader = this.connection('reader');
+    this.snapshots = new SnapshotSchedule(settings.snapshotEveryEntries, settings.snapshotMs);
+    this.goneReports = new GoneReports(host.node);
+    this.settling = new SettleGate(settings.leaseMs, () => this.flushSoon());
+    this.notices = new OutageNotices({
+      delayMs: settings.outageNoticeMs,
+      ongoing: () => this.phase === 'down',
+      audience: () => this.outageAudience(),
+      tell: (id, notice) => this.tell(id, notice),
+    });
+    this.link = new RedisLink({
+      ...settings,
+      node: host.node,
+      mayReconnect: () => this.started && !this.isClosed(),
+      onError: (message) => (this.lastError = message),
+      onClose: (role) => {
+        if (this.started) this.fail(`lost the ${role} connection (${this.lastError || 'closed'})`);
+      },
+    });
   }
 
   private get node(): string {
@@ -156,6 +134,7 @@ export class RelaySession {
     return this.phase === 'closed';
   }
 
+  /** Takes this process's events, connects, and syncs (`lifecycle` hears how that went). */
   start(): void {
     this.localSubscription = this.local$.subscribe({
       next: (event) => this.onLocal(event),
@@ -183,33 +162,18 @@ export class RelaySession {
     this.phase = 'closed';
     this.generation++;
     this.localSubscription?.unsubscribe();
-    for (const timer of [this.heartbeatTimer, this.startTimer, this.outageTimer, this.settling?.timer])
-      clearTimeout(timer);
-    this.deadlines.clear();
+    clearTimeout(this.startTimer);
     clearInterval(this.heartbeatTimer);
-    this.writer.disconnect();
-    this.reader.disconnect();
+    this.notices.dispose();
+    this.settling.dispose();
+    this.link.disconnect();
   }
 
   // --- connections ------------------------------------------------------------------------------
 
-  private connection(role: string): Redis {
-    return relayConnection({
-      url: this.settings.url,
-      name: `rxchat:${this.node}:${role}`,
-      connectTimeoutMs: this.settings.connectTimeoutMs,
-      reconnectDelay: (attempt) =>
-        this.started && !this.isClosed() ? Math.min(attempt * 50, this.settings.reconnectMaxDelayMs) : null,
-      onError: (message) => (this.lastError = message),
-      onClose: () => {
-        if (this.started) this.fail(`lost the ${role} connection (${this.lastError || 'closed'})`);
-      },
-    });
-  }
-
   private async connectBoth(): Promise<void> {
     try {
-      await Promise.all([this.writer.connect(), this.reader.connect()]);
+      await this.link.connect();
     } catch (error) {
       // ioredis rejects with "Connection is closed."; the 'error' event had the reason.
       return this.failStart(this.lastError || describe(error));
@@ -227,10 +191,6 @@ export class RelaySession {
     this.lifecycle.failed(cause);
   }
 
-  private bothReady(): boolean {
-    return this.writer.status === 'ready' && this.reader.status === 'ready';
-  }
-
   // --- outages and resyncs ----------------------------------------------------------------------
 
   /** Something went wrong: hold everything and resync. Safe to call any number of times. */
@@ -238,12 +198,12 @@ export class RelaySession {
     if (this.phase === 'closed') return;
     this.generation++;
     this.publishing = false;
-    this.snapshotting = false;
+    this.snapshots.done();
     if (this.phase === 'live') {
       this.phase = 'down';
       this.settings.onLog(`relay unavailable: ${reason}`);
       for (const event of this.outbox.shed()) this.turnAway(event);
-      this.outageTimer ??= setTimeout(() => this.announceOutage(), this.settings.outageNoticeMs);
+      this.notices.began();
     }
     void this.recover();
   }
@@ -256,7 +216,7 @@ export class RelaySession {
       for (let attempt = 0; this.phase !== 'closed' && this.phase !== 'live'; attempt++) {
         if (attempt > 0) await delay(Math.min(50 * attempt, this.settings.reconnectMaxDelayMs));
         if (this.isClosed()) return;
-        if (!this.bothReady()) continue;
+        if (!this.link.ready) continue;
         try {
           await this.resync();
         } catch (error) {
@@ -283,20 +243,17 @@ export class RelaySession {
       if (generation !== this.generation || this.phase === 'closed') throw new Stale();
       return value;
     };
-    const runId = current(parseRunId(await this.write((redis) => redis.info('server'))));
-    const snapshot = current(await this.write((redis) => this.scripts.ensureEpoch(redis, runId, this.emptyState)));
-    this.runId = runId;
-    this.graceUntil = Date.now() + this.settings.leaseMs;
-    this.reportedGone.clear();
-    if (snapshot.epoch === this.epoch) {
+    const runId = current(await this.link.runId());
+    const snapshot = current(await this.link.ensureEpoch(runId));
+    this.cursor.runId = runId;
+    this.goneReports.restart(Date.now(), this.settings.leaseMs);
+    if (snapshot.epoch === this.cursor.epoch) {
       // Same epoch: if our lease ran out meanwhile, we may have been reported gone; flush() takes it
       // back and re-announces our clients before anything else goes out.
-      this.lapsed = !current(
-        await this.write((redis) => this.scripts.extendLease(redis, this.node, this.settings.leaseMs)),
-      );
+      this.lapsed = !current(await this.link.extendLease());
     } else {
-      current(await this.write((redis) => this.scripts.takeLease(redis, this.node, this.settings.leaseMs)));
-      if (this.epoch !== undefined)
+      current(await this.link.takeLease());
+      if (this.cursor.epoch !== undefined)
         this.settings.onLog(`relay: new epoch ${snapshot.epoch}, re-announcing this process's clients`);
       this.lapsed = false;
       this.adopt(snapshot, { rejoin: true });
@@ -313,52 +270,26 @@ export class RelaySession {
     const state = JSON.parse(stored.state) as ChatSnapshot;
     const mine = how.rejoin ? this.ownClients() : [];
     const before = how.rejoin ? this.host.snapshot().clients : [];
-    this.epoch = stored.epoch;
-    this.position = stored.id;
-    this.lastN = stored.n;
-    this.seqsRead = { ...stored.seqs };
-    this.lastSnapshotN = stored.n;
-    this.lastSnapshotAt = Date.now();
+    this.cursor.moveTo(stored);
+    this.snapshots.restart(stored.n, Date.now());
     this.emit({ type: 'reset', snapshot: state, at: Date.now() });
     if (how.rejoin) {
       const present = new Set(state.clients.map((client) => client.id));
-      const replay = this.unconfirmed.flatMap((batch) => batch.events);
-      this.unconfirmed = [];
+      const replay = this.batches.takeEvents();
       const rejoins = this.rejoins(mine.filter((client) => !present.has(client.id)));
       this.outbox.prepend([...rejoins, ...replay]);
       const others = new Set(
         before.flatMap((client) => (client.node !== undefined && client.node !== this.node ? [client.node] : [])),
       );
-      this.settle(others, rejoins.length);
+      this.settling.begin(others, rejoins.length);
     } else {
-      this.confirm(stored.seqs[this.node] ?? 0);
+      this.batches.confirm(stored.seqs[this.node] ?? 0);
     }
     return state;
   }
 
-  private settle(nodes: Set<string>, gate: number): void {
-    clearTimeout(this.settling?.timer);
-    this.settling = undefined;
-    if (nodes.size === 0) return;
-    this.settling = {
-      nodes,
-      gate,
-      timer: setTimeout(() => this.settled(), Math.min(this.settings.leaseMs, SETTLE_MS)),
-    };
-  }
-
-  private settled(): void {
-    if (this.settling === undefined) return;
-    clearTimeout(this.settling.timer);
-    this.settling = undefined;
-    this.flushSoon();
-  }
-
   private goLive(generation: number): void {
     this.phase = 'live';
-    clearTimeout(this.outageTimer);
-    this.outageTimer = undefined;
-    this.outageAnnounced = false;
     if (this.startTimer !== undefined) {
       clearTimeout(this.startTimer);
       this.startTimer = undefined;
@@ -366,24 +297,15 @@ export class RelaySession {
     } else {
       this.settings.onLog('relay available again');
     }
-    for (const id of this.told) this.tell(id, RELAY_NOTICES.back);
-    this.told.clear();
+    this.notices.over();
     void this.readLoop(generation);
     this.flushSoon();
   }
 
-  private announceOutage(): void {
-    this.outageTimer = undefined;
-    if (this.phase !== 'down') return;
-    this.outageAnnounced = true;
-    for (const client of this.ownClients()) this.tellUnavailable(client.id);
-    for (const id of this.outbox.heldNewcomers()) this.tellUnavailable(id);
-  }
-
-  private tellUnavailable(id: ClientId): void {
-    if (this.told.has(id)) return;
-    this.told.add(id);
-    this.tell(id, RELAY_NOTICES.unavailable);
+  /** Who hears of an outage: this process's clients, then the newcomers it holds. */
+  private *outageAudience(): Iterable<ClientId> {
+    for (const client of this.ownClients()) yield client.id;
+    yield* this.outbox.heldNewcomers();
   }
 
   // --- this process's events --------------------------------------------------------------------
@@ -394,7 +316,7 @@ export class RelaySession {
     const holding = this.phase !== 'live';
     if (this.outbox.push(stamped, holding) !== 'queued') return this.turnAway(stamped);
     if (!holding) this.flushSoon();
-    else if (stamped.type === 'connected' && this.outageAnnounced) this.tellUnavailable(stamped.id);
+    else if (stamped.type === 'connected') this.notices.held(stamped.id);
   }
 
   /** An event the outbox had no room for: its client hears so. */
@@ -423,34 +345,22 @@ export class RelaySession {
    */
   private async flush(): Promise<void> {
     if (this.phase !== 'live' || this.publishing) return;
-    let batch = this.unconfirmed.find((candidate) => !candidate.acked);
+    let batch = this.batches.unacked();
     if (batch === undefined) {
       if (this.lapsed) return this.takeLeaseBack();
       if (this.outbox.size === 0) return;
       // While settling, only our re-announcements go out.
-      const limit =
-        this.settling === undefined
-          ? this.settings.maxBatchEvents
-          : Math.min(this.settling.gate, this.settings.maxBatchEvents);
+      const limit = this.settling.limit(this.settings.maxBatchEvents);
       if (limit === 0) return;
       const events = this.outbox.take(limit);
-      if (this.settling !== undefined) this.settling.gate -= events.length;
-      const first = events[0]!;
-      const gone = first.type === 'node-gone' ? first.node : undefined;
-      batch = { seq: this.nextSeq++, events, payload: JSON.stringify(events), gone, acked: false };
-      this.unconfirmed.push(batch);
+      this.settling.took(events.length);
+      batch = this.batches.open(events);
     }
     const generation = this.generation;
     const { seq, payload, gone } = batch;
     this.publishing = true;
     try {
-      const result = await this.write((redis) =>
-        this.scripts.publish(
-          redis,
-          { epoch: this.epoch!, node: this.node, seq, payload, gone },
-          this.settings.maxStreamEntries,
-        ),
-      );
+      const result = await this.link.publish({ epoch: this.cursor.epoch!, seq, payload, gone });
       if (generation !== this.generation) return;
       this.publishing = false;
       switch (result.kind) {
@@ -459,13 +369,13 @@ export class RelaySession {
         case 'expired':
           // Not taken: it goes out again after our re-announcements.
           this.lapsed = true;
-          this.unconfirmed = this.unconfirmed.filter((candidate) => candidate !== batch);
+          this.batches.remove(batch);
           this.outbox.prepend(batch.events);
           break;
         case 'alive':
           this.settings.onLog(`relay: node ${gone} has a lease again: not reported gone`);
-          this.unconfirmed = this.unconfirmed.filter((candidate) => candidate !== batch);
-          this.reportedGone.delete(gone!);
+          this.batches.remove(batch);
+          this.goneReports.forget(gone!);
           break;
         case 'duplicate':
           this.settings.onLog(`relay: batch ${seq} was in the stream already (its reply was lost)`);
@@ -489,7 +399,7 @@ export class RelaySession {
     this.publishing = true;
     this.settings.onLog("relay: this process's lease had run out; re-announcing its clients");
     try {
-      await this.write((redis) => this.scripts.takeLease(redis, this.node, this.settings.leaseMs));
+      await this.link.takeLease();
     } catch (error) {
       if (generation === this.generation) this.fail(`lease renewal failed: ${describe(error)}`);
       return;
@@ -501,28 +411,13 @@ export class RelaySession {
     void this.flush();
   }
 
-  /** Our batches up to `seq` came back through the stream: they are safe. */
-  private confirm(seq: number): void {
-    while (this.unconfirmed.length > 0 && this.unconfirmed[0]!.seq <= seq) this.unconfirmed.shift();
-  }
-
   // --- the stream -------------------------------------------------------------------------------
 
   private async readLoop(generation: number): Promise<void> {
     while (generation === this.generation && this.phase === 'live') {
       let reply: unknown;
       try {
-        const read = this.reader.xread(
-          'COUNT',
-          READ_COUNT,
-          'BLOCK',
-          this.settings.blockMs,
-          'STREAMS',
-          this.keysStream,
-          this.position,
-        );
-        // A blocking read legitimately waits blockMs for its answer, after a stale one's at most.
-        reply = await this.deadlines.run(read, this.reader, 2 * this.settings.blockMs + this.settings.commandTimeoutMs);
+        reply = await this.link.read(this.cursor.position);
       } catch (error) {
         if (generation === this.generation) this.fail(`read failed: ${describe(error)}`);
         return;
@@ -540,14 +435,12 @@ export class RelaySession {
         this.fail('the chat was reset (did Redis restart?)');
         return false;
       }
-      if (entry.n !== this.lastN + 1) {
+      if (!this.cursor.follows(entry)) {
         void this.catchUp(generation, entry.n);
         return false;
       }
-      this.lastN = entry.n;
-      this.position = entry.id;
-      this.seqsRead[entry.node] = entry.seq;
-      if (entry.node === this.node) this.confirm(entry.seq);
+      this.cursor.advance(entry);
+      if (entry.node === this.node) this.batches.confirm(entry.seq);
       for (const event of entry.events) this.applyEvent(event);
       if (generation !== this.generation) return false; // the core's reaction closed the session
     }
@@ -555,10 +448,7 @@ export class RelaySession {
   }
 
   private applyEvent(event: RelayEvent): void {
-    if (event.type === 'rejoined' && this.settling !== undefined && event.node !== undefined) {
-      this.settling.nodes.delete(event.node);
-      if (this.settling.nodes.size === 0) this.settled();
-    }
+    if (event.type === 'rejoined' && event.node !== undefined) this.settling.rejoined(event.node);
     if (event.type === 'node-gone' && event.node === this.node) {
       // Reported gone while alive (a lapsed lease): our clients come back. (Our next publish finds
       // the lease lapsed and re-announces them anyway; this covers a report made before we knew.)
@@ -570,11 +460,11 @@ export class RelaySession {
     }
     this.emit(event);
     if (event.type === 'node-gone') {
-      this.reportedGone.delete(event.node);
-      delete this.seqsRead[event.node];
-      this.write((redis) => this.scripts.forget(redis, event.node)).catch(() => {});
+      this.goneReports.forget(event.node);
+      this.cursor.forget(event.node);
+      this.link.forget(event.node).catch(() => {});
     } else if (event.type === 'node-stopping') {
-      delete this.seqsRead[event.node]; // it publishes no more
+      this.cursor.forget(event.node); // it publishes no more
       if (event.node === this.node) {
         this.stoppedSeen = true;
         this.onStopped?.();
@@ -588,17 +478,18 @@ export class RelaySession {
    * clients they may have missed messages. Anything else (numbers going backwards) starts a new epoch.
    */
   private async catchUp(generation: number, seen: number): Promise<void> {
+    const { cursor } = this;
     try {
-      const stored = await this.write((redis) => this.scripts.readSnapshot(redis));
+      const stored = await this.link.readSnapshot();
       if (generation !== this.generation) return;
-      if (stored !== undefined && stored.epoch === this.epoch && stored.n > this.lastN && seen > this.lastN) {
-        this.settings.onLog(`relay fell behind (entry ${this.lastN + 1} trimmed): skipping to snapshot ${stored.n}`);
+      if (stored !== undefined && stored.epoch === cursor.epoch && stored.n > cursor.lastN && seen > cursor.lastN) {
+        this.settings.onLog(`relay fell behind (entry ${cursor.lastN + 1} trimmed): skipping to snapshot ${stored.n}`);
         const state = this.adopt(stored, { rejoin: false });
         for (const client of state.clients) if (client.node === this.node) this.tell(client.id, RELAY_NOTICES.missed);
         return void this.readLoop(generation);
       }
-      await this.write((redis) => this.scripts.ensureEpoch(redis, this.runId, this.emptyState, this.epoch));
-      if (generation === this.generation) this.fail(`stream out of order (entry ${seen} after ${this.lastN})`);
+      await this.link.ensureEpoch(cursor.runId, cursor.epoch);
+      if (generation === this.generation) this.fail(`stream out of order (entry ${seen} after ${cursor.lastN})`);
     } catch (error) {
       if (generation === this.generation) this.fail(`catching up failed: ${describe(error)}`);
     }
@@ -609,31 +500,19 @@ export class RelaySession {
    * position as the chat's snapshot; the first process to offer one wins, the others learn its `n`.
    */
   private maybeSnapshot(generation: number): void {
-    if (this.snapshotting || this.closing) return;
-    const { snapshotEveryEntries, snapshotMs } = this.settings;
-    const fresh = this.lastN - this.lastSnapshotN;
-    if (fresh < snapshotEveryEntries && (fresh === 0 || Date.now() - this.lastSnapshotAt < snapshotMs)) return;
+    if (this.closing || !this.snapshots.due(this.cursor.lastN, Date.now())) return;
     // The core has applied everything emitted so far: its state is the state at `position`.
-    const stored: StoredSnapshot = {
-      epoch: this.epoch!,
-      id: this.position,
-      n: this.lastN,
-      seqs: { ...this.seqsRead },
-      state: JSON.stringify(this.host.snapshot()),
-    };
-    this.lastSnapshotN = this.lastN;
-    this.lastSnapshotAt = Date.now();
-    this.snapshotting = true;
-    this.write((redis) =>
-      this.scripts.writeSnapshot(redis, stored, { minGap: snapshotEveryEntries, maxAgeMs: snapshotMs }),
-    )
+    const stored = this.cursor.snapshot(JSON.stringify(this.host.snapshot()));
+    this.snapshots.offered(stored.n, Date.now());
+    const { snapshotEveryEntries, snapshotMs } = this.settings;
+    this.link
+      .writeSnapshot(stored, { minGap: snapshotEveryEntries, maxAgeMs: snapshotMs })
       .then((result) => {
-        if (generation === this.generation && result.kind === 'skipped')
-          this.lastSnapshotN = Math.max(this.lastSnapshotN, result.n);
+        if (generation === this.generation && result.kind === 'skipped') this.snapshots.skipped(result.n);
       })
       .catch((error: unknown) => this.settings.onLog(`relay snapshot not written: ${describe(error)}`))
       .finally(() => {
-        if (generation === this.generation) this.snapshotting = false;
+        if (generation === this.generation) this.snapshots.done();
       });
   }
 
@@ -647,18 +526,16 @@ export class RelaySession {
     if (this.phase !== 'live') return;
     const generation = this.generation;
     try {
-      const had = await this.write((redis) => this.scripts.extendLease(redis, this.node, this.settings.leaseMs));
+      const had = await this.link.extendLease();
       if (generation !== this.generation) return;
       if (!had && !this.lapsed) {
         this.lapsed = true;
         this.flushSoon();
       }
-      if (Date.now() < this.graceUntil || this.closing) return;
-      const expired = await this.write((redis) => this.scripts.expiredNodes(redis));
+      if (this.goneReports.inGrace(Date.now()) || this.closing) return;
+      const expired = await this.link.expiredNodes();
       if (generation !== this.generation || this.closing) return;
-      for (const node of expired) {
-        if (node === this.node || this.reportedGone.has(node)) continue;
-        this.reportedGone.add(node);
+      for (const node of this.goneReports.toReport(expired)) {
         this.settings.onLog(`relay: node ${node} lost its lease: reporting it gone`);
         this.outbox.push({ type: 'node-gone', node, at: Date.now() }, false);
       }
@@ -682,19 +559,12 @@ export class RelaySession {
     }
     // Redis away: the others will see this process's lease run out; its own clients still get the goodbye.
     if (!this.stoppedSeen) this.emit({ type: 'node-stopping', node: this.node, at: Date.now() });
-    if (this.writer.status === 'ready') {
-      await this.write((redis) => this.scripts.leave(redis, this.node)).catch(() => {});
-    }
+    if (this.link.writable) await this.link.leave().catch(() => {});
     this.dispose();
     this.out.complete();
   }
 
   // --- helpers ----------------------------------------------------------------------------------
-
-  /** A command on the writer connection, with the usual deadline. */
-  private write<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
-    return this.deadlines.run(command(this.writer), this.writer, this.settings.commandTimeoutMs);
-  }
 
   private emit(event: RelayEvent): void {
     if (this.phase !== 'closed') this.out.next(event);
@@ -720,12 +590,6 @@ export class RelaySession {
       at,
     }));
   }
-}
-
-function parseRunId(info: string): string {
-  const match = /run_id:([0-9a-f]+)/.exec(info);
-  if (match === null) throw new Error('INFO server has no run_id');
-  return match[1]!;
 }
 
 function describe(error: unknown): string {
