@@ -63,7 +63,8 @@ function isCommandLine(event: ChatEvent): event is LineEvent {
  * import { commands } from 'rxchat';
  *
  * const parsed$ = events$.pipe(commands());
- * // { type: 'line', id: '1', text: '/nick bob' } → { type: 'command', id: '1', command: { name: 'nick', newName: 'bob' } }
+ * // { type: 'line', id: '1', text: '/nick bob' }
+ * //   → { type: 'command', id: '1', command: { name: 'nick', newName: 'bob' } }
  * ```
  *
  * @see spec/operators/commands.spec.ts
