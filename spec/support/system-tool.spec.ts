@@ -16,7 +16,7 @@ describe('describeWithTool', () => {
     expect(output).toContain('Outside CI these specs are SKIPPED (under CI=true they fail).');
     expect(output).toContain('!'.repeat(100));
     expect(output).toMatch(/Tests:\s+2 skipped, 1 passed, 3 total/);
-  }, 60_000);
+  }, 120_000);
 
   it('under CI=true, fails each test of that block with the same message, and runs the others', async () => {
     const { status, output } = await runFixture(FIXTURE, { CI: 'true' });
@@ -25,7 +25,7 @@ describe('describeWithTool', () => {
     expect(output).toContain('apt-get install -y rxchat-no-such-tool');
     expect(output).toContain('Under CI this is a failure.');
     expect(output).toMatch(/Tests:\s+2 failed, 1 passed, 3 total/);
-  }, 60_000);
+  }, 120_000);
 
   it('knows CI by the CI variable, as CI services set it', () => {
     expect(runningInCI({ CI: 'true' })).toBe(true);

@@ -130,7 +130,7 @@ describe('the browser helper', () => {
     expect(under.output).toContain('NO USABLE CHROMIUM');
     expect(under.output).toContain('Under CI this is a failure.');
     expect(under.output).toMatch(/Tests:\s+1 failed, 1 total/);
-  }, 60_000);
+  }, 120_000);
 });
 
 /** The --user-data-dir of every process running with HOME=`home` (found through /proc). */
