@@ -1,20 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { type ChatServer, createChatServer } from '../../src/server/create-chat-server';
 import { LineClient } from '../support/line-client';
 import { CLIENT_JS, PTY_RUN, killSpawned, spawnCommand, waitForExit } from '../support/processes';
 import { Screen } from '../support/screen';
+import { PYTHON3, describeWithTool } from '../support/system-tool';
 import { waitUntil } from '../support/waiting';
 
-function hasPython(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-(hasPython() ? describe : describe.skip)('rxchat on a real pseudo-terminal', () => {
+describeWithTool(PYTHON3, 'rxchat on a real pseudo-terminal', () => {
   let server: ChatServer;
   let peer: LineClient | undefined;
   beforeEach(async () => {

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { delay } from 'rxjs';
 import { type ChatServer, createChatServer } from '../../src/server/create-chat-server';
-import { type TestCertificate, hasOpenssl, makeCertificate } from '../support/certificates';
+import { type TestCertificate, makeCertificate } from '../support/certificates';
+import { OPENSSL, describeWithTool } from '../support/system-tool';
 import {
   CLIENT_JS,
   type Spawned,
@@ -118,7 +119,7 @@ describe('rxchat, connection errors', () => {
   });
 });
 
-(hasOpenssl() ? describe : describe.skip)('TLS end to end (certificate made with openssl)', () => {
+describeWithTool(OPENSSL, 'TLS end to end (certificate made with openssl)', () => {
   let cert: TestCertificate;
   beforeAll(() => {
     cert = makeCertificate();

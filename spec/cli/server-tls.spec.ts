@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseServerArgs } from '../../src/cli/server-args';
 import { loadTlsFiles } from '../../src/cli/tls-files';
-import { type TestCertificate, hasOpenssl, makeCertificate } from '../support/certificates';
+import { type TestCertificate, makeCertificate } from '../support/certificates';
+import { OPENSSL, describeWithTool } from '../support/system-tool';
 import { SERVER_JS, killSpawned, spawnNode, waitForExit } from '../support/processes';
 
 describe('server TLS flags', () => {
@@ -17,7 +18,7 @@ describe('server TLS flags', () => {
   });
 });
 
-(hasOpenssl() ? describe : describe.skip)('server TLS files', () => {
+describeWithTool(OPENSSL, 'server TLS files', () => {
   let cert: TestCertificate;
   beforeAll(() => {
     cert = makeCertificate();

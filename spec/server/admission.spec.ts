@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import type { ChatServerOptions } from '../../src/server/create-chat-server';
 import { createWebServer } from '../../src/transports/http/web-server';
-import { type TestCertificate, hasOpenssl, makeCertificate } from '../support/certificates';
+import { type TestCertificate, makeCertificate } from '../support/certificates';
+import { OPENSSL, describeWithTool } from '../support/system-tool';
 import { joined, left, welcome } from '../support/chat-text';
 import { HOST, LineClient, WAIT_MS, destroyAllClients } from '../support/line-client';
 import { type TestServer, startServer } from '../support/test-server';
@@ -207,7 +208,7 @@ describe('the floods of issue 10, with the default limits', () => {
   }, 60_000);
 });
 
-(hasOpenssl() ? describe : describe.skip)('TLS: no connection escapes admission', () => {
+describeWithTool(OPENSSL, 'TLS: no connection escapes admission', () => {
   let cert: TestCertificate;
   let tls: { cert: Buffer; key: Buffer };
   beforeAll(() => {
@@ -269,7 +270,7 @@ async function retryJoin(port: number, options: { tls?: boolean }): Promise<Line
   }
 }
 
-(hasOpenssl() ? describe : describe.skip)('the web server', () => {
+describeWithTool(OPENSSL, 'the web server', () => {
   let cert: TestCertificate;
   beforeAll(() => {
     cert = makeCertificate();

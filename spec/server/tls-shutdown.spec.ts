@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { createChatServer } from '../../src/server/create-chat-server';
-import { hasOpenssl, makeCertificate } from '../support/certificates';
+import { makeCertificate } from '../support/certificates';
+import { OPENSSL, describeWithTool } from '../support/system-tool';
 import { welcome } from '../support/chat-text';
 import { LineClient, destroyAllClients } from '../support/line-client';
 import { listSource } from '../support/test-server';
 import { withTimeout } from '../support/waiting';
 
-(hasOpenssl() ? describe : describe.skip)('a TLS chat server shutting down', () => {
+describeWithTool(OPENSSL, 'a TLS chat server shutting down', () => {
   it('closes even while a client sits in the middle of its handshake', async () => {
     const cert = makeCertificate();
     let stuck: Socket | undefined;

@@ -202,6 +202,23 @@ describe('WebSocket transport', () => {
     expect((await get('/', 'POST')).status).toBe(405);
   });
 
+  it('serves its icon, linked from the page, at /favicon.svg and at /favicon.ico, under the same policy', async () => {
+    server = await startServer({ httpPort: 0 });
+    const page = await get('/');
+    expect(page.body).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml" />');
+    expect(page.headers['content-security-policy']).toContain("img-src 'self'");
+    const svg = await get('/favicon.svg');
+    const ico = await get('/favicon.ico');
+    for (const icon of [svg, ico]) {
+      expect(icon.status).toBe(200);
+      expect(icon.headers['content-type']).toBe('image/svg+xml');
+      expect(icon.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" [^]*<\/svg>\n$/);
+      expect(icon.headers['content-security-policy']).toBe(page.headers['content-security-policy']);
+    }
+    expect(ico.body).toBe(svg.body);
+    expect((await get('/favicon.ico', 'HEAD')).status).toBe(200);
+  });
+
   it('gives ids that are unique across transports without configuration', async () => {
     server = await startServer({ httpPort: 0 });
     await server.join();

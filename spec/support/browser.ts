@@ -6,14 +6,18 @@
  * Each candidate is run once with `--version` first, so a binary that cannot start (missing system
  * libraries) counts as not found, with the reason.
  *
- * When none is usable: outside CI the browser specs are skipped with a loud message saying how to
- * get one; under CI (`CI` set, not `false`/`0`) they fail, so a CI run never passes without them.
+ * When none is usable, the rule of every spec that needs a system tool (./system-tool.ts): outside CI
+ * the browser specs are skipped with a loud message saying how to get one; under CI (`CI` set, not
+ * `false`/`0`) they fail, so a CI run never passes without them.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { type SystemTool, describeWithTool, runningInCI, warnLoudly } from './system-tool';
+
+export { runningInCI };
 
 /** What the package's Chromium links against that a minimal Debian lacks (checked in a fresh bookworm). */
 export const CHROMIUM_SYSTEM_PACKAGES = ['libnss3', 'libexpat1'] as const;
@@ -58,12 +62,6 @@ const homes = new WeakMap<Browser, string>();
 export function findChromium(): ChromiumLookup {
   lookup ??= lookUpChromium(process.env);
   return lookup;
-}
-
-/** True under CI, where a missing browser is a failure rather than a skip. */
-export function runningInCI(env: NodeJS.ProcessEnv = process.env): boolean {
-  const ci = env['CI'];
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
 /** The command-line flags for the package's Chromium, for a machine without network. */
@@ -125,13 +123,7 @@ export function browserHome(browser: Browser): string | undefined {
  * fails (under CI).
  */
 export function describeWithBrowser(name: string, body: (browser: () => Browser) => void): void {
-  const found = findChromium();
-  if (!found.found && !runningInCI()) {
-    warnLoudly(notFoundMessage(found.reasons));
-    describe.skip(`${name} (skipped: no Chromium, see the warning)`, () => body(() => unavailable()));
-    return;
-  }
-  describe(name, () => {
+  describeWithTool(CHROMIUM, name, () => {
     let launched: Browser | undefined;
     beforeAll(async () => {
       launched = await launchBrowser();
@@ -142,6 +134,16 @@ export function describeWithBrowser(name: string, body: (browser: () => Browser)
     body(() => launched ?? unavailable());
   });
 }
+
+/** A Chromium that starts, as a system tool: the same skip-or-fail rule as openssl or redis-server. */
+const CHROMIUM: SystemTool = {
+  name: 'a usable Chromium',
+  installHint: INSTALL_HINT,
+  problem: () => {
+    const found = findChromium();
+    return found.found ? undefined : [NOT_FOUND, ...found.reasons.map((reason) => `- ${reason}`)].join('\n');
+  },
+};
 
 function unavailable(): never {
   throw new Error('no browser: the launch failed (see beforeAll)');
@@ -246,9 +248,11 @@ export function packageArgs(): string[] {
   return 'default' in sparticuz ? sparticuz.default.args : sparticuz.args;
 }
 
+const NOT_FOUND = 'NO USABLE CHROMIUM: the browser specs cannot run.';
+
 function notFoundMessage(reasons: readonly string[]): string {
   return [
-    'NO USABLE CHROMIUM: the browser specs cannot run.',
+    NOT_FOUND,
     ...reasons.map((reason) => `  - ${reason}`),
     '',
     INSTALL_HINT,
@@ -256,9 +260,4 @@ function notFoundMessage(reasons: readonly string[]): string {
       ? 'Under CI this is a failure.'
       : 'Outside CI the browser specs are SKIPPED (under CI=true they fail).',
   ].join('\n');
-}
-
-function warnLoudly(message: string): void {
-  const rule = '!'.repeat(100);
-  console.warn(`\n${rule}\n${message}\n${rule}\n`);
 }

@@ -10,16 +10,6 @@ export interface TestCertificate {
   remove(): void;
 }
 
-/** Whether the openssl CLI is on this machine (the TLS specs need it to make a certificate). */
-export function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A throwaway self-signed certificate for 127.0.0.1 (it is its own CA), made with the openssl CLI. */
 export function makeCertificate(): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'rxchat-tls-'));

@@ -2,11 +2,12 @@
  * A real redis-server for specs (never a mock): a child process in a temp dir, on a free 127.0.0.1
  * port and a unix socket, with no persistence, so a restart comes back empty. Stopped by pid.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REDIS_SERVER, describeWithTool } from './system-tool';
 import { delay } from './waiting';
 
 export interface RedisServer {
@@ -22,33 +23,14 @@ export interface RedisServer {
   restart(downMs?: number): Promise<void>;
 }
 
-const INSTALL_HINT = 'apt-get update && apt-get install -y redis-server';
-
+/** Whether redis-server is on this machine. */
 export function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return REDIS_SERVER.problem() === undefined;
 }
 
-/**
- * `describe` for specs that need redis-server: without it they are skipped with a loud message,
- * except under CI (`CI=true`), where a missing redis-server fails the run.
- */
+/** `describe` for specs that need redis-server: the rule of ./system-tool.ts (skip loudly; under CI, fail). */
 export function describeWithRedis(title: string, body: () => void): void {
-  if (hasRedisServer()) return describe(title, body);
-  if (process.env.CI === 'true') {
-    return describe(title, () => {
-      it('needs redis-server', () => {
-        throw new Error(`redis-server is not on PATH (CI=true, so this fails instead of skipping): ${INSTALL_HINT}`);
-      });
-    });
-  }
-  const bar = '!'.repeat(100);
-  console.warn(`${bar}\n!!! SKIPPED "${title}": redis-server is not on PATH. Install it: ${INSTALL_HINT}\n${bar}`);
-  describe.skip(title, body);
+  describeWithTool(REDIS_SERVER, title, body);
 }
 
 const running = new Set<ChildProcess>();

@@ -3,7 +3,6 @@
  * Chromium that cannot start is reported, and the rule that browser specs skip outside CI and fail
  * under it when no Chromium is usable.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +15,8 @@ import {
   packageArgs,
   runningInCI,
 } from '../support/browser';
-import { withTimeout } from '../support/waiting';
+import { runFixture } from '../support/child-jest';
 
-const ROOT = join(__dirname, '..', '..');
 const FIXTURE = 'spec/web/fixtures/needs-browser.ts';
 
 describe('the browser helper', () => {
@@ -120,8 +118,8 @@ describe('the browser helper', () => {
 
   it('without a usable Chromium, skips browser specs loudly outside CI and fails them under CI', async () => {
     const [outside, under] = await Promise.all([
-      runFixture({ CI: undefined, CHROMIUM_PATH: join(dir, 'missing') }),
-      runFixture({ CI: 'true', CHROMIUM_PATH: join(dir, 'missing') }),
+      runFixture(FIXTURE, { CI: undefined, CHROMIUM_PATH: join(dir, 'missing') }),
+      runFixture(FIXTURE, { CI: 'true', CHROMIUM_PATH: join(dir, 'missing') }),
     ]);
     expect(outside.status).toBe(0);
     expect(outside.output).toContain('NO USABLE CHROMIUM');
@@ -132,7 +130,7 @@ describe('the browser helper', () => {
     expect(under.output).toContain('NO USABLE CHROMIUM');
     expect(under.output).toContain('Under CI this is a failure.');
     expect(under.output).toMatch(/Tests:\s+1 failed, 1 total/);
-  }, 60_000);
+  }, 120_000);
 });
 
 /** The --user-data-dir of every process running with HOME=`home` (found through /proc). */
@@ -150,35 +148,4 @@ function userDataDirsOfProcessesWithHome(home: string): string[] {
     }
   }
   return [...dirs];
-}
-
-/** Runs the fixture spec in a child jest with `env` changes (undefined removes a variable). */
-async function runFixture(
-  changes: Record<string, string | undefined>,
-): Promise<{ status: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  const child = spawn(
-    process.execPath,
-    [require.resolve('jest/bin/jest'), '--testMatch', `**/${FIXTURE}`, '--maxWorkers=1'],
-    {
-      cwd: ROOT,
-      env,
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const status = await withTimeout(
-    new Promise<number | null>((resolve) => child.once('close', resolve)),
-    50_000,
-    'the child jest to finish',
-  ).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
-  return { status, output };
 }

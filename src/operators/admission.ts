@@ -20,6 +20,24 @@ export interface AdmissionPolicy {
  * counts), `connected` otherwise. A refused one is replaced by a `kick` with the policy's notice
  * (the core tells it why and closes it; it never joined, so nothing is announced), and its later
  * events go nowhere, its disconnect included. An admitted one's disconnect releases its place.
+ *
+ * ```text
+ * --a--b--l--y--x--c--|   a, b, c: clients 1, 2, 3 connecting   l: line of 2   y, x: 2, 1 disconnected
+ *   [   admission(one at a time)   ]
+ * --a--K--------x--c--|   K: kick 2 with the policy's notice; l and y go nowhere; x frees the place
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { admission } from 'rxchat';
+ *
+ * // Refuse everyone while a flag is set.
+ * const closedNotice = { code: 'server-full' } as const;
+ * const gate = (isClosed: () => boolean) =>
+ *   admission(() => ({ admit: () => (isClosed() ? closedNotice : undefined), release: () => undefined }));
+ * ```
+ *
+ * @see spec/operators/admission.spec.ts
  */
 export function admission(createPolicy: () => AdmissionPolicy): ChatOperator {
   return (source) =>

@@ -34,6 +34,25 @@ interface Storm {
  * the first `listNames` names and the count), sent to everyone online, while each newcomer still
  * gets its own join line at once. The storm ends after an interval with fewer than `perSecond`
  * announcements a second. So 10,000 joins cost a few summaries to everyone, not 50 million lines.
+ *
+ * It works on the core's outputs (deliveries), not on its events:
+ *
+ * ```text
+ * (12345)---------- 1s -----------   1..5: "cN joined", each delivered to everyone online
+ *   [   coalesceStorms({ perSecond: 2 })   ]
+ * (12345')--------- 1s ----------S   3'..5': each to its newcomer alone
+ *                                    S (1 s after the burst): joined-many ["c3", "c4", "c5"], count 3, to everyone
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { coalesceStorms } from 'rxchat';
+ *
+ * // Past 50 joins a second, one "[+] 1234 joined: ..." a second instead of a line per join.
+ * const outputs$ = coreOutputs$.pipe(coalesceStorms({ perSecond: 50, intervalMs: 1_000, listNames: 10 }));
+ * ```
+ *
+ * @see spec/operators/coalesce-storms.spec.ts
  */
 export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOperator {
   const perSecond = options.perSecond ?? DEFAULT_STORMS.perSecond;

@@ -52,6 +52,23 @@ function isCommandLine(event: PipelineEvent): event is LineEvent {
 /**
  * Turns `/command` lines into command events (or error notices for the sender). Operators placed
  * before it see raw lines and can add commands of their own; the core acts on what comes out.
+ *
+ * ```text
+ * --a--------b------c---------d-----|   a: line "/nick bob"  b: line "hello"  c: line "/nope"  d: line "//me"
+ *   [               commands()               ]
+ * --A--------b------C---------D-----|   A: command nick bob  C: notice unknown-command  D: line "/me"
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { commands } from 'rxchat';
+ *
+ * const parsed$ = events$.pipe(commands());
+ * // { type: 'line', id: '1', text: '/nick bob' }
+ * //   → { type: 'command', id: '1', command: { name: 'nick', newName: 'bob' } }
+ * ```
+ *
+ * @see spec/operators/commands.spec.ts
  */
 export function commands(): ChatOperator {
   return map((event) => (isCommandLine(event) ? toEvent(event.id, parseCommand(event.text.trim())) : event));

@@ -24,6 +24,21 @@ export const connectingTooFast = (retryAfterSeconds: number): Notice => ({
  * seconds. A connection over it is told when to try again and closed before it joins; only
  * admitted connections take a token. 0 turns it off. Behind a proxy every client has the proxy's
  * address: turn it off there.
+ *
+ * ```text
+ * (abc)------ 30s ------d--|   a..d: connections from one address
+ *   [   connectRate(2)   ]
+ * (abK)------ 30s ------d--|   K: kick c with connecting-too-fast, retry after 30 s
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { connectRate } from 'rxchat';
+ *
+ * const throttled$ = events$.pipe(connectRate(120)); // 120 at once per address, then 2 a second
+ * ```
+ *
+ * @see spec/operators/connect-rate.spec.ts
  */
 export function connectRate(perMinute: number, options: ConnectRateOptions = {}): ChatOperator {
   if (perMinute <= 0) return (source) => source;

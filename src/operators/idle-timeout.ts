@@ -40,6 +40,21 @@ const isClientActivity = (event: PipelineEvent): event is ClientActivity => ACTI
 /**
  * Kicks a client that sends nothing for `ms`: one timer per client, restarted by each of its lines
  * and dropped when it leaves. 0 turns it off.
+ *
+ * ```text
+ * c--l-----------------   c: client 1 connected   l: its line (at 3 ms)
+ *   [   idleTimeout(10)   ]
+ * c--l---------K-------   K: kick client 1 with idle-timeout, 10 ms after its last line
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { idleTimeout } from 'rxchat';
+ *
+ * const watched$ = events$.pipe(idleTimeout(15 * 60_000)); // 15 minutes of silence and out
+ * ```
+ *
+ * @see spec/operators/idle-timeout.spec.ts
  */
 export function idleTimeout(ms: number, options: IdleTimeoutOptions = {}): ChatOperator {
   const scheduler = options.scheduler ?? asyncScheduler;

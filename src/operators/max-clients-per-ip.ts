@@ -9,6 +9,21 @@ export const tooManyConnections = (limit: number): Notice => ({ code: 'too-many-
  * At most `limit` open connections per address (an IPv6 address counts by its /64, see
  * `addressKey`), those still in their TLS handshake included: one more is told so and closed before
  * it joins. 0 turns it off. Behind a proxy every client has the proxy's address: turn it off there.
+ *
+ * ```text
+ * --a--b--c--x--d--|   a, b, d: connected from 10.0.0.1   c: from 10.0.0.2   x: a disconnected
+ *   [  maxClientsPerIp(1)  ]
+ * --a--K--c--x--d--|   K: kick b with too-many-connections (limit 1)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { maxClientsPerIp } from 'rxchat';
+ *
+ * const admitted$ = events$.pipe(maxClientsPerIp(128)); // a room of 100 behind one NAT still fits
+ * ```
+ *
+ * @see spec/operators/max-clients-per-ip.spec.ts
  */
 export function maxClientsPerIp(limit: number): ChatOperator {
   if (limit <= 0) return (source) => source;

@@ -9,6 +9,21 @@ export const SERVER_FULL: Notice = { code: 'server-full' };
  * closed before it joins, so no welcome and no join. It counts connections it let in (not names:
  * who is online stays the core's registry), those still in their TLS handshake included, and a
  * leave frees a slot.
+ *
+ * ```text
+ * --a--b--c--x--d--|   a..d: clients 1..4 connected   x: client 1 disconnected
+ *   [  maxClients(2)  ]
+ * --a--b--K--x--d--|   K: kick client 3 with server-full (its later events are dropped)
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { maxClients } from 'rxchat';
+ *
+ * const admitted$ = events$.pipe(maxClients(10_000));
+ * ```
+ *
+ * @see spec/operators/max-clients.spec.ts
  */
 export function maxClients(limit: number): ChatOperator {
   return admission(() => {

@@ -55,7 +55,23 @@ interface Sender {
  * dropped and its sender told, at most once a second; the limiter also emits a `mute` until the
  * next token, so that the transport can discard the client's lines unread until then, and counts
  * the lines the transport reports discarded (`discarded` events) toward the excess-flood bound.
- * `/quit` always passes. A client's bucket is forgotten when it disconnects.
+ * `/quit` always passes. Buckets are forgotten when their client disconnects.
+ *
+ * ```text
+ * (abcd)------ 1s ------e--q--|   a..e: lines of client 1   q: its "/quit"
+ *   [   rateLimit({ rate: 1, burst: 3 })   ]
+ * (abcNM)----- 1s ------e--q--|   d dropped   N: notice rate-limited   M: mute until 1000 ms
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { rateLimit } from 'rxchat';
+ *
+ * // 10 lines at once, then 5 a second; a flood of 10 times that pace for 5 s is kicked.
+ * const limited$ = events$.pipe(rateLimit({ rate: 5, burst: 10 }));
+ * ```
+ *
+ * @see spec/operators/rate-limit.spec.ts
  */
 export function rateLimit(options: RateLimitOptions): ChatOperator {
   const { rate, burst } = options;

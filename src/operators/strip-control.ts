@@ -14,7 +14,25 @@ export function stripUnsafe(text: string): string {
   return text.replace(UNSAFE_CHARS, '');
 }
 
-/** Cleans the text of every line before anything else sees it. */
+/**
+ * Cleans the text of every line before anything else sees it: control and format characters and
+ * line separators are removed (see `stripUnsafe`); other events pass untouched.
+ *
+ * ```text
+ * --c----a--------b------|   c: connected   a: line "\x1b[2Jhi"   b: line "evil\u202Etxt.exe"
+ *   [          stripControl()          ]
+ * --c----A--------B------|   A: line "[2Jhi"   B: line "eviltxt.exe"
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { stripControl } from 'rxchat';
+ *
+ * const clean$ = events$.pipe(stripControl()); // no ESC, bidi override or zero-width char gets through
+ * ```
+ *
+ * @see spec/operators/strip-control.spec.ts
+ */
 export function stripControl(): ChatOperator {
   return map((event) => (event.type === 'line' ? { ...event, text: stripUnsafe(event.text) } : event));
 }

@@ -25,6 +25,9 @@ const PAGE_FILES: readonly (readonly [path: string, file: string, type: string])
   ['/', 'index.html', 'text/html; charset=utf-8'],
   ['/chat.js', 'chat.js', 'text/javascript; charset=utf-8'],
   ['/chat.css', 'chat.css', 'text/css; charset=utf-8'],
+  ['/favicon.svg', 'favicon.svg', 'image/svg+xml'],
+  // Browsers ask for /favicon.ico on their own (the page links the SVG): the same icon answers.
+  ['/favicon.ico', 'favicon.svg', 'image/svg+xml'],
 ];
 
 /** The chat page's routes: its files, read once. */
