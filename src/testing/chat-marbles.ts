@@ -20,8 +20,11 @@ import { stampEvents } from '../server/stamp-events';
 export const connect = Symbol('connect');
 /** Marks a client hanging up cleanly (EOF). */
 export const hangUp = Symbol('hang up');
-/** Marks a client's connection failing (reset, write error). */
-export function fail(error = 'ECONNRESET: connection reset'): { readonly fail: string } {
+/**
+ * Marks a client's connection failing (reset, write error): the core sees it disconnect with
+ * reason `error` and this message. (Not `fail`, which would shadow Jest's global.)
+ */
+export function connectionError(error = 'ECONNRESET: connection reset'): { readonly fail: string } {
   return { fail: error };
 }
 
