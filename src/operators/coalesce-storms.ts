@@ -11,6 +11,7 @@ import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events
 /** A policy over the core's outputs, installed after it (the counterpart of a `ChatOperator`). */
 export type OutputOperator = MonoTypeOperatorFunction<ChatOutput>;
 
+/** When `coalesceStorms` starts summarising joins and leaves, and how. */
 export interface CoalesceStormsOptions {
   /** Joins (and, apart, leaves) a second announced one by one, as a burst too. Default 50. */
   readonly perSecond?: number;

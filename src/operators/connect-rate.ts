@@ -4,6 +4,7 @@ import type { Notice } from '../core/events';
 import { addressKey } from './address-key';
 import { admission } from './admission';
 
+/** What `connectRate` takes besides its limit. */
 export interface ConnectRateOptions {
   /** Whose clock measures time: virtual in marble tests. */
   readonly scheduler?: SchedulerLike;

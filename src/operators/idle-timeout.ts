@@ -16,6 +16,7 @@ import type { ChatEvent, Notice } from '../core/events';
 
 export const IDLE_NOTICE: Notice = { code: 'idle-timeout' };
 
+/** What `idleTimeout` takes besides its delay. */
 export interface IdleTimeoutOptions {
   /** Whose clock measures time: virtual in marble tests. */
   readonly scheduler?: SchedulerLike;

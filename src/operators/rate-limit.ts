@@ -3,6 +3,7 @@ import type { ChatOperator } from '../core/chat-operator';
 import type { ChatEvent, ClientId, LineEvent, Notice } from '../core/events';
 import type { LineDrops } from '../metrics/hooks';
 
+/** The token bucket of `rateLimit`, and its excess-flood bound. */
 export interface RateLimitOptions {
   /** Lines per second a client may send on average; 0 turns the limit off. */
   readonly rate: number;

@@ -29,6 +29,7 @@ import { WebSocketTransport } from '../transports/websocket/websocket-transport'
 import { fakerNames } from './faker-names';
 import { stampEvents } from './stamp-events';
 
+/** What `createChatServer` takes (all optional): where to listen, the policies' limits, the relay, operators, hooks. */
 export interface ChatServerOptions extends PolicyOptions {
   /** Default 127.0.0.1, for every transport. */
   readonly host?: string;
@@ -95,6 +96,7 @@ export interface ChatServerOptions extends PolicyOptions {
   readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
 }
 
+/** A running server, as `createChatServer` resolves it: its ports, outputs, metrics, readiness, and `close()`. */
 export interface ChatServer {
   readonly host: string;
   /** The TCP (or TLS) port. */
@@ -103,7 +105,10 @@ export interface ChatServer {
   readonly httpPort?: number;
   /** Every output of the core, as it happens (hot). */
   readonly outputs$: Observable<ChatOutput>;
-  /** The chat's metrics (`rxchat_*`); GET /metrics serves them after Node's process metrics. */
+  /**
+   * The chat's metrics (`rxchat_*`) in a prom-client `Registry` of their own (`await metrics.metrics()` gives
+   * the exposition text); GET /metrics serves them after Node's process metrics.
+   */
   readonly metrics: Registry;
   /** Undefined while the server accepts chat connections; otherwise why not (what GET /readyz answers). */
   ready(): string | undefined;

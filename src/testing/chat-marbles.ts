@@ -31,6 +31,7 @@ export function connectionError(error = 'ECONNRESET: connection reset'): { reado
 /** What a letter on a client's input timeline stands for: a line it sends, a marker, or any event. */
 export type ClientAction = string | typeof connect | typeof hangUp | { readonly fail: string } | ChatEvent;
 
+/** What `chatMarbles` runs: the names handed out and the operators around the core. */
 export interface ChatMarblesOptions {
   /**
    * Names handed out in connection order (a list: the n-th connection is offered the list from its
@@ -44,6 +45,7 @@ export interface ChatMarblesOptions {
   readonly outputOperators?: readonly OutputOperator[];
 }
 
+/** A marble test's chat: declare the clients' timelines, then read what each one receives. */
 export interface ChatMarbles {
   /** Declares a client's input timeline: letters map to actions (`connect`, lines, `hangUp`, ...). */
   client(id: ClientId, marbles: string, actions: Record<string, ClientAction>): void;
