@@ -66,9 +66,9 @@ function kindsOf(symbol: ts.Symbol): string[] {
 function exportsOf(source: string): ExportedName[] {
   const checker = program.getTypeChecker();
   const file = program.getSourceFile(join(root, source));
-  const module = file && checker.getSymbolAtLocation(file);
-  if (module === undefined) throw new Error(`${source} is not a module`);
-  return checker.getExportsOfModule(module).flatMap((exported) => {
+  const moduleSymbol = file && checker.getSymbolAtLocation(file);
+  if (moduleSymbol === undefined) throw new Error(`${source} is not a module`);
+  return checker.getExportsOfModule(moduleSymbol).flatMap((exported) => {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const documented = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim() !== '';
     return kindsOf(symbol).map((kind) => ({ kind, name: exported.name, documented }));
