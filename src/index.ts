@@ -1,72 +1,122 @@
-/** rxchat: a chat server whose protocol is a pure RxJS stream transformation. */
-export * from './core/events';
-export {
-  chat,
-  createChatState,
-  reduceChat,
-  snapshotChat,
-  type ChatOptions,
-  type ChatState,
-  type ChatStep,
-} from './core/chat';
-export {
-  cleanName,
-  foldName,
-  isValidName,
-  nameKey,
-  pickName,
-  uniqueName,
-  type NameSource,
-  type TakenNames,
-} from './core/names';
-export { WHO_MAX_NAMES } from './core/who';
-export { Registry, type Client } from './core/registry';
-export { formatText, formatNotice, encodeLine } from './format/text-format';
-export type { ChatTransport } from './transports/chat-transport';
-export { DEFAULT_CLOSE_TIMEOUT_MS, TcpTransport, type TcpTransportOptions } from './transports/tcp/tcp-transport';
-export { OutputQueue, type OutputQueueOptions, type QueuedPeer } from './transports/output-queue';
-export {
-  DEFAULT_HTTP_PORT,
-  WebSocketTransport,
-  type WebSocketTransportOptions,
-} from './transports/websocket/websocket-transport';
-export { webSocketEvents } from './transports/websocket/websocket-events';
-export { CONTENT_SECURITY_POLICY, createWebServer, pageRoutes, type RouteHandler } from './transports/http/web-server';
-export { JSON_SUBPROTOCOL, formatJson } from './format/json-format';
-export { LineSplitter } from './transports/line-splitter';
-export { socketEvents } from './transports/tcp/socket-events';
-export { fakerNames } from './server/faker-names';
-export { DEFAULT_NAME_CANDIDATES, stampEvents, type StampEventsOptions } from './server/stamp-events';
-export type { ChatOperator, OutputOperator } from './pipeline/operator';
-export type { DiscardedEvent, EdgeSignal, MuteEvent, PipelineEvent } from './pipeline/edge-signals';
+/**
+ * rxchat: a chat server whose protocol is a pure RxJS stream transformation.
+ *
+ * The public API serves three readers; anything not exported here (the transports, output queues,
+ * metrics, HTTP server, the core's registry and reducer) is internal and may change without notice.
+ *
+ * - An embedder runs the server inside a Node process: `createChatServer` with its options, the
+ *   relays that let several processes share one chat (`inMemoryRelay`, `redisRelay`), the log
+ *   formats, or the core alone (`chat`, `stampEvents`) without any socket.
+ * - An operator author writes policies as RxJS operators over the chat's vocabulary (events,
+ *   commands, notices, messages, outputs): `ChatOperator` in front of the core, `OutputOperator`
+ *   after it, and the built-in operators, by name, to install their own among them.
+ * - A test author marble-tests operators against the real core: see `rxchat/testing`.
+ *
+ * The list is pinned in api/rxchat.api.txt and api/testing.api.txt (spec/api.spec.ts): a change to
+ * it is a decision, made by updating the report.
+ */
+
+// ----- Embedder: the server and its options ---------------------------------------------------
 export { createChatServer, type ChatServer, type ChatServerOptions } from './server/create-chat-server';
-export { formatLog } from './format/log-format';
-export * from './operators';
-export {
-  DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
-  DEFAULT_MAX_BUFFER_BYTES,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_MAX_TOTAL_BUFFER_BYTES,
-} from './server/create-chat-server';
-export { OutputBudget, type BudgetHolder } from './transports/output-budget';
-export { COMMAND_HELP } from './core/command-help';
-export { ChatMetrics, type ChatMetricsOptions } from './metrics/chat-metrics';
+export { DEFAULT_POLICY, type PolicyOptions } from './operators/builtin-operators';
+export { DEFAULT_HTTP_PORT } from './transports/websocket/websocket-transport';
+export type { RouteHandler } from './transports/http/web-server';
 export type { ConnectionLogEntry } from './metrics/connection-log';
-export type { BufferedOutput, LineDrops, TransportMetrics } from './pipeline/reports';
-export {
-  formatJsonLog,
-  formatJsonConnectionLog,
-  jsonLogLine,
-  type JsonLogOptions,
-  type LogLevel,
-} from './format/json-log';
-export { processMetrics } from './metrics/process-metrics';
 export {
   inMemoryRelay,
   redisRelay,
   RelayUnreachableError,
-  RELAY_NOTICES,
   type ChatRelay,
   type RelayHost,
   type RedisRelayOptions,
 } from './relay';
+export { formatLog } from './format/log-format';
+export { formatJsonLog, formatJsonConnectionLog, type JsonLogOptions } from './format/json-log';
+
+// ----- Embedder: the core alone, and what the server stamps in front of it ----------------------
+export { chat, createChatState, snapshotChat, type ChatOptions, type ChatState } from './core/chat';
+export { stampEvents, type StampEventsOptions } from './server/stamp-events';
+export { fakerNames } from './server/faker-names';
+export { isValidName, nameKey, type NameSource } from './core/names';
+
+// ----- Operator author: the chat's vocabulary -------------------------------------------------
+export {
+  // Events, what the core consumes.
+  type ClientId,
+  type RemoteAddress,
+  type DisconnectReason,
+  type EventBase,
+  type ConnectedEvent,
+  type ConnectingEvent,
+  type LineEvent,
+  type DisconnectedEvent,
+  type LineTooLongEvent,
+  type CommandEvent,
+  type NoticeEvent,
+  type KickEvent,
+  type ShutdownEvent,
+  type NodeGoneEvent,
+  type NodeStoppingEvent,
+  type ResetEvent,
+  type RejoinedEvent,
+  type ChatEvent,
+  type ChatSnapshot,
+  type ChatSnapshotClient,
+  type Command,
+  type CommandHelp,
+  type Notice,
+  type NoticeLevel,
+  noticeLevel,
+  // Messages, the content of a delivery.
+  type WelcomeMessage,
+  type JoinedMessage,
+  type SaidMessage,
+  type LeftMessage,
+  type RenamedMessage,
+  type ActionMessage,
+  type PrivateMessage,
+  type WhoMessage,
+  type NoticeMessage,
+  type HelpMessage,
+  type ShutdownMessage,
+  type JoinedManyMessage,
+  type LeftManyMessage,
+  type ChatMessage,
+  // Outputs, what the core produces.
+  type Delivery,
+  type CloseRequest,
+  type LeaveReason,
+  type LogEntry,
+  type LogOutput,
+  type ChatOutput,
+  isRecipient,
+} from './core/events';
+export { formatText, formatNotice } from './format/text-format';
+export { formatJson } from './format/json-format';
+
+// ----- Operator author: operators and the built-ins -------------------------------------------
+export type { ChatOperator, OutputOperator } from './pipeline/operator';
+export type { DiscardedEvent, EdgeSignal, MuteEvent, PipelineEvent } from './pipeline/edge-signals';
+export {
+  builtinOperators,
+  defaultOperators,
+  type BuiltinOperators,
+  type BuiltinName,
+  type OperatorSlots,
+  stripControl,
+  commands,
+  rateLimit,
+  type RateLimitOptions,
+  maxClients,
+  maxClientsPerIp,
+  connectRate,
+  type ConnectRateOptions,
+  idleTimeout,
+  type IdleTimeoutOptions,
+  admission,
+  type AdmissionPolicy,
+  type Newcomer,
+  addressKey,
+  coalesceStorms,
+  type CoalesceStormsOptions,
+} from './operators';

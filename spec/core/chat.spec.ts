@@ -10,7 +10,7 @@
  * leave room for the groups in the expected timelines.
  */
 import { Subject, toArray } from 'rxjs';
-import { type ChatMarbles, type ClientAction, chatMarbles, connect, fail, hangUp } from '../../src/testing';
+import { type ChatMarbles, type ClientAction, chatMarbles, connect, connectionError, hangUp } from '../../src/testing';
 import type { ChatEvent, ChatOutput, LogEntry } from '../../src/core/events';
 import { chat, createChatState, reduceChat } from '../../src/core/chat';
 import type { NameSource } from '../../src/core/names';
@@ -220,8 +220,8 @@ describe('the chat core', () => {
   describe('when a client leaves', () => {
     it.each<[string, ClientAction]>([
       ['hangs up (EOF)', hangUp],
-      ['has its connection reset', fail('ECONNRESET: read ECONNRESET')],
-      ['fails on a write', fail('EPIPE: write EPIPE')],
+      ['has its connection reset', connectionError('ECONNRESET: read ECONNRESET')],
+      ['fails on a write', connectionError('EPIPE: write EPIPE')],
     ])('tells every remaining client "[-] name left the chat." when it %s', (_how, leaving) => {
       runChat(['alice', 'bob', 'carol'], (chat, { expectObservable }) => {
         chat.client('alice', 'c--------------x', { c: connect, x: leaving });
@@ -262,7 +262,7 @@ describe('the chat core', () => {
 
     it('announces a leave only once, however many times the transport reports it', () => {
       runChat(['alice', 'bob'], (chat, { expectObservable }) => {
-        chat.client('alice', 'c-----xf', { c: connect, x: hangUp, f: fail() });
+        chat.client('alice', 'c-----xf', { c: connect, x: hangUp, f: connectionError() });
         chat.client('bob', '-c', { c: connect });
 
         expectObservable(chat.linesOf('bob')).toBe('-(wj)-l', {
@@ -387,7 +387,7 @@ describe('the chat core', () => {
     it('records connections with their address, messages, disconnections and errors', () => {
       runChat(['alice', 'bob'], (chat, { expectObservable }) => {
         chat.client('alice', 'c-----h--x', { c: connect, h: ' hi ', x: hangUp });
-        chat.client('bob', '-c----------f', { c: connect, f: fail('ECONNRESET: read ECONNRESET') });
+        chat.client('bob', '-c----------f', { c: connect, f: connectionError('ECONNRESET: read ECONNRESET') });
 
         const entries: Record<string, LogEntry> = {
           a: { type: 'connected', name: 'alice', remote: { address: '127.0.0.1', port: 40000 } },

@@ -21,6 +21,7 @@ import { whoMessage } from './who';
 
 export { type ChatState, createChatState, snapshotChat } from './chat-state';
 
+/** How `chat()` keeps its state. */
 export interface ChatOptions {
   /**
    * The state to start from and to keep updating in place, instead of a fresh one per subscription:

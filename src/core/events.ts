@@ -7,6 +7,7 @@
 /** Identifies one connection. Transports choose the format; the core only compares them. */
 export type ClientId = string;
 
+/** The peer's address and port, as the transport accepted it. */
 export interface RemoteAddress {
   readonly address: string;
   readonly port: number;
@@ -147,6 +148,7 @@ export interface RejoinedEvent extends EventBase {
   readonly node?: string;
 }
 
+/** Everything the core consumes: from the transports, the operators and the relay. */
 export type ChatEvent =
   | ConnectedEvent
   | ConnectingEvent
@@ -193,6 +195,7 @@ export type Command =
   | { readonly name: 'quit'; readonly reason?: string }
   | { readonly name: 'help' };
 
+/** How a client shows a notice: as information or as an error. */
 export type NoticeLevel = 'info' | 'error';
 
 /**
@@ -232,40 +235,48 @@ export interface CommandHelp {
 // Messages: the structured content of a delivery. Transports decide how each one looks.
 // ---------------------------------------------------------------------------------------------
 
+/** To a newcomer: the name it got. */
 export interface WelcomeMessage {
   readonly type: 'welcome';
   readonly name: string;
 }
+/** To everyone else: a client joined. */
 export interface JoinedMessage {
   readonly type: 'joined';
   readonly name: string;
 }
+/** A line someone said to everyone. */
 export interface SaidMessage {
   readonly type: 'said';
   readonly name: string;
   readonly text: string;
 }
+/** To everyone else: a client left. */
 export interface LeftMessage {
   readonly type: 'left';
   readonly name: string;
   /** The reason given with /quit. */
   readonly reason?: string;
 }
+/** To everyone: a client changed its name with /nick. */
 export interface RenamedMessage {
   readonly type: 'renamed';
   readonly from: string;
   readonly to: string;
 }
+/** A /me action, to everyone else. */
 export interface ActionMessage {
   readonly type: 'action';
   readonly name: string;
   readonly text: string;
 }
+/** A /msg, to its one recipient. */
 export interface PrivateMessage {
   readonly type: 'private';
   readonly from: string;
   readonly text: string;
 }
+/** The answer to /who. */
 export interface WhoMessage {
   readonly type: 'who';
   /** Names in join order: all of those matching, or the first `WHO_MAX_NAMES` of them. */
@@ -285,6 +296,7 @@ export interface HelpMessage {
   readonly type: 'help';
   readonly commands: readonly CommandHelp[];
 }
+/** To everyone: the server is stopping (the goodbye). */
 export interface ShutdownMessage {
   readonly type: 'shutdown';
 }
@@ -302,6 +314,7 @@ export interface LeftManyMessage {
   readonly count: number;
 }
 
+/** Every message a delivery may carry; each transport words them its own way (`formatText`, `formatJson`). */
 export type ChatMessage =
   | WelcomeMessage
   | JoinedMessage
@@ -346,6 +359,7 @@ export interface CloseRequest {
 export type LeaveReason =
   { readonly kind: 'quit'; readonly text?: string } | { readonly kind: 'kicked'; readonly notice: Notice };
 
+/** What the server log records, as data (`formatLog`, `formatJsonLog` word it). */
 export type LogEntry =
   | { readonly type: 'connected'; readonly name: string; readonly remote: RemoteAddress }
   | { readonly type: 'said'; readonly name: string; readonly text: string }
@@ -360,6 +374,7 @@ export interface LogOutput {
   readonly at: number;
 }
 
+/** Everything the core produces: deliveries and closes for the transports, log lines for the operator. */
 export type ChatOutput = Delivery | CloseRequest | LogOutput;
 
 /** True when `id` is one of the delivery's recipients. */

@@ -3,6 +3,7 @@ import type { ConnectionLogEntry } from '../metrics/connection-log';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
+/** What `formatJsonLog` puts in a line beyond the event's facts. */
 export interface JsonLogOptions {
   /**
    * Include what users wrote (message text, /quit reasons). Off by default: structured logs are

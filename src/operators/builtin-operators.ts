@@ -33,6 +33,7 @@ export interface PolicyOptions {
   readonly scheduler?: SchedulerLike;
 }
 
+/** The built-in policies' limits when `PolicyOptions` leaves them out (and the `rxchat-server` flags' defaults). */
 export const DEFAULT_POLICY = {
   rate: 5,
   burst: 10,
@@ -58,6 +59,7 @@ export interface BuiltinHooks {
   readonly metrics?: LineDrops;
 }
 
+/** The built-in operators, configured by `policy`'s limits, by name (`defaultOperators` orders them). */
 export function builtinOperators(policy: PolicyOptions = {}, hooks: BuiltinHooks = {}): BuiltinOperators {
   const scheduler = policy.scheduler;
   return {

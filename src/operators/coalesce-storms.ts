@@ -3,6 +3,7 @@ import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events
 import type { OutputOperator } from '../pipeline/operator';
 import { TokenBucket } from './token-bucket';
 
+/** When `coalesceStorms` starts summarising joins and leaves, and how. */
 export interface CoalesceStormsOptions {
   /** Joins (and, apart, leaves) a second announced one by one, as a burst too. Default 50. */
   readonly perSecond?: number;

@@ -5,6 +5,7 @@ import { addressKey } from './address-key';
 import { admission } from './admission';
 import { TokenBucket } from './token-bucket';
 
+/** What `connectRate` takes besides its limit. */
 export interface ConnectRateOptions {
   /** Whose clock measures time: virtual in marble tests. */
   readonly scheduler?: SchedulerLike;

@@ -17,6 +17,7 @@ import type { PipelineEvent } from '../pipeline/edge-signals';
 
 export const IDLE_NOTICE: Notice = { code: 'idle-timeout' };
 
+/** What `idleTimeout` takes besides its delay. */
 export interface IdleTimeoutOptions {
   /** Whose clock measures time: virtual in marble tests. */
   readonly scheduler?: SchedulerLike;

@@ -5,6 +5,7 @@ import type { PipelineEvent } from '../pipeline/edge-signals';
 import type { LineDrops } from '../pipeline/reports';
 import { TokenBucket } from './token-bucket';
 
+/** The token bucket of `rateLimit`, and its excess-flood bound. */
 export interface RateLimitOptions {
   /** Lines per second a client may send on average; 0 turns the limit off. */
   readonly rate: number;

@@ -3,6 +3,7 @@ import type { ChatRelay } from './chat-relay';
 import type { RelayEvent } from './cluster-events';
 import { RelaySession, type RelaySettings } from './relay-session';
 
+/** How `redisRelay` reaches Redis and paces the cluster: only `url` is required. */
 export interface RedisRelayOptions {
   /** `redis://[user:password@]host:port[/db]` (or anything ioredis takes, e.g. a unix socket path). */
   readonly url: string;

@@ -27,7 +27,10 @@ export interface ChatServer {
   readonly httpPort?: number;
   /** Every output of the core, as it happens (hot). */
   readonly outputs$: Observable<ChatOutput>;
-  /** The chat's metrics (`rxchat_*`); GET /metrics serves them after Node's process metrics. */
+  /**
+   * The chat's metrics (`rxchat_*`) in a prom-client `Registry` of their own (`await metrics.metrics()` gives
+   * the exposition text); GET /metrics serves them after Node's process metrics.
+   */
   readonly metrics: Registry;
   /** Undefined while the server accepts chat connections; otherwise why not (what GET /readyz answers). */
   ready(): string | undefined;

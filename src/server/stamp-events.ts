@@ -2,6 +2,7 @@ import { type MonoTypeOperatorFunction, map } from 'rxjs';
 import type { ChatEvent } from '../core/events';
 import type { NameSource } from '../core/names';
 
+/** What `stampEvents` stamps: the clock, the name source, this process's node. */
 export interface StampEventsOptions {
   /** Raw name candidates for newcomers (e.g. `fakerNames()`). */
   readonly names: NameSource;

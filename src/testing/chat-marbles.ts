@@ -31,14 +31,18 @@ import { stampEvents } from '../server/stamp-events';
 export const connect = Symbol('connect');
 /** Marks a client hanging up cleanly (EOF). */
 export const hangUp = Symbol('hang up');
-/** Marks a client's connection failing (reset, write error). */
-export function fail(error = 'ECONNRESET: connection reset'): { readonly fail: string } {
+/**
+ * Marks a client's connection failing (reset, write error): the core sees it disconnect with
+ * reason `error` and this message. (Not `fail`, which would shadow Jest's global.)
+ */
+export function connectionError(error = 'ECONNRESET: connection reset'): { readonly fail: string } {
   return { fail: error };
 }
 
 /** What a letter on a client's input timeline stands for: a line it sends, a marker, or any event (an edge signal too). */
 export type ClientAction = string | typeof connect | typeof hangUp | { readonly fail: string } | PipelineEvent;
 
+/** What `chatMarbles` runs: the names handed out and the operators around the core. */
 export interface ChatMarblesOptions {
   /**
    * Names handed out in connection order (a list: the n-th connection is offered the list from its
@@ -52,6 +56,7 @@ export interface ChatMarblesOptions {
   readonly outputOperators?: readonly OutputOperator[];
 }
 
+/** A marble test's chat: declare the clients' timelines, then read what each one receives. */
 export interface ChatMarbles {
   /** Declares a client's input timeline: letters map to actions (`connect`, lines, `hangUp`, ...). */
   client(id: ClientId, marbles: string, actions: Record<string, ClientAction>): void;

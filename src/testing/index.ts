@@ -3,7 +3,7 @@ export {
   chatMarbles,
   connect,
   hangUp,
-  fail,
+  connectionError,
   type ChatMarbles,
   type ChatMarblesOptions,
   type ClientAction,

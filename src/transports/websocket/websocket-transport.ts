@@ -36,6 +36,10 @@ export interface WebSocketTransportOptions extends OutputQueueOptions {
   readonly port?: number;
 }
 
+/**
+ * The HTTP port of `rxchat-server`'s page, WebSocket and monitoring endpoints (`createChatServer`
+ * opens none unless given `httpPort`).
+ */
 export const DEFAULT_HTTP_PORT = 8080;
 const DEFAULT_PING_INTERVAL_MS = 30_000;
 const noop = () => undefined;
