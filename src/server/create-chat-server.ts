@@ -25,7 +25,7 @@ export interface ChatServer {
   readonly port: number;
   /** The HTTP(S) port of the page and WebSocket, when there is one. */
   readonly httpPort?: number;
-  /** Every output of the core, as it happens (hot). */
+  /** Every output on its way to the transports (after storm summaries and `outputOperators`), as it happens (hot). */
   readonly outputs$: Observable<ChatOutput>;
   /**
    * The chat's metrics (`rxchat_*`) in a prom-client `Registry` of their own (`await metrics.metrics()` gives
