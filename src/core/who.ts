@@ -44,9 +44,17 @@ export function roomsMessage(rooms: RoomTable, prefix?: string): RoomsMessage {
     matching.push({ name: room.name, size: room.members.length });
   }
   // Bounded work for the reply: a partial sort would do, but 10,000 rooms sort in about a millisecond.
-  matching.sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  matching.sort((a, b) => b.size - a.size || byName(a.name, b.name));
   const listed = matching.slice(0, WHO_MAX_NAMES);
   return prefix === undefined
     ? { type: 'rooms', rooms: listed, count: matching.length }
     : { type: 'rooms', rooms: listed, count: matching.length, prefix };
+}
+
+/** Names in order ignoring case (then by case, so that the order is total and the same everywhere). */
+function byName(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -14,6 +14,7 @@ import type { NameSource } from '../core/names';
 import type { ChatOperator } from '../core/chat-operator';
 import type { OutputOperator } from '../operators/coalesce-storms';
 import { formatText } from '../format/text-format';
+import { DEFAULT_ROOM, type RoomLimits } from '../core/rooms';
 import { stampEvents } from '../server/stamp-events';
 
 /** Marks a client connecting on its input timeline. */
@@ -39,6 +40,8 @@ export interface ChatMarblesOptions {
   readonly operators?: readonly ChatOperator[];
   /** Operators after the core (such as `coalesceStorms`), between it and the clients. */
   readonly outputOperators?: readonly OutputOperator[];
+  /** The default room and the room limits, as the server's options give them. */
+  readonly rooms?: RoomLimits;
 }
 
 export interface ChatMarbles {
@@ -77,10 +80,11 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
     const stamp = stampEvents({ names: nameSource(options.names), now: () => asyncScheduler.now() });
     const { names } = options;
     const offer: ChatOperator = typeof names === 'function' ? (s) => s : offerNames(names);
-    const outputs$ = events$.pipe(offer, stamp, chat());
+    const outputs$ = events$.pipe(offer, stamp, chat(options.rooms));
     return (options.outputOperators ?? []).reduce<Observable<ChatOutput>>((s, op) => op(s), outputs$);
   }).pipe(share());
   const outputs = (): Observable<ChatOutput> => shared;
+  const defaultRoom = options.rooms?.defaultRoom ?? DEFAULT_ROOM;
   const deliveriesTo = (id: ClientId): Observable<Delivery> =>
     outputs().pipe(
       takeWhile((output) => !(output.kind === 'close' && output.id === id)),
@@ -98,7 +102,7 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
     },
     linesOf(id) {
       // A message may read as several lines (/help).
-      return deliveriesTo(id).pipe(mergeMap((delivery) => formatText(delivery.message).split('\n')));
+      return deliveriesTo(id).pipe(mergeMap((delivery) => formatText(delivery.message, defaultRoom).split('\n')));
     },
     messagesOf(id) {
       return deliveriesTo(id).pipe(map((delivery) => delivery.message));
