@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { type Observable, Subject, type Subscription, filter, merge, observeOn, queueScheduler, tap } from 'rxjs';
 import { chat } from '../core/chat';
+import type { RoomLimits } from '../core/rooms';
 import { createChatState, snapshotChat } from '../core/chat-state';
 import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
 import type { ChatOperator } from '../core/chat-operator';
@@ -29,7 +30,7 @@ import { WebSocketTransport } from '../transports/websocket/websocket-transport'
 import { fakerNames } from './faker-names';
 import { stampEvents } from './stamp-events';
 
-export interface ChatServerOptions extends PolicyOptions {
+export interface ChatServerOptions extends PolicyOptions, RoomLimits {
   /** Default 127.0.0.1, for every transport. */
   readonly host?: string;
   /** Default 5000; 0 picks a free port. */
@@ -150,6 +151,7 @@ function createTransports(
       ...shared,
       port: options.port ?? 5000,
       idPrefix: `${prefix}t`,
+      defaultRoom: options.defaultRoom,
       // A TLS socket is ready for lines only after its handshake.
       connectionEvent: options.tls ? 'secureConnection' : 'connection',
     }),
@@ -202,7 +204,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const hub = new Subject<ChatEvent>();
   const outputs$ = new Subject<ChatOutput>();
   // The core's state, kept in view: the relay snapshots it for processes that start later.
-  const state = createChatState();
+  const state = createChatState(undefined, options);
   const core = chat({ state });
 
   // The queue scheduler trampolines, right in front of the core: an event raised while another is

@@ -2,6 +2,7 @@ import type { Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Observable, type Subscription, Subject, fromEvent, mergeMap } from 'rxjs';
 import type { ChatEvent, ChatOutput, ClientId } from '../../core/events';
+import { DEFAULT_ROOM } from '../../core/rooms';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
 import { MuteTable, stopReadingAfterHangUp } from '../muted-input';
@@ -24,6 +25,8 @@ export interface TcpTransportOptions extends OutputQueueOptions {
    * with a `handshakeTimeout`: a connection whose handshake times out is destroyed). Default 'connection'.
    */
   readonly connectionEvent?: 'connection' | 'secureConnection';
+  /** The chat's default room: lines about it read without a `[#room] ` prefix. Default `#lobby`. */
+  readonly defaultRoom?: string;
   /** Where `listen()` listens. Default 127.0.0.1:5000. */
   readonly host?: string;
   readonly port?: number;
@@ -72,7 +75,8 @@ export class TcpTransport implements ChatTransport {
     private readonly server: Server,
     private readonly options: TcpTransportOptions = {},
   ) {
-    this.queue = new OutputQueue(encodeLine, options);
+    const defaultRoom = options.defaultRoom ?? DEFAULT_ROOM;
+    this.queue = new OutputQueue((message) => encodeLine(message, defaultRoom), options);
     if (options.connectionEvent === 'secureConnection') {
       // A TLS connection counts from the moment it is accepted, not from the end of its handshake,
       // so that connections stuck in their handshake cannot escape the admission limits.
