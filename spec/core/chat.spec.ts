@@ -284,7 +284,13 @@ describe('the chat core', () => {
             at: 0,
           },
           w: { kind: 'deliver', to: ['alice'], message: { type: 'welcome', name: 'alice' }, at: 0 },
-          j: { kind: 'deliver', to: ['alice'], everyone: true, message: { type: 'joined', name: 'alice' }, at: 0 },
+          j: {
+            kind: 'deliver',
+            to: ['alice'],
+            everyone: true,
+            message: { type: 'joined', name: 'alice', room: '#lobby' },
+            at: 0,
+          },
           d: { kind: 'log', entry: { type: 'disconnected', name: 'alice' }, at: 5 },
         });
       });

@@ -90,7 +90,14 @@ describe('the cluster events', () => {
       expect(reduceChat(state, { type: 'node-gone', node: 'A', at: 7 }).outputs).toEqual([
         { kind: 'close', id: 'a1' },
         { kind: 'log', entry: { type: 'disconnected', name: 'alice' }, at: 7 },
-        { kind: 'deliver', to: ['b1'], everyone: true, message: { type: 'left', name: 'alice' }, at: 7 },
+        {
+          kind: 'deliver',
+          to: ['b1'],
+          everyone: true,
+          message: { type: 'left', name: 'alice' },
+          at: 7,
+          rooms: [{ room: '#lobby', members: ['b1'] }],
+        },
       ]);
       expect(reduceChat(state, { type: 'node-gone', node: 'A' }).outputs).toEqual([]);
       expect(state.registry.names()).toEqual(['bob']);
@@ -156,7 +163,14 @@ describe('the cluster events', () => {
         { kind: 'deliver', to: ['a1'], message: { type: 'shutdown' }, at: 3 },
         { kind: 'close', id: 'a1' },
         { kind: 'log', entry: { type: 'disconnected', name: 'alice' }, at: 3 },
-        { kind: 'deliver', to: ['b1'], everyone: true, message: { type: 'left', name: 'alice' }, at: 3 },
+        {
+          kind: 'deliver',
+          to: ['b1'],
+          everyone: true,
+          message: { type: 'left', name: 'alice' },
+          at: 3,
+          rooms: [{ room: '#lobby', members: ['b1'] }],
+        },
       ]);
       expect(reduceChat(state, { type: 'node-stopping', node: 'A' }).outputs).toEqual([]);
       expect(state.registry.names()).toEqual(['bob']);

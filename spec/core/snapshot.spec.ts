@@ -15,6 +15,8 @@ const SCRIPT: readonly ChatEvent[] = [
   { type: 'connected', id: 'b1', remote: remote(2), node: 'B', names: ['Alice', 'bob'], at: 2 },
   { type: 'connected', id: 'c1', remote: remote(3), names: ["Carol O'Neil"], at: 3 },
   { type: 'line', id: 'a1', text: 'hi', at: 4 },
+  { type: 'command', id: 'c1', command: { name: 'join', room: '#Rust' }, at: 4 },
+  { type: 'command', id: 'b1', command: { name: 'join', room: '#rust' }, at: 4 },
   { type: 'command', id: 'b1', command: { name: 'nick', newName: 'bobby' }, at: 5 },
   { type: 'connected', id: 'a2', remote: remote(4), node: 'A', names: ['a1ice', 'xena'], at: 6 },
   { type: 'command', id: 'c1', command: { name: 'who' }, at: 7 },
@@ -22,6 +24,8 @@ const SCRIPT: readonly ChatEvent[] = [
   { type: 'connected', id: 'b2', remote: remote(5), node: 'B', names: ['bert'], at: 9 },
   { type: 'rejoined', id: 'r1', name: 'ALICE', remote: remote(6), node: 'C', at: 10 },
   { type: 'line', id: 'a2', text: 'yo', at: 11 },
+  { type: 'command', id: 'c1', command: { name: 'part', room: '#lobby', reason: 'rust only' }, at: 11 },
+  { type: 'line', id: 'c1', text: 'in rust', at: 11 },
   { type: 'disconnected', id: 'a1', reason: 'closed', at: 12 },
   { type: 'node-gone', node: 'A', at: 13 },
   { type: 'node-gone', node: 'A', at: 13 },
@@ -62,23 +66,32 @@ describe('the core, replayed', () => {
 describe('snapshotChat', () => {
   it('is plain data: clients in join order with their process, the shutdown flag and stopped processes', () => {
     const state = createChatState();
-    apply(SCRIPT.slice(0, 10), state);
+    apply(SCRIPT.slice(0, 12), state);
     const snapshot = snapshotChat(state);
     expect(snapshot).toStrictEqual({
       clients: [
-        { id: 'a1', name: 'alice', remote: remote(1), node: 'A' },
-        { id: 'c1', name: 'CarolONeil', remote: remote(3) },
-        { id: 'a2', name: 'xena', remote: remote(4), node: 'A' },
-        { id: 'r1', name: 'ALICE2', remote: remote(6), node: 'C' },
+        { id: 'a1', name: 'alice', remote: remote(1), node: 'A', rooms: ['#lobby'], current: '#lobby' },
+        { id: 'c1', name: 'CarolONeil', remote: remote(3), rooms: ['#lobby', '#Rust'], current: '#Rust' },
+        { id: 'a2', name: 'xena', remote: remote(4), node: 'A', rooms: ['#lobby'], current: '#lobby' },
+        { id: 'r1', name: 'ALICE2', remote: remote(6), node: 'C', rooms: ['#lobby'], current: '#lobby' },
       ],
       closing: false,
       stoppedNodes: ['B'],
+      rooms: [
+        { name: '#lobby', members: ['a1', 'c1', 'a2', 'r1'] },
+        { name: '#Rust', members: ['c1'] },
+      ],
     });
     expect(throughJson(snapshot)).toStrictEqual(snapshot);
   });
 
   it('of a fresh state is empty', () => {
-    expect(snapshotChat(createChatState())).toStrictEqual({ clients: [], closing: false, stoppedNodes: [] });
+    expect(snapshotChat(createChatState())).toStrictEqual({
+      clients: [],
+      closing: false,
+      stoppedNodes: [],
+      rooms: [{ name: '#lobby', members: [] }],
+    });
   });
 
   it('does not change when the state changes later', () => {
@@ -154,7 +167,7 @@ describe('chat({ state })', () => {
       kind: 'deliver',
       to: ['z', 'a1'],
       everyone: true,
-      message: { type: 'joined', name: 'alice' },
+      message: { type: 'joined', name: 'alice', room: '#lobby' },
       at: 1,
     });
   });

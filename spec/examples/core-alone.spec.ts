@@ -20,7 +20,11 @@ describe('the README example of the core alone', () => {
     expect(printed).toEqual([
       expect.objectContaining({ kind: 'log' }),
       expect.objectContaining({ kind: 'deliver', to: ['1'], message: { type: 'welcome', name: 'alice' } }),
-      expect.objectContaining({ kind: 'deliver', to: ['1'], message: { type: 'joined', name: 'alice' } }),
+      expect.objectContaining({
+        kind: 'deliver',
+        to: ['1'],
+        message: { type: 'joined', name: 'alice', room: '#lobby' },
+      }),
     ]);
   });
 });

@@ -260,9 +260,9 @@ describe('commands through the core', () => {
         helpers
           .expectObservable(chat.messagesOf('bob').pipe(filter((message) => message.type === 'who')))
           .toBe(timeline({ 15: 'a', 25: 'b', 30: 'z' }), {
-            a: { type: 'who', names: ['alice'], count: 1, prefix: 'a' },
-            b: { type: 'who', names: ['alice', 'Al_x'], count: 2, prefix: 'AL' },
-            z: { type: 'who', names: [], count: 0, prefix: 'z' },
+            a: { type: 'who', names: ['alice'], count: 1, prefix: 'a', room: '#lobby' },
+            b: { type: 'who', names: ['alice', 'Al_x'], count: 2, prefix: 'AL', room: '#lobby' },
+            z: { type: 'who', names: [], count: 0, prefix: 'z', room: '#lobby' },
           });
       });
     });
@@ -288,13 +288,13 @@ describe('commands through the core', () => {
 
       it('lists everyone, as in a small room, up to 100 people', () => {
         const message = whoIn(100, { name: 'who' });
-        expect(message).toEqual({ type: 'who', names: users(1, 100), count: 100 });
+        expect(message).toEqual({ type: 'who', names: users(1, 100), count: 100, room: '#lobby' });
         expect(formatText(message)).toBe(`[*] 100 online: ${users(1, 100).join(', ')}`);
       });
 
       it('past 100, lists the first 100 in join order, gives the count and says how to search', () => {
         const message = whoIn(2000, { name: 'who' });
-        expect(message).toEqual({ type: 'who', names: users(1, 100), count: 2000 });
+        expect(message).toEqual({ type: 'who', names: users(1, 100), count: 2000, room: '#lobby' });
         expect(formatText(message)).toBe(
           `[*] 2000 online: ${users(1, 100).join(', ')}, ... (first 100; /who PREFIX to search)`,
         );
@@ -304,7 +304,7 @@ describe('commands through the core', () => {
         const message = whoIn(300, { name: 'who', prefix: 'USER1' });
         // user1, user10-19, user100-199: 111 match.
         const matching = ['user1', ...users(10, 19), ...users(100, 188)];
-        expect(message).toEqual({ type: 'who', names: matching, count: 111, prefix: 'USER1' });
+        expect(message).toEqual({ type: 'who', names: matching, count: 111, prefix: 'USER1', room: '#lobby' });
         expect(formatText(message)).toBe(
           `[*] 111 online matching "USER1": ${matching.join(', ')}, ... (first 100 of 111)`,
         );
@@ -314,7 +314,7 @@ describe('commands through the core', () => {
         // user20, user200-209, user2000.
         const matching = ['user20', ...users(200, 209), 'user2000'];
         const message = whoIn(2000, { name: 'who', prefix: 'user20' });
-        expect(message).toEqual({ type: 'who', names: matching, count: 12, prefix: 'user20' });
+        expect(message).toEqual({ type: 'who', names: matching, count: 12, prefix: 'user20', room: '#lobby' });
         expect(formatText(message)).toBe(`[*] 12 online matching "user20": ${matching.join(', ')}`);
       });
     });
@@ -431,7 +431,17 @@ describe('commands through the core', () => {
 
     it('names every command with its usage', () => {
       const text = HELP.join('\n');
-      for (const usage of ['/nick NEW', '/who [PREFIX]', '/me ACTION', '/msg NAME TEXT', '/quit [REASON]', '/help']) {
+      for (const usage of [
+        '/nick NEW',
+        '/who [#ROOM | PREFIX]',
+        '/join #ROOM',
+        '/part [#ROOM] [REASON]',
+        '/rooms [PREFIX]',
+        '/me ACTION',
+        '/msg NAME TEXT',
+        '/quit [REASON]',
+        '/help',
+      ]) {
         expect(HELP.filter((line) => line.startsWith(`[*] ${usage} `))).toHaveLength(1);
       }
       expect(text).toContain('//');

@@ -8,7 +8,10 @@ export const left = (name: string): string => `[-] ${name} left the chat.`;
 export const HELP = [
   '[*] commands (start a message with // to send a line that begins with /):',
   '[*] /nick NEW - change your name (1-32 of A-Z a-z 0-9 . _ -)',
-  '[*] /who [PREFIX] - list who is online (or whose name starts with PREFIX)',
+  '[*] /who [#ROOM | PREFIX] - list who is in this room (or #ROOM, or whose name starts with PREFIX)',
+  '[*] /join #ROOM - join a room (made if new) and talk there',
+  '[*] /part [#ROOM] [REASON] - leave a room (this one by default)',
+  '[*] /rooms [PREFIX] - list the rooms, biggest first',
   '[*] /me ACTION - say what you are doing',
   '[*] /msg NAME TEXT - send a private message',
   '[*] /quit [REASON] - leave the chat',

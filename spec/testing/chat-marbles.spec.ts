@@ -12,8 +12,8 @@ describe('chatMarbles', () => {
 
       helpers.expectObservable(chat.messagesOf('bob')).toBe('-----(wj)---h--(s|)', {
         w: { type: 'welcome', name: 'bob' },
-        j: { type: 'joined', name: 'bob' },
-        h: { type: 'said', name: 'alice', text: 'hi' },
+        j: { type: 'joined', name: 'bob', room: '#lobby' },
+        h: { type: 'said', name: 'alice', text: 'hi', room: '#lobby' },
         s: { type: 'shutdown' },
       });
     });

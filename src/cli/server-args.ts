@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_ROOM, DEFAULT_ROOM_LIMITS, isValidRoomName } from '../core/rooms';
 import { DEFAULT_POLICY } from '../operators/builtin-operators';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
@@ -21,6 +22,10 @@ export interface ServerArgs {
   readonly maxClientsPerIp: number;
   readonly connectRate: number;
   readonly handshakeTimeoutSeconds: number;
+  /** The room every client lands in. */
+  readonly defaultRoom: string;
+  readonly maxRooms: number;
+  readonly maxRoomsPerClient: number;
   /** Serve TLS with these PEM files (both or neither). */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** No log of connections and messages: only the listening line and errors. */
@@ -57,6 +62,7 @@ interface NumberFlag {
   readonly key: Exclude<
     keyof ServerArgs,
     | 'host'
+    | 'defaultRoom'
     | 'tls'
     | 'quiet'
     | 'httpPort'
@@ -181,6 +187,24 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     help: 'drop a TLS connection whose handshake takes longer',
   },
   {
+    key: 'maxRooms',
+    flag: 'max-rooms',
+    value: 'N',
+    fallback: DEFAULT_ROOM_LIMITS.maxRooms,
+    min: 1,
+    integer: true,
+    help: 'rooms that may exist at once, the default room included',
+  },
+  {
+    key: 'maxRoomsPerClient',
+    flag: 'max-rooms-per-client',
+    value: 'N',
+    fallback: DEFAULT_ROOM_LIMITS.maxRoomsPerClient,
+    min: 1,
+    integer: true,
+    help: 'rooms one client may be in at once',
+  },
+  {
     key: 'idleTimeoutSeconds',
     flag: 'idle-timeout',
     value: 'SECONDS',
@@ -200,6 +224,7 @@ export const SERVER_USAGE = [
   '',
   'Options:',
   usageLine('--host HOST', 'address to listen on (env CHAT_HOST, default 127.0.0.1)'),
+  usageLine('--default-room NAME', `the room every client lands in (env CHAT_DEFAULT_ROOM, default ${DEFAULT_ROOM})`),
   ...NUMBER_FLAGS.map((f) =>
     usageLine(`--${f.flag} ${f.value}`, `${f.help} (${f.env ? `env ${f.env}, ` : ''}default ${f.fallback})`),
   ),
@@ -239,6 +264,7 @@ export const SERVER_USAGE = [
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedServerArgs {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     host: { type: 'string' },
+    'default-room': { type: 'string' },
     'tls-cert': { type: 'string' },
     'http-port': { type: 'string' },
     'no-http': { type: 'boolean' },
@@ -265,6 +291,10 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   for (const f of NUMBER_FLAGS) {
     const text = (values[f.flag] as string | undefined) ?? (f.env ? env[f.env] : undefined);
     numbers[f.key] = text === undefined ? f.fallback : parseNumber(f, text);
+  }
+  const defaultRoom = (values['default-room'] as string | undefined) ?? env['CHAT_DEFAULT_ROOM'] ?? DEFAULT_ROOM;
+  if (!isValidRoomName(defaultRoom)) {
+    throw new Error(`invalid --default-room: ${JSON.stringify(defaultRoom)} (use # and 1-32 of A-Z a-z 0-9 . _ -)`);
   }
   const certFile = values['tls-cert'] as string | undefined;
   const keyFile = values['tls-key'] as string | undefined;
@@ -307,6 +337,7 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(redis === undefined ? {} : { redis }),
       chat,
       host,
+      defaultRoom,
       ...numbers,
       quiet,
       ...(tls ? { tls } : {}),

@@ -8,6 +8,7 @@ import type {
   ClientId,
   Command,
   ConnectedEvent,
+  Delivery,
   DisconnectedEvent,
   LineEvent,
   LeaveReason,
@@ -16,13 +17,14 @@ import type {
   RejoinedEvent,
 } from './events';
 import { isValidName, pickName } from './names';
-import type { Client, Registry } from './registry';
-import { whoMessage } from './who';
+import type { Client } from './registry';
+import { type Room, type RoomLimits, isValidRoomName } from './rooms';
+import { roomsMessage, whoMessage } from './who';
 
 export { type ChatState, createChatState, snapshotChat } from './chat-state';
 
-/** How `chat()` keeps its state. */
-export interface ChatOptions {
+/** How `chat()` keeps its state, and the room limits of a fresh one. */
+export interface ChatOptions extends RoomLimits {
   /**
    * The state to start from and to keep updating in place, instead of a fresh one per subscription:
    * lets its holder read the live registry (to re-announce its clients, to take snapshots). Give one
@@ -50,7 +52,7 @@ export function chat(options: ChatOptions = {}): OperatorFunction<ChatEvent, Cha
     defer(() =>
       event$.pipe(
         scan((step: ChatStep, event: ChatEvent) => reduceChat(step.state, event), {
-          state: options.state ?? createChatState(),
+          state: options.state ?? createChatState(undefined, options),
           outputs: NOTHING,
         }),
         mergeMap((step) => step.outputs),
@@ -109,12 +111,13 @@ function onConnected(state: ChatState, event: ConnectedEvent, at: number): ChatS
   if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
   const name = pickName(event.names ?? [], registry);
   registry.join(newClient(event.id, name, event));
+  const { room } = state.rooms.join(event.id, state.rooms.defaultRoom.name);
   return {
     state,
     outputs: [
       log({ type: 'connected', name, remote: event.remote }, at),
       deliver([event.id], { type: 'welcome', name }, at),
-      broadcast(registry, { type: 'joined', name }, at),
+      toRoom(state, room, { type: 'joined', name, room: room.name }, at),
     ],
   };
 }
@@ -126,12 +129,27 @@ function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatSte
   if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
   const name = pickName([event.name], registry);
   registry.join(newClient(event.id, name, event));
+  rejoinRooms(state, event);
   if (name === event.name) return unchanged(state);
   const renamed = { from: event.name, to: name };
   return {
     state,
-    outputs: [log({ type: 'renamed', ...renamed }, at), broadcast(registry, { type: 'renamed', ...renamed }, at)],
+    outputs: [
+      log({ type: 'renamed', ...renamed }, at),
+      toAudienceOf(state, event.id, { type: 'renamed', ...renamed }, at),
+    ],
   };
+}
+
+/** Back into the rooms it had (within the limits), silently; the default room when it names none. */
+function rejoinRooms(state: ChatState, event: RejoinedEvent): void {
+  const { rooms } = state;
+  const names = event.rooms ?? [rooms.defaultRoom.name];
+  for (const name of names) {
+    if (isValidRoomName(name) && rooms.refusal(event.id, name) === undefined) rooms.join(event.id, name);
+  }
+  const current = event.current === undefined ? undefined : rooms.find(event.current);
+  if (current !== undefined && rooms.isMember(event.id, current)) rooms.join(event.id, current.name);
 }
 
 function newClient(id: ClientId, name: string, event: ConnectedEvent | RejoinedEvent): Client {
@@ -144,13 +162,23 @@ function onLine(state: ChatState, event: LineEvent, at: number): ChatStep {
   const client = state.registry.get(event.id);
   const text = event.text.trim();
   if (client === undefined || text.length === 0) return unchanged(state);
+  const room = state.rooms.currentOf(client.id);
+  if (room === undefined) return reply(state, notice(client.id, noRoom(state), at));
   return {
     state,
     outputs: [
-      log({ type: 'said', name: client.name, text }, at),
-      broadcast(state.registry, { type: 'said', name: client.name, text }, at, client.id),
+      log(saidEntry(state, room, client.name, text), at),
+      toRoom(state, room, { type: 'said', name: client.name, text, room: room.name }, at, client.id),
     ],
   };
+}
+
+function saidEntry(state: ChatState, room: Room, name: string, text: string): LogEntry {
+  return state.rooms.isDefault(room) ? { type: 'said', name, text } : { type: 'said', name, text, room: room.name };
+}
+
+function noRoom(state: ChatState): Notice {
+  return { code: 'no-room', defaultRoom: state.rooms.defaultRoom.name };
 }
 
 function onDisconnected(state: ChatState, event: DisconnectedEvent, at: number): ChatStep {
@@ -178,6 +206,8 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
   const { registry } = state;
   const client = registry.leave(id);
   if (client === undefined) return { state, outputs };
+  const rooms = state.rooms.leaveAll(id);
+  const audience = state.rooms.audienceOf(rooms);
 
   if (how.logError !== undefined) outputs.push(log({ type: 'error', name: client.name, error: how.logError }, at));
   outputs.push(
@@ -188,14 +218,29 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
       at,
     ),
   );
-  if (registry.order.length > 0) {
+  if (audience.length > 0) {
     const left: ChatMessage =
       how.publicReason === undefined
         ? { type: 'left', name: client.name }
         : { type: 'left', name: client.name, reason: how.publicReason };
-    outputs.push(broadcast(registry, left, at));
+    outputs.push(leaveTo(state, rooms, audience, left, at));
   }
   return { state, outputs };
+}
+
+/** A leave for `audience`, naming the rooms it is made of (see `Delivery.rooms`). */
+function leaveTo(
+  state: ChatState,
+  rooms: readonly Room[],
+  audience: readonly ClientId[],
+  message: ChatMessage,
+  at: number,
+): ChatOutput {
+  const delivery = toAudience(state, audience, message, at) as Delivery;
+  const byRoom = rooms
+    .filter((room) => room.members.length > 0)
+    .map((room) => ({ room: room.name, members: room.members }));
+  return { ...delivery, rooms: byRoom };
 }
 
 function onCommand(state: ChatState, client: Client, command: Command, at: number): ChatStep {
@@ -204,12 +249,19 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
     case 'nick':
       return onNick(state, client, command.newName, at);
     case 'who':
-      return reply(state, deliver([client.id], whoMessage(registry, command.prefix), at));
-    case 'me':
-      return reply(
-        state,
-        broadcast(registry, { type: 'action', name: client.name, text: command.action }, at, client.id),
-      );
+      return onWho(state, client, command, at);
+    case 'me': {
+      const room = state.rooms.currentOf(client.id);
+      if (room === undefined) return reply(state, notice(client.id, noRoom(state), at));
+      const action: ChatMessage = { type: 'action', name: client.name, text: command.action, room: room.name };
+      return reply(state, toRoom(state, room, action, at, client.id));
+    }
+    case 'join':
+      return onJoin(state, client, command.room, at);
+    case 'part':
+      return onPart(state, client, command.room, command.reason, at);
+    case 'rooms':
+      return reply(state, deliver([client.id], roomsMessage(state.rooms, command.prefix), at));
     case 'msg': {
       const target = registry.findByName(command.to);
       if (target === undefined) return reply(state, notice(client.id, { code: 'no-such-user', name: command.to }, at));
@@ -242,9 +294,86 @@ function onNick(state: ChatState, client: Client, newName: string, at: number): 
     state,
     outputs: [
       log({ type: 'renamed', from: client.name, to: newName }, at),
-      broadcast(registry, { type: 'renamed', from: client.name, to: newName }, at),
+      toAudienceOf(state, client.id, { type: 'renamed', from: client.name, to: newName }, at),
     ],
   };
+}
+
+/** /who: the current room (or a named one), or a search of the current room by prefix. */
+function onWho(state: ChatState, client: Client, command: { prefix?: string; room?: string }, at: number): ChatStep {
+  const { rooms, registry } = state;
+  let room: Room | undefined;
+  if (command.room !== undefined) {
+    if (!isValidRoomName(command.room)) return reply(state, notice(client.id, invalidRoom(command.room), at));
+    room = rooms.find(command.room);
+    if (room === undefined) return reply(state, notice(client.id, { code: 'no-such-room', room: command.room }, at));
+  } else {
+    room = rooms.currentOf(client.id);
+    if (room === undefined) return reply(state, notice(client.id, noRoom(state), at));
+  }
+  return reply(state, deliver([client.id], whoMessage(registry, room, command.prefix), at));
+}
+
+/**
+ * /join: into the room (made if needed), which becomes current; every member, the joiner included,
+ * hears of it, and the joiner gets the member list. A room one is in already only becomes current.
+ */
+function onJoin(state: ChatState, client: Client, name: string, at: number): ChatStep {
+  const { rooms, registry } = state;
+  if (!isValidRoomName(name)) return reply(state, notice(client.id, invalidRoom(name), at));
+  const existing = rooms.find(name);
+  if (existing === undefined || !rooms.isMember(client.id, existing)) {
+    const refusal = rooms.refusal(client.id, name);
+    if (refusal === 'too-many-rooms') {
+      return reply(state, notice(client.id, { code: 'too-many-rooms', limit: rooms.maxRoomsPerClient }, at));
+    }
+    if (refusal === 'server-rooms-full') {
+      return reply(state, notice(client.id, { code: 'server-rooms-full', limit: rooms.maxRooms }, at));
+    }
+  }
+  const { room, entered } = rooms.join(client.id, name);
+  if (!entered) return unchanged(state);
+  return {
+    state,
+    outputs: [
+      toRoom(state, room, { type: 'entered', room: room.name, name: client.name }, at),
+      deliver([client.id], whoMessage(registry, room), at),
+    ],
+  };
+}
+
+/** /part: out of the room (default: the current one); the members remaining hear of it. */
+function onPart(
+  state: ChatState,
+  client: Client,
+  name: string | undefined,
+  reason: string | undefined,
+  at: number,
+): ChatStep {
+  const { rooms } = state;
+  if (name !== undefined && !isValidRoomName(name)) return reply(state, notice(client.id, invalidRoom(name), at));
+  const room = name === undefined ? rooms.currentOf(client.id) : rooms.find(name);
+  if (room === undefined || !rooms.isMember(client.id, room)) {
+    const notIn: Notice = name === undefined ? noRoom(state) : { code: 'not-in-room', room: room?.name ?? name };
+    return reply(state, notice(client.id, notIn, at));
+  }
+  rooms.part(client.id, room);
+  if (room.members.length === 0) return unchanged(state);
+  const parted: ChatMessage =
+    reason === undefined
+      ? { type: 'parted', room: room.name, name: client.name }
+      : { type: 'parted', room: room.name, name: client.name, reason };
+  return reply(state, toRoom(state, room, parted, at));
+}
+
+/** The leave of a client that was in `rooms` (already out of them): nothing when nobody shared one. */
+function leaveOf(state: ChatState, rooms: readonly Room[], name: string, at: number): ChatOutput[] {
+  const audience = state.rooms.audienceOf(rooms);
+  return audience.length === 0 ? [] : [leaveTo(state, rooms, audience, { type: 'left', name }, at)];
+}
+
+function invalidRoom(room: string): Notice {
+  return { code: 'invalid-room', room };
 }
 
 function onShutdown(state: ChatState, at: number): ChatStep {
@@ -265,12 +394,18 @@ function onShutdown(state: ChatState, at: number): ChatStep {
 function onNodeGone(state: ChatState, node: string, at: number): ChatStep {
   const { registry } = state;
   const gone = registry.leaveAll(registry.clientsOf(node).map((client) => client.id));
+  const roomsOf = leaveRooms(state, gone);
   const outputs: ChatOutput[] = [];
-  for (const client of gone) {
+  gone.forEach((client, i) => {
     outputs.push({ kind: 'close', id: client.id }, log({ type: 'disconnected', name: client.name }, at));
-    if (registry.size > 0) outputs.push(broadcast(registry, { type: 'left', name: client.name }, at));
-  }
+    outputs.push(...leaveOf(state, roomsOf[i]!, client.name, at));
+  });
   return { state, outputs };
+}
+
+/** Takes clients leaving together out of their rooms; each one's audience, with none of them in it. */
+function leaveRooms(state: ChatState, leaving: readonly Client[]): Room[][] {
+  return leaving.map((client) => state.rooms.leaveAll(client.id));
 }
 
 /**
@@ -283,12 +418,13 @@ function onNodeStopping(state: ChatState, node: string, at: number): ChatStep {
   const leaving = registry.leaveAll(registry.clientsOf(node).map((client) => client.id));
   if (leaving.length === 0) return unchanged(state);
   const ids = leaving.map((client) => client.id);
+  const roomsOf = leaveRooms(state, leaving);
   const outputs: ChatOutput[] = [deliver(ids, { type: 'shutdown' }, at)];
   for (const id of ids) outputs.push({ kind: 'close', id });
-  for (const client of leaving) {
+  leaving.forEach((client, i) => {
     outputs.push(log({ type: 'disconnected', name: client.name }, at));
-    if (registry.size > 0) outputs.push(broadcast(registry, { type: 'left', name: client.name }, at));
-  }
+    outputs.push(...leaveOf(state, roomsOf[i]!, client.name, at));
+  });
   return { state, outputs };
 }
 
@@ -312,12 +448,29 @@ function deliver(to: readonly ClientId[], message: ChatMessage, at: number, exce
   return except === undefined ? { kind: 'deliver', to, message, at } : { kind: 'deliver', to, except, message, at };
 }
 
+/** A message for a room's members (but `except`): the room's own member list is the audience. */
+function toRoom(state: ChatState, room: Room, message: ChatMessage, at: number, except?: ClientId): ChatOutput {
+  return toAudience(state, room.members, message, at, except);
+}
+
+/** A message for everyone who shares a room with `id` (`id` too, while in a room). */
+function toAudienceOf(state: ChatState, id: ClientId, message: ChatMessage, at: number): ChatOutput {
+  return toAudience(state, state.rooms.audienceOf(state.rooms.roomsOf(id)), message, at);
+}
+
 /**
- * A message for everyone online: marked `everyone`, so that a transport holding few of them can
- * walk its own clients instead of the whole audience (a process in a big cluster).
+ * A message for `to`. An audience as large as the registry is everyone online: marked `everyone`,
+ * so that a transport holding few of them can walk its own clients instead of the whole audience
+ * (a process in a big cluster); a room's audience is walked as it is, so a line costs what its room does.
  */
-function broadcast(registry: Registry, message: ChatMessage, at: number, except?: ClientId): ChatOutput {
-  const { order: to } = registry;
+function toAudience(
+  state: ChatState,
+  to: readonly ClientId[],
+  message: ChatMessage,
+  at: number,
+  except?: ClientId,
+): ChatOutput {
+  if (to.length !== state.registry.size) return deliver(to, message, at, except);
   return except === undefined
     ? { kind: 'deliver', to, everyone: true, message, at }
     : { kind: 'deliver', to, everyone: true, except, message, at };

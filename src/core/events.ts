@@ -146,6 +146,10 @@ export interface RejoinedEvent extends EventBase {
   readonly name: string;
   readonly remote: RemoteAddress;
   readonly node?: string;
+  /** The rooms it was in (names, join order), rejoined silently; without it, the default room. */
+  readonly rooms?: readonly string[];
+  /** Its current room among `rooms`. */
+  readonly current?: string;
 }
 
 /** Everything the core consumes: from the transports, the operators and the relay. */
@@ -170,6 +174,16 @@ export interface ChatSnapshotClient {
   readonly name: string;
   readonly remote: RemoteAddress;
   readonly node?: string;
+  /** Its rooms (names, in the order it joined them); absent in snapshots made before rooms: the default room. */
+  readonly rooms?: readonly string[];
+  /** Its current room, where its plain lines go. */
+  readonly current?: string;
+}
+
+/** One room in a snapshot: its name as first written and its members in join order. */
+export interface ChatSnapshotRoom {
+  readonly name: string;
+  readonly members: readonly ClientId[];
 }
 
 /**
@@ -183,13 +197,24 @@ export interface ChatSnapshot {
   readonly closing: boolean;
   /** Processes that announced they are stopping (`node-stopping`). */
   readonly stoppedNodes: readonly string[];
+  /** The rooms in creation order; absent in snapshots made before rooms: everyone in the default room. */
+  readonly rooms?: readonly ChatSnapshotRoom[];
 }
 
 /** The commands of the chat, as structured data. Parsing text into these is `commands()`'s job. */
 export type Command =
   | { readonly name: 'nick'; readonly newName: string }
-  /** Everyone online, or those whose name starts with `prefix` (ignoring case). */
-  | { readonly name: 'who'; readonly prefix?: string }
+  /**
+   * Who is in the current room (or in `room`), or those of the current room whose name starts with
+   * `prefix` (ignoring case).
+   */
+  | { readonly name: 'who'; readonly prefix?: string; readonly room?: string }
+  /** Join a room (made if needed) and make it current. */
+  | { readonly name: 'join'; readonly room: string }
+  /** Leave a room (default: the current one), telling its members `reason` if given. */
+  | { readonly name: 'part'; readonly room?: string; readonly reason?: string }
+  /** List the rooms, biggest first (those whose name starts with `prefix`, ignoring case and `#`). */
+  | { readonly name: 'rooms'; readonly prefix?: string }
   | { readonly name: 'me'; readonly action: string }
   | { readonly name: 'msg'; readonly to: string; readonly text: string }
   | { readonly name: 'quit'; readonly reason?: string }
@@ -217,6 +242,16 @@ export type Notice =
   /** Refused: the client's address opened its connections for this minute; a slot frees within `retryAfterSeconds`. */
   | { readonly code: 'connecting-too-fast'; readonly retryAfterSeconds: number }
   | { readonly code: 'idle-timeout' }
+  /** Not `#` and 1-32 of `[A-Za-z0-9._-]`. */
+  | { readonly code: 'invalid-room'; readonly room: string }
+  /** The client is in `limit` rooms already. */
+  | { readonly code: 'too-many-rooms'; readonly limit: number }
+  /** The server holds `limit` rooms already: no new one. */
+  | { readonly code: 'server-rooms-full'; readonly limit: number }
+  /** A plain line or /me from a client in no room; `defaultRoom` is where to go. */
+  | { readonly code: 'no-room'; readonly defaultRoom: string }
+  | { readonly code: 'not-in-room'; readonly room: string }
+  | { readonly code: 'no-such-room'; readonly room: string }
   | { readonly code: 'excess-flood' }
   | { readonly code: 'text'; readonly level: NoticeLevel; readonly text: string };
 
@@ -240,16 +275,42 @@ export interface WelcomeMessage {
   readonly type: 'welcome';
   readonly name: string;
 }
-/** To everyone else: a client joined. */
+/** Someone connected: told to the default room's members (the newcomer is one). */
 export interface JoinedMessage {
   readonly type: 'joined';
   readonly name: string;
+  /** The room it landed in: the default room (absent in messages made by hand: the default room). */
+  readonly room?: string;
 }
 /** A line someone said to everyone. */
 export interface SaidMessage {
   readonly type: 'said';
   readonly name: string;
   readonly text: string;
+  /** The room it was said in: the core names it always; absent means the default room. */
+  readonly room?: string;
+}
+/** Someone joined a room with /join: told to its members, the joiner included. */
+export interface EnteredMessage {
+  readonly type: 'entered';
+  readonly room: string;
+  readonly name: string;
+}
+/** Someone left a room with /part: told to the members remaining. */
+export interface PartedMessage {
+  readonly type: 'parted';
+  readonly room: string;
+  readonly name: string;
+  readonly reason?: string;
+}
+/** The answer to /rooms: the rooms, biggest first. */
+export interface RoomsMessage {
+  readonly type: 'rooms';
+  /** At most `WHO_MAX_NAMES` of them. */
+  readonly rooms: readonly { readonly name: string; readonly size: number }[];
+  /** How many rooms match: more than `rooms.length` when the list is bounded. */
+  readonly count: number;
+  readonly prefix?: string;
 }
 /** To everyone else: a client left. */
 export interface LeftMessage {
@@ -269,6 +330,8 @@ export interface ActionMessage {
   readonly type: 'action';
   readonly name: string;
   readonly text: string;
+  /** As `SaidMessage.room`. */
+  readonly room?: string;
 }
 /** A /msg, to its one recipient. */
 export interface PrivateMessage {
@@ -285,6 +348,8 @@ export interface WhoMessage {
   readonly count: number;
   /** The prefix searched for, if any. */
   readonly prefix?: string;
+  /** The room listed; absent means the default room. */
+  readonly room?: string;
 }
 /** Information or an error for one client. */
 export interface NoticeMessage {
@@ -306,18 +371,25 @@ export interface JoinedManyMessage {
   /** The first names, in join order (at most `coalesceStorms`' `listNames`). */
   readonly names: readonly string[];
   readonly count: number;
+  /** The room they joined (connections: the default room); absent means the default room. */
+  readonly room?: string;
 }
 /** Leaves coalesced during a storm of leaves, as `JoinedManyMessage`. */
 export interface LeftManyMessage {
   readonly type: 'left-many';
   readonly names: readonly string[];
   readonly count: number;
+  /** The room they parted; absent for those who left the chat. */
+  readonly room?: string;
 }
 
 /** Every message a delivery may carry; each transport words them its own way (`formatText`, `formatJson`). */
 export type ChatMessage =
   | WelcomeMessage
   | JoinedMessage
+  | EnteredMessage
+  | PartedMessage
+  | RoomsMessage
   | SaidMessage
   | LeftMessage
   | RenamedMessage
@@ -345,8 +417,19 @@ export interface Delivery {
   readonly everyone?: true;
   readonly except?: ClientId;
   readonly message: ChatMessage;
+  /**
+   * For a leave told to everyone who shared a room with the leaver: each of those rooms with its
+   * members (after the leave), so that an output operator can act per room (storm summaries).
+   */
+  readonly rooms?: readonly RoomAudience[];
   /** The `at` of the event that caused it (ms since the epoch), 0 when the event had none. */
   readonly at: number;
+}
+
+/** A room's name and its members at the time of a delivery (an immutable list). */
+export interface RoomAudience {
+  readonly room: string;
+  readonly members: readonly ClientId[];
 }
 
 /** Ask the transport to close a connection once what was delivered to it is flushed. */
@@ -362,7 +445,8 @@ export type LeaveReason =
 /** What the server log records, as data (`formatLog`, `formatJsonLog` word it). */
 export type LogEntry =
   | { readonly type: 'connected'; readonly name: string; readonly remote: RemoteAddress }
-  | { readonly type: 'said'; readonly name: string; readonly text: string }
+  /** `room` is named when it is not the default room. */
+  | { readonly type: 'said'; readonly name: string; readonly text: string; readonly room?: string }
   | { readonly type: 'disconnected'; readonly name: string; readonly reason?: LeaveReason }
   | { readonly type: 'renamed'; readonly from: string; readonly to: string }
   | { readonly type: 'error'; readonly name: string; readonly error: string };

@@ -1,4 +1,5 @@
-import { type ChatMessage, type Notice, type WhoMessage, noticeLevel } from '../core/events';
+import { type ChatMessage, type Notice, type RoomsMessage, type WhoMessage, noticeLevel } from '../core/events';
+import { DEFAULT_ROOM } from '../core/rooms';
 
 /** A notice's words, without the `[!] `/`[*] ` prefix. */
 export function formatNotice(notice: Notice): string {
@@ -27,6 +28,18 @@ export function formatNotice(notice: Notice): string {
       return `connecting too fast from your address; try again in ${notice.retryAfterSeconds} s`;
     case 'idle-timeout':
       return 'idle timeout';
+    case 'invalid-room':
+      return `invalid room name: ${notice.room} (use # and 1-32 of A-Z a-z 0-9 . _ -)`;
+    case 'too-many-rooms':
+      return `too many rooms: you are in ${notice.limit}, the most allowed (/part one first)`;
+    case 'server-rooms-full':
+      return `too many rooms on the server (max ${notice.limit}): join one that exists (/rooms)`;
+    case 'no-room':
+      return `you are in no room (try /join ${notice.defaultRoom})`;
+    case 'not-in-room':
+      return `you are not in ${notice.room}`;
+    case 'no-such-room':
+      return `no such room: ${notice.room}`;
     case 'excess-flood':
       return 'excess flood';
     case 'text':
@@ -36,16 +49,25 @@ export function formatNotice(notice: Notice): string {
 
 /**
  * How each message reads on the TCP text protocol: one line, or several for /help (LF between
- * them, none at the end).
+ * them, none at the end). Lines about a room other than `defaultRoom` start with `[#room] `; lines
+ * about the default room read as they did before rooms.
  */
-export function formatText(message: ChatMessage): string {
+export function formatText(message: ChatMessage, defaultRoom: string = DEFAULT_ROOM): string {
   switch (message.type) {
     case 'welcome':
       return `[*] Welcome, ${message.name}! Type /help for commands.`;
     case 'joined':
       return `${message.name} joined the chat`;
+    case 'entered':
+      return `${roomPrefix(message.room, defaultRoom)}${message.name} joined`;
+    case 'parted':
+      return `${roomPrefix(message.room, defaultRoom)}[-] ${message.name} left${
+        message.reason === undefined ? '' : ` (${message.reason})`
+      }`;
+    case 'rooms':
+      return formatRooms(message);
     case 'said':
-      return `${message.name}: ${message.text}`;
+      return `${roomPrefix(message.room, defaultRoom)}${message.name}: ${message.text}`;
     case 'left':
       return message.reason === undefined
         ? `[-] ${message.name} left the chat.`
@@ -53,11 +75,14 @@ export function formatText(message: ChatMessage): string {
     case 'renamed':
       return `${message.from} is now known as ${message.to}`;
     case 'action':
-      return `* ${message.name} ${message.text}`;
+      return `${roomPrefix(message.room, defaultRoom)}* ${message.name} ${message.text}`;
     case 'private':
       return `[pm] ${message.from}: ${message.text}`;
     case 'who':
-      return formatWho(message);
+      return formatWho(
+        message,
+        message.room === undefined || message.room === defaultRoom ? '' : ` in ${message.room}`,
+      );
     case 'notice':
       return `${noticeLevel(message.notice) === 'error' ? '[!]' : '[*]'} ${formatNotice(message.notice)}`;
     case 'help':
@@ -68,23 +93,40 @@ export function formatText(message: ChatMessage): string {
     case 'shutdown':
       return '[*] server shutting down';
     case 'joined-many':
-      return `[+] ${message.count} joined: ${nameList(message.names, message.count)}`;
+      return `${roomPrefix(message.room, defaultRoom)}[+] ${message.count} joined: ${nameList(message.names, message.count)}`;
     case 'left-many':
-      return `[-] ${message.count} left: ${nameList(message.names, message.count)}`;
+      return `${roomPrefix(message.room, defaultRoom)}[-] ${message.count} left: ${nameList(message.names, message.count)}`;
   }
+}
+
+/** `[#rust] ` for a line about #rust; nothing for the default room (or none). */
+function roomPrefix(room: string | undefined, defaultRoom: string): string {
+  return room === undefined || room === defaultRoom ? '' : `[${room}] `;
+}
+
+/** `[*] 3 rooms: #lobby (12), #rust (3), #go (1)`, bounded like /who. */
+function formatRooms({ rooms, count, prefix }: RoomsMessage): string {
+  const bounded = count > rooms.length;
+  const names = rooms.map((room) => `${room.name} (${room.size})`).join(', ');
+  const list = rooms.length === 0 ? '' : `: ${names}${bounded ? ', ...' : ''}`;
+  const noun = count === 1 ? 'room' : 'rooms';
+  if (prefix === undefined) {
+    return `[*] ${count} ${noun}${list}${bounded ? ` (first ${rooms.length}; /rooms PREFIX to search)` : ''}`;
+  }
+  return `[*] ${count} ${noun} matching "${prefix}"${list}${bounded ? ` (first ${rooms.length} of ${count})` : ''}`;
 }
 
 /**
  * `[*] 3 online: a, b, c`; past the bound, the first names and how to search; with a prefix,
  * `[*] 2 online matching "al": alice, alan`.
  */
-function formatWho({ names, count, prefix }: WhoMessage): string {
+function formatWho({ names, count, prefix }: WhoMessage, where: string): string {
   const bounded = count > names.length;
   const list = names.length === 0 ? '' : `: ${names.join(', ')}${bounded ? ', ...' : ''}`;
   if (prefix === undefined) {
-    return `[*] ${count} online${list}${bounded ? ` (first ${names.length}; /who PREFIX to search)` : ''}`;
+    return `[*] ${count} online${where}${list}${bounded ? ` (first ${names.length}; /who PREFIX to search)` : ''}`;
   }
-  return `[*] ${count} online matching "${prefix}"${list}${bounded ? ` (first ${names.length} of ${count})` : ''}`;
+  return `[*] ${count} online${where} matching "${prefix}"${list}${bounded ? ` (first ${names.length} of ${count})` : ''}`;
 }
 
 /** `a, b, c` or, when there were more than named, `a, b, c, ... and 237 more`. */
@@ -94,6 +136,6 @@ function nameList(names: readonly string[], count: number): string {
 }
 
 /** The bytes of one protocol line: the message's text and LF, encoded once for all recipients. */
-export function encodeLine(message: ChatMessage): Buffer {
-  return Buffer.from(`${formatText(message)}\n`, 'utf8');
+export function encodeLine(message: ChatMessage, defaultRoom: string = DEFAULT_ROOM): Buffer {
+  return Buffer.from(`${formatText(message, defaultRoom)}\n`, 'utf8');
 }

@@ -23,7 +23,24 @@ export function parseCommand(text: string): Parsed {
     }
     case 'who':
       if (rest === '') return { name: 'who' };
-      return /\s/.test(rest) ? usage('/who [PREFIX]') : { name: 'who', prefix: rest };
+      if (/\s/.test(rest)) return usage('/who [PREFIX]');
+      return rest.startsWith('#') ? { name: 'who', room: rest } : { name: 'who', prefix: rest };
+    case 'join':
+      return rest === '' || /\s/.test(rest) ? usage('/join #ROOM') : { name: 'join', room: rest };
+    case 'part': {
+      // The first word names the room when it starts with #; the rest (or everything) is the reason.
+      const [, first = '', after = ''] = /^(\S*)\s*(.*)$/s.exec(rest) ?? [];
+      const room = first.startsWith('#') ? first : undefined;
+      const reason = (room === undefined ? rest : after).trim();
+      return {
+        name: 'part',
+        ...(room === undefined ? {} : { room }),
+        ...(reason === '' ? {} : { reason }),
+      };
+    }
+    case 'rooms':
+      if (rest === '') return { name: 'rooms' };
+      return /\s/.test(rest) ? usage('/rooms [PREFIX]') : { name: 'rooms', prefix: rest };
     case 'me':
       return rest === '' ? usage('/me ACTION') : { name: 'me', action: rest };
     case 'msg': {

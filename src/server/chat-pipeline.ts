@@ -66,7 +66,7 @@ export function chatPipeline(
   const outputs$ = new Subject<ChatOutput>();
   const { relay, clustered } = config;
   // The core's state, kept in view: the relay snapshots it for processes that start later.
-  const state = createChatState();
+  const state = createChatState(undefined, config.rooms);
 
   const events$ = frontOperators(config, metrics)
     .reduce<Observable<PipelineEvent>>((s, op) => op(s), hub.asObservable())

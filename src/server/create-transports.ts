@@ -44,6 +44,7 @@ export function createTransports(
     ...shared,
     port: config.port,
     idPrefix: `${config.idPrefix}t`,
+    defaultRoom: config.rooms.defaultRoom,
     // A TLS socket is ready for lines only after its handshake.
     connectionEvent: tls ? 'secureConnection' : 'connection',
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { RoomLimits } from '../core/rooms';
 import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
 import type { ChatOperator } from '../pipeline/operator';
 import type { LogOutput } from '../core/events';
@@ -12,7 +13,7 @@ import type { RouteHandler } from '../transports/http/web-server';
 import { fakerNames } from './faker-names';
 
 /** How `createChatServer` is configured; every field has a default. */
-export interface ChatServerOptions extends PolicyOptions {
+export interface ChatServerOptions extends PolicyOptions, RoomLimits {
   /** Default 127.0.0.1, for every transport. */
   readonly host?: string;
   /** Default 5000; 0 picks a free port. */
@@ -124,6 +125,8 @@ export interface ChatServerConfig {
   readonly idPrefix: string;
   readonly closeTimeoutMs: number;
   readonly tls: ChatServerOptions['tls'];
+  /** The default room and the room limits, for the core (and the text protocol's prefixes). */
+  readonly rooms: RoomLimits;
 }
 
 /** Fills in every default of `options`. */
@@ -156,6 +159,11 @@ export function resolveOptions(options: ChatServerOptions): ChatServerConfig {
     maxTotalBufferBytes: options.maxTotalBufferBytes ?? DEFAULT_MAX_TOTAL_BUFFER_BYTES,
     handshakeTimeoutMs: (options.handshakeTimeoutSeconds ?? DEFAULT_HANDSHAKE_TIMEOUT_SECONDS) * 1_000,
     idPrefix: options.idPrefix ?? `${node}:`,
+    rooms: {
+      defaultRoom: options.defaultRoom,
+      maxRooms: options.maxRooms,
+      maxRoomsPerClient: options.maxRoomsPerClient,
+    },
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     tls: options.tls,
   };

@@ -25,6 +25,7 @@ import type { NameSource } from '../core/names';
 import { type PipelineEvent, isEdgeSignal } from '../pipeline/edge-signals';
 import type { ChatOperator, OutputOperator } from '../pipeline/operator';
 import { formatText } from '../format/text-format';
+import { DEFAULT_ROOM, type RoomLimits } from '../core/rooms';
 import { stampEvents } from '../server/stamp-events';
 
 /** Marks a client connecting on its input timeline. */
@@ -54,6 +55,8 @@ export interface ChatMarblesOptions {
   readonly operators?: readonly ChatOperator[];
   /** Operators after the core (such as `coalesceStorms`), between it and the clients. */
   readonly outputOperators?: readonly OutputOperator[];
+  /** The default room and the room limits, as the server's options give them. */
+  readonly rooms?: RoomLimits;
 }
 
 /** A marble test's chat: declare the clients' timelines, then read what each one receives. */
@@ -96,10 +99,11 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
     const stamp = stampEvents({ names: nameSource(options.names), now: () => asyncScheduler.now() });
     const { names } = options;
     const offer: MonoTypeOperatorFunction<ChatEvent> = typeof names === 'function' ? (s) => s : offerNames(names);
-    const outputs$ = events$.pipe(offer, stamp, chat());
+    const outputs$ = events$.pipe(offer, stamp, chat(options.rooms));
     return (options.outputOperators ?? []).reduce<Observable<ChatOutput>>((s, op) => op(s), outputs$);
   }).pipe(share());
   const outputs = (): Observable<ChatOutput> => shared;
+  const defaultRoom = options.rooms?.defaultRoom ?? DEFAULT_ROOM;
   const deliveriesTo = (id: ClientId): Observable<Delivery> =>
     outputs().pipe(
       takeWhile((output) => !(output.kind === 'close' && output.id === id)),
@@ -117,7 +121,7 @@ export function chatMarbles(helpers: RunHelpers, options: ChatMarblesOptions): C
     },
     linesOf(id) {
       // A message may read as several lines (/help).
-      return deliveriesTo(id).pipe(mergeMap((delivery) => formatText(delivery.message).split('\n')));
+      return deliveriesTo(id).pipe(mergeMap((delivery) => formatText(delivery.message, defaultRoom).split('\n')));
     },
     messagesOf(id) {
       return deliveriesTo(id).pipe(map((delivery) => delivery.message));

@@ -3,6 +3,7 @@ import type { PipelineEvent } from '../../pipeline/edge-signals';
 import type { TLSSocket } from 'node:tls';
 import { Observable, fromEvent, mergeMap } from 'rxjs';
 import type { ChatOutput, ClientId } from '../../core/events';
+import { DEFAULT_ROOM } from '../../core/rooms';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
 import { remoteOf } from '../connection-events';
@@ -26,6 +27,8 @@ export interface TcpTransportOptions extends OutputQueueOptions {
    * with a `handshakeTimeout`: a connection whose handshake times out is destroyed). Default 'connection'.
    */
   readonly connectionEvent?: 'connection' | 'secureConnection';
+  /** The chat's default room: lines about it read without a `[#room] ` prefix. Default `#lobby`. */
+  readonly defaultRoom?: string;
   /** Where `listen()` listens. Default 127.0.0.1:5000. */
   readonly host?: string;
   readonly port?: number;
@@ -72,7 +75,8 @@ export class TcpTransport implements ChatTransport {
     private readonly server: Server,
     private readonly options: TcpTransportOptions = {},
   ) {
-    this.table = new ConnectionTable<Socket>(encodeLine, {
+    const defaultRoom = options.defaultRoom ?? DEFAULT_ROOM;
+    this.table = new ConnectionTable<Socket>((message) => encodeLine(message, defaultRoom), {
       ...options,
       end: endSocket,
       maxLineBytes: options.maxLineBytes ?? 0,
