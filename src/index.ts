@@ -38,6 +38,7 @@ export { chat, createChatState, snapshotChat, type ChatOptions, type ChatState }
 export { stampEvents, type StampEventsOptions } from './server/stamp-events';
 export { fakerNames } from './server/faker-names';
 export { isValidName, nameKey, type NameSource } from './core/names';
+export { DEFAULT_ROOM, isValidRoomName, type RoomLimits } from './core/rooms';
 
 // ----- Operator author: the chat's vocabulary -------------------------------------------------
 export {
@@ -62,6 +63,7 @@ export {
   type ChatEvent,
   type ChatSnapshot,
   type ChatSnapshotClient,
+  type ChatSnapshotRoom,
   type Command,
   type CommandHelp,
   type Notice,
@@ -70,6 +72,9 @@ export {
   // Messages, the content of a delivery.
   type WelcomeMessage,
   type JoinedMessage,
+  type EnteredMessage,
+  type PartedMessage,
+  type RoomsMessage,
   type SaidMessage,
   type LeftMessage,
   type RenamedMessage,
@@ -84,6 +89,7 @@ export {
   type ChatMessage,
   // Outputs, what the core produces.
   type Delivery,
+  type RoomAudience,
   type CloseRequest,
   type LeaveReason,
   type LogEntry,

@@ -3,6 +3,7 @@
  * talk, rename and leave. Each scenario lists every client's lines in order, so a line that goes to
  * one client too many (or too few) fails the spec.
  */
+import { createChatState, reduceChat } from '../../src/core/chat';
 import { coalesceStorms, commands, stripControl } from '../../src/operators';
 import type { RoomLimits } from '../../src/core/rooms';
 import { type ClientAction, chatMarbles, connect, hangUp } from '../../src/testing';
@@ -276,5 +277,27 @@ describe('rooms', () => {
       // Each newcomer still sees its own join at once.
       expect(lines.g4).toContain('[#big] g4 joined');
     });
+  });
+});
+
+describe('rooms across a reset', () => {
+  it('a client re-announced after a reset (`rejoined`) is back in its rooms, silently, with its current room', () => {
+    const state = createChatState();
+    const remote = { address: '127.0.0.1', port: 1 };
+    reduceChat(state, { type: 'connected', id: 'b', remote, names: ['bob'] });
+    const outputs = reduceChat(state, {
+      type: 'rejoined',
+      id: 'a',
+      name: 'alice',
+      remote,
+      rooms: ['#lobby', '#rust', '#go'],
+      current: '#rust',
+    }).outputs;
+    expect(outputs).toEqual([]);
+    expect(state.rooms.roomsOf('a').map((room) => room.name)).toEqual(['#lobby', '#rust', '#go']);
+    expect(state.rooms.currentOf('a')?.name).toBe('#rust');
+    // Without rooms (a re-announcement from before rooms): the default room.
+    reduceChat(state, { type: 'rejoined', id: 'c', name: 'carol', remote });
+    expect(state.rooms.roomsOf('c').map((room) => room.name)).toEqual(['#lobby']);
   });
 });

@@ -40,9 +40,9 @@ async function scrape(): Promise<Map<string, number>> {
 }
 
 async function joinWs(name: string): Promise<WsClient> {
-  const client = await WsClient.connect(httpPort(), name);
+  const client = await WsClient.connect(httpPort(), name, { keepDefaultRoom: true });
   expect(await client.next()).toEqual({ type: 'welcome', name });
-  expect(await client.next()).toEqual({ type: 'joined', name });
+  expect(await client.next()).toEqual({ type: 'joined', name, room: '#lobby' });
   return client;
 }
 
@@ -159,7 +159,7 @@ describe('GET /metrics', () => {
     const alice = await server!.join();
     const s1 = await scrape();
 
-    const third = await WsClient.connect(httpPort(), 'third');
+    const third = await WsClient.connect(httpPort(), 'third', { keepDefaultRoom: true });
     expect(await third.next()).toMatchObject({ type: 'notice', code: 'server-full' });
     await third.waitClosed();
     const fourth = await LineClient.connect(server!.port, 'fourth');
@@ -217,7 +217,7 @@ describe('GET /metrics', () => {
     await start({ idleTimeoutSeconds: 0.5 });
     const s0 = await scrape();
     const alice = await LineClient.connect(server!.port, 'alice');
-    const bob = await WsClient.connect(httpPort(), 'bob');
+    const bob = await WsClient.connect(httpPort(), 'bob', { keepDefaultRoom: true });
     await alice.waitClosed();
     await bob.waitClosed();
     expect(alice.lines).toContain('[!] idle timeout');

@@ -19,6 +19,18 @@ export interface WsConnectOptions {
   readonly protocol?: string;
   /** Connect from this local address (127.0.0.2, ...: another source address on the loopback). */
   readonly localAddress?: string;
+  /**
+   * Keep `room: '#lobby'` on the frames about the default room. Off by default: the one-room specs
+   * compare frames as a client that never uses rooms reads them (spec/server/rooms.spec.ts keeps them).
+   */
+  readonly keepDefaultRoom?: boolean;
+}
+
+/** A frame without the default room's name, which every room-scoped frame of the one-room chat carries. */
+function withoutDefaultRoom(frame: Frame): Frame {
+  if (frame['room'] !== '#lobby') return frame;
+  const { room: _room, ...rest } = frame;
+  return rest as Frame;
 }
 
 /**
@@ -34,9 +46,12 @@ export class WsClient {
   private constructor(
     readonly ws: WebSocket,
     readonly label: string,
+    keepDefaultRoom = false,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.frames.push(isBinary ? { type: 'binary' } : (JSON.parse(data.toString('utf8')) as Frame));
+      if (isBinary) return void this.frames.push({ type: 'binary' });
+      const frame = JSON.parse(data.toString('utf8')) as Frame;
+      this.frames.push(keepDefaultRoom ? frame : withoutDefaultRoom(frame));
     });
     ws.on('error', () => undefined);
     ws.once('close', (code: number) => {
@@ -52,7 +67,7 @@ export class WsClient {
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     });
     open.add(ws);
-    const client = new WsClient(ws, label);
+    const client = new WsClient(ws, label, options.keepDefaultRoom);
     return new Promise<WsClient>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${label}: no WebSocket handshake within ${WAIT_MS} ms`)),

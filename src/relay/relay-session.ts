@@ -587,6 +587,9 @@ export class RelaySession {
       name: client.name,
       remote: client.remote,
       node: this.node,
+      // Back into the rooms it was in, silently, as into the chat.
+      ...(client.rooms === undefined ? {} : { rooms: client.rooms }),
+      ...(client.current === undefined ? {} : { current: client.current }),
       at,
     }));
   }
