@@ -172,6 +172,48 @@ describe('interactive client (fake terminal)', () => {
     await peerGot(bob, 'alice2: back');
   });
 
+  it('shows the current room in the prompt as it changes, and starts afresh in the default room on a reconnect', async () => {
+    const first = await startServer('alice');
+    let port = first.port;
+    const { term, showing } = await startClient(() => port, { reconnect: true });
+    const prompt = (text: string) =>
+      waitUntil(
+        () => term.screen.lines().at(-1) === text,
+        5_000,
+        `the prompt ${JSON.stringify(text)}`,
+        () => term.screen.lines().join('\n'),
+      );
+    await showing('Welcome, alice!');
+    await prompt('>');
+
+    term.type('/join #rust\r');
+    await showing('[#rust] alice joined');
+    await prompt('[#rust] >');
+    // Rooms one is in: the server says nothing, the prompt follows at once.
+    term.type('/join #lobby\r');
+    await prompt('>');
+    term.type('/join #RUST\r');
+    await prompt('[#rust] >');
+    term.type('/part\r');
+    await prompt('>');
+    term.type('/part\r');
+    await prompt('(no room) >');
+    term.type('anyone?\r');
+    await showing('[!] you are in no room (try /join #lobby)');
+
+    // The prompt changes under a half-typed line: it is redrawn whole, once.
+    term.type('half');
+    await prompt('(no room) > half');
+    await first.close();
+    await showing('reconnecting in');
+    const second = await startServer('alice2');
+    port = second.port;
+    await showing('Welcome, alice2!');
+    await prompt('> half');
+    expect(term.screen.lines().filter((line) => line.includes('half'))).toEqual(['> half']);
+    expect(term.screen.cursor()).toEqual({ row: term.screen.lines().length - 1, col: '> half'.length });
+  });
+
   it('exits with 1 when the server goes away and reconnecting is off', async () => {
     const server = await startServer('alice');
     const { exit, showing } = await startClient(() => server.port, { reconnect: false });
