@@ -83,6 +83,17 @@ describe('room tracker', () => {
     const renamed = replay(WELCOME, '> /nick ally', '< alice is now known as ally', '> /join #x', '< [#x] ally joined');
     expect(renamed.current).toBe('#x');
     expect(renamed.me).toBe('ally');
+    // The rename the server announced counts, not the last name asked for (that one may be refused).
+    const refused = replay(
+      WELCOME,
+      '> /nick ally',
+      '< alice is now known as ally',
+      '> /nick bob',
+      '< [!] name taken: bob',
+      '> /join #x',
+      '< [#x] ally joined',
+    );
+    expect(refused.current).toBe('#x');
     // In no room, the renamer hears nothing of its own rename: its next join is still known for its own.
     const silent = replay(WELCOME, '> /part', '> /nick ally', '> /join #x', '< [#x] ally joined');
     expect(silent.current).toBe('#x');
