@@ -1,3 +1,4 @@
+import { delay } from 'rxjs';
 import { type ChatServer, createChatServer } from '../../src/server/create-chat-server';
 import { dial } from '../../src/client/dial';
 import { runInteractive } from '../../src/client/interactive';
@@ -170,6 +171,58 @@ describe('interactive client (fake terminal)', () => {
     await showing('bob joined');
     term.type('back\r');
     await peerGot(bob, 'alice2: back');
+  });
+
+  it('shows the current room in the prompt as it changes, and starts afresh in the default room on a reconnect', async () => {
+    const first = await startServer('alice');
+    let port = first.port;
+    const { term, showing } = await startClient(() => port, { reconnect: true });
+    const prompt = (text: string) =>
+      waitUntil(
+        () => term.screen.lines().at(-1) === text,
+        5_000,
+        `the prompt ${JSON.stringify(text)}`,
+        () => term.screen.lines().join('\n'),
+      );
+    await showing('Welcome, alice!');
+    await prompt('>');
+
+    term.type('/join #rust\r');
+    await showing('[#rust] alice joined');
+    await prompt('[#rust] >');
+    // Rooms one is in: the server says nothing, the prompt follows at once.
+    term.type('/join #lobby\r');
+    await prompt('>');
+    term.type('/join #RUST\r');
+    await prompt('[#rust] >');
+    term.type('/part\r');
+    await prompt('>');
+    term.type('/part\r');
+    await prompt('(no room) >');
+    term.type('anyone?\r');
+    await showing('[!] you are in no room (try /join #lobby)');
+
+    // The prompt changes under a half-typed line: it is redrawn whole, once.
+    term.type('half');
+    await prompt('(no room) > half');
+    await first.close();
+    await showing('reconnecting in');
+    // A slow server: the prompt is back to the default room's on reconnecting, before any welcome.
+    const second = await createChatServer({
+      host: '127.0.0.1',
+      port: 0,
+      names: namesInOrder('alice2'),
+      closeTimeoutMs: 200,
+      operators: [(events$) => events$.pipe(delay(300))],
+    });
+    servers.push(second);
+    port = second.port;
+    await showing('[*] reconnected to the server');
+    await prompt('> half');
+    expect(term.screen.lines().join('\n')).not.toContain('Welcome, alice2!');
+    await showing('Welcome, alice2!');
+    expect(term.screen.lines().filter((line) => line.includes('half'))).toEqual(['> half']);
+    expect(term.screen.cursor()).toEqual({ row: term.screen.lines().length - 1, col: '> half'.length });
   });
 
   it('exits with 1 when the server goes away and reconnecting is off', async () => {

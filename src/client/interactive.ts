@@ -2,6 +2,8 @@ import { createInterface } from 'node:readline';
 import type { ReconnectingConnection } from './reconnecting-connection';
 import { printAbovePrompt } from './prompt-printer';
 import { styleLine } from './line-style';
+import { roomPrompt } from './room-prompt';
+import { INITIAL_ROOM_STATE, type RoomState, trackReceived, trackSent } from './room-tracker';
 
 export interface InteractiveOptions {
   readonly input: NodeJS.ReadableStream;
@@ -12,6 +14,7 @@ export interface InteractiveOptions {
   readonly colour: boolean;
   /** "host:port", for the notices. */
   readonly label: string;
+  /** What the prompt ends with; the current room, unless it is the default room, comes before it. Default `> `. */
   readonly prompt?: string;
 }
 
@@ -21,10 +24,22 @@ export interface InteractiveOptions {
  */
 export function runInteractive(options: InteractiveOptions): Promise<number> {
   const { input, output, connection, terminal, colour, label } = options;
-  const rl = createInterface({ input, output, terminal, prompt: options.prompt ?? '> ' });
-  const print = (line: string) => printAbovePrompt(rl, output, line, terminal);
+  const base = options.prompt ?? '> ';
+  const rl = createInterface({ input, output, terminal, prompt: base });
+  // The prompt names the current room, as tracked from the lines sent and received.
+  let rooms = INITIAL_ROOM_STATE;
+  let prompt = base;
+  /** The prompt for `next`, when it differs from the one shown. */
+  const track = (next: RoomState): string | undefined => {
+    rooms = next;
+    const nextPrompt = roomPrompt(rooms, colour, base);
+    if (nextPrompt === prompt) return undefined;
+    prompt = nextPrompt;
+    return prompt;
+  };
+  const print = (line: string, newPrompt?: string) => printAbovePrompt(rl, output, line, terminal, newPrompt);
   // Local notices look like the server's own, so that they are styled alike.
-  const notice = (text: string) => print(styleLine(`[*] ${text}`, colour));
+  const notice = (text: string, newPrompt?: string) => print(styleLine(`[*] ${text}`, colour), newPrompt);
   const problem = (text: string) => print(styleLine(`[!] ${text}`, colour));
 
   return new Promise<number>((resolve) => {
@@ -44,7 +59,7 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
       next: (event) => {
         switch (event.type) {
           case 'line':
-            return print(styleLine(event.text, colour));
+            return print(styleLine(event.text, colour), track(trackReceived(rooms, event.text)));
           case 'lost':
             return event.retryInMs === undefined
               ? problem(`disconnected from ${label}: ${event.reason}`)
@@ -54,7 +69,8 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
               `reconnect attempt ${event.attempt} failed: ${event.reason}; next in ${seconds(event.retryInMs)}`,
             );
           case 'reconnected':
-            return notice(`reconnected to ${label}`);
+            // A new session: back in the default room only.
+            return notice(`reconnected to ${label}`, track(INITIAL_ROOM_STATE));
         }
       },
       // Completes only when the server went away and reconnecting is off.
@@ -63,7 +79,14 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
 
     rl.on('line', (line) => {
       if (/^\/quit(\s|$)/.test(line)) return finish(0, line);
-      if (line !== '' && !connection.send(line)) problem('not connected: your line was not sent');
+      if (line !== '') {
+        if (connection.send(line)) {
+          const newPrompt = track(trackSent(rooms, line));
+          if (newPrompt !== undefined) rl.setPrompt(newPrompt);
+        } else {
+          problem('not connected: your line was not sent');
+        }
+      }
       rl.prompt();
     });
     // Ctrl-C in raw mode comes to readline, not as a signal; Ctrl-D on an empty line closes it.

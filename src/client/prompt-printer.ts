@@ -3,11 +3,19 @@ import { type Interface, clearScreenDown, cursorTo, moveCursor } from 'node:read
 /**
  * Prints a line above the readline prompt, leaving what the user is typing intact: erase the
  * prompt block (it may wrap over several rows), print the line, then let readline redraw the
- * prompt with the half-typed text and the cursor where they were.
+ * prompt with the half-typed text and the cursor where they were. With `prompt`, the redrawn
+ * prompt is that one (set only after the old one is erased: its width says how many rows to erase).
  */
-export function printAbovePrompt(rl: Interface, output: NodeJS.WritableStream, line: string, terminal: boolean): void {
+export function printAbovePrompt(
+  rl: Interface,
+  output: NodeJS.WritableStream,
+  line: string,
+  terminal: boolean,
+  prompt?: string,
+): void {
   if (!terminal) {
     output.write(`${line}\n`);
+    if (prompt !== undefined) rl.setPrompt(prompt);
     return;
   }
   const { rows } = rl.getCursorPos();
@@ -20,5 +28,6 @@ export function printAbovePrompt(rl: Interface, output: NodeJS.WritableStream, l
   const prevRows = (rl as unknown as { prevRows?: unknown }).prevRows;
   const redrawRows = typeof prevRows === 'number' ? prevRows : rows;
   output.write(`${line}\n${'\n'.repeat(redrawRows)}`);
+  if (prompt !== undefined) rl.setPrompt(prompt);
   rl.prompt(true);
 }
