@@ -72,7 +72,7 @@ const hostile = {
   listing: { makers: 1_000, rooms: 10_000, repeats: flags.quick ? 20 : 100, timeoutMs: 120_000 },
 };
 
-/** The rooms scenarios, selected by `--only rooms` as a group or by name. */
+/** The rooms scenarios, selected by name or together by `--only all-rooms`. */
 const ROOMS_SCENARIOS = ['rooms', 'rooms-cluster', 'rooms-remote', 'rooms-join'];
 
 /** The most connections a scenario of this run opens. */
@@ -80,7 +80,7 @@ function mostClients(): number {
   const only = flags.only?.split(',');
   const tenThousand = only?.includes('non-readers-10k') ? 10_000 : 0;
   const rooms =
-    only === undefined || only.some((name) => ROOMS_SCENARIOS.includes(name) || name === 'rooms')
+    only === undefined || only.some((name) => ROOMS_SCENARIOS.includes(name) || name === 'all-rooms')
       ? config.rooms.clients + 1
       : 0;
   return Math.max(...config.idleSteps, config.idleLarge ?? 0, config.nonReaders.clients, tenThousand, rooms);
@@ -331,7 +331,7 @@ function scenarios(): Scenario[] {
         (s) =>
           only.includes(s.name) ||
           (s.group !== undefined && only.includes(s.group)) ||
-          (only.includes('rooms') && ROOMS_SCENARIOS.includes(s.name)),
+          (only.includes('all-rooms') && ROOMS_SCENARIOS.includes(s.name)),
       )
     : list;
 }
@@ -453,7 +453,7 @@ const JOIN_FLOOD_SPECS: MetricSpec[] = [
   { key: 'joinsServed', label: 'joins served (own join lines)', unit: 'count' },
   { key: 'rateLimitedReplies', label: '[!] rate limited', unit: 'count' },
   { key: 'tooManyRoomsReplies', label: '[!] too many rooms', unit: 'count' },
-  { key: 'otherRefusals', label: '[!] other', unit: 'count' },
+  { key: 'otherRefusals', label: '[!] other (excess flood)', unit: 'count' },
   { key: 'floodRssGrowthMb', label: 'server RSS growth over the flood, MB', unit: 'count' },
 ];
 
