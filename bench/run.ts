@@ -1,5 +1,5 @@
 /**
- * rxchat's benchmark: `npm run bench [-- --quick] [--clients N] [--only name,name] [--profile DIR]`.
+ * rxchat's benchmark: `npm run bench [-- --quick] [--clients N] [--room-clients N] [--only name,name] [--profile DIR]`.
  * Starts each server as its own process and drives it from this one, scenario by scenario,
  * servers interleaved (the order rotates each repetition), then prints a table and writes JSON.
  */
@@ -12,15 +12,18 @@ import { benchConfig } from './load/config';
 import { openFilesLimit } from './load/proc';
 import { type MetricSpec, type RunRecord, SERVERS, type ServerName, renderTable, summarise } from './load/report';
 import { type RunningServer, type ServerKind, rxchatFlags, startServer } from './load/server-process';
-import type { Connect } from './load/client';
+import { type Connect, closeAll, connectClients } from './load/client';
 import { sleep } from './load/sync';
 import { runChurn } from './scenarios/churn';
 import { runFanout } from './scenarios/fanout';
-import { runFloodCost } from './scenarios/hostile-flood';
+import { type FloodContent, runFloodCost } from './scenarios/hostile-flood';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runJoinStorm } from './scenarios/join-storm';
 import { runLatency } from './scenarios/latency';
 import { runNonReaders } from './scenarios/non-readers';
+import { runRooms } from './scenarios/rooms';
+import { runRoomsJoin } from './scenarios/rooms-join';
+import { runRoomsListing } from './scenarios/rooms-listing';
 import { connectWsClients } from './load/ws-client';
 import { type ClusterServer, connectAcross, startCluster } from './load/cluster';
 
@@ -41,7 +44,8 @@ interface Scenario {
   readonly group?: string;
   /** Run against rxchat alone, with its default policies: what the hostile scenarios measure. */
   readonly rxchatDefaults?: boolean;
-  run(server: RunningServer): Promise<Record<string, number>>;
+  /** `column`: the server's column in the table (one kind may run in two columns, e.g. rooms against fan-out). */
+  run(server: RunningServer, column: ServerName): Promise<Record<string, number>>;
 }
 
 const { values: flags } = parseArgs({
@@ -51,19 +55,35 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     /** Write a V8 CPU profile of every rxchat server into this directory. */
     profile: { type: 'string' },
+    /** Clients in the rooms scenarios (default 10,000; also RXCHAT_BENCH_ROOM_CLIENTS): fewer for a quick look. */
+    'room-clients': { type: 'string' },
   },
 });
-let config = benchConfig(flags.quick!, Number(flags.clients));
+let config = benchConfig(
+  flags.quick!,
+  Number(flags.clients),
+  Number(flags['room-clients'] ?? process.env['RXCHAT_BENCH_ROOM_CLIENTS'] ?? 0),
+);
 /** The hostile section: floods against the rate limiter, and a join storm. */
 const hostile = {
   flood: { chatters: 50, chatEveryMs: 500, windowMs: flags.quick ? 1_000 : 2_000 },
   storm: { clients: flags.quick ? 2_000 : 10_000, concurrency: 250, timeoutMs: 120_000 },
+  /** /rooms and /who on a server holding --max-rooms (10,000) rooms, made by 1,000 clients. */
+  listing: { makers: 1_000, rooms: 10_000, repeats: flags.quick ? 20 : 100, timeoutMs: 120_000 },
 };
+
+/** The rooms scenarios, selected by name or together by `--only all-rooms`. */
+const ROOMS_SCENARIOS = ['rooms', 'rooms-cluster', 'rooms-remote', 'rooms-join'];
 
 /** The most connections a scenario of this run opens. */
 function mostClients(): number {
-  const tenThousand = flags.only?.split(',').includes('non-readers-10k') ? 10_000 : 0;
-  return Math.max(...config.idleSteps, config.idleLarge ?? 0, config.nonReaders.clients, tenThousand);
+  const only = flags.only?.split(',');
+  const tenThousand = only?.includes('non-readers-10k') ? 10_000 : 0;
+  const rooms =
+    only === undefined || only.some((name) => ROOMS_SCENARIOS.includes(name) || name === 'all-rooms')
+      ? config.rooms.clients + 1
+      : 0;
+  return Math.max(...config.idleSteps, config.idleLarge ?? 0, config.nonReaders.clients, tenThousand, rooms);
 }
 
 /** Idle connections need one fd each in this process and in the server: raise `ulimit -n` or shrink. */
@@ -84,13 +104,15 @@ function ensureOpenFiles(): string | undefined {
     process.exit(result.status ?? 1);
   }
   const fit = Math.max(100, Math.floor((soft - FD_HEADROOM) / 100) * 100);
+  const roomSize = config.rooms.roomSize;
   config = {
     ...config,
     idleSteps: config.idleSteps.map((n) => Math.min(n, fit)),
     idleLarge: config.idleLarge === undefined ? undefined : Math.min(config.idleLarge, fit),
+    rooms: { ...config.rooms, clients: Math.min(config.rooms.clients, Math.floor((fit - 1) / roomSize) * roomSize) },
   };
   hostile.storm.clients = Math.min(hostile.storm.clients, fit);
-  return `ulimit -n is ${soft} (hard ${hard}): idle test capped at ${fit} connections`;
+  return `ulimit -n is ${soft} (hard ${hard}): idle test capped at ${fit} connections, rooms at ${config.rooms.clients}`;
 }
 
 /** Latency rows, shared by every scenario that stamps its lines. */
@@ -298,12 +320,113 @@ function scenarios(): Scenario[] {
       run: async (server) => ({ ...(await runChurn(server, { ...c.churn, measureMs: c.measureMs })) }),
     },
   ];
+  list.push(...roomsScenarios(timing));
   list.push(...hostileScenarios());
   list.push(nonReadersScenario('non-readers', c.nonReaders.clients));
   const only = flags.only?.split(',');
   // 10,000 non-readers take minutes (their join storm first): only when asked for by name.
   if (only?.includes('non-readers-10k')) list.push(nonReadersScenario('non-readers-10k', 10_000));
-  return only ? list.filter((s) => only.includes(s.name) || (s.group !== undefined && only.includes(s.group))) : list;
+  return only
+    ? list.filter(
+        (s) =>
+          only.includes(s.name) ||
+          (s.group !== undefined && only.includes(s.group)) ||
+          (only.includes('all-rooms') && ROOMS_SCENARIOS.includes(s.name)),
+      )
+    : list;
+}
+
+const ROOMS_SPECS: MetricSpec[] = [
+  { key: 'linesPerSec', label: 'delivered lines/s', unit: 'rate', ratio: true },
+  { key: 'serverCpuNsPerLine', label: 'server CPU ns/delivered line', unit: 'ns', ratio: true },
+  { key: 'serverCpuNsPerEvent', label: 'server CPU ns/line sent', unit: 'ns' },
+  ...LATENCY_SPECS,
+  { key: 'lost', label: 'lost lines', unit: 'count' },
+  { key: 'disordered', label: 'out-of-order lines (per sender)', unit: 'count' },
+  { key: 'misdelivered', label: 'lines outside their room', unit: 'count' },
+  { key: 'roomOrderBreaks', label: "members contradicting their room's order", unit: 'count' },
+  ...CPU_SPECS,
+];
+
+/** Rooms of 10, all sending: against fan-out in the default room, over Redis, and what a process without members pays. */
+function roomsScenarios(timing: {
+  warmupMs: number;
+  measureMs: number;
+  maxLinesPerSender: number;
+  drainMs: number;
+}): Scenario[] {
+  const { fanout } = config;
+  const r = config.rooms;
+  const rooms = r.clients / r.roomSize;
+  const roomsRun = (server: RunningServer, extra: { connect?: Connect; watch?: { cpuMicros(): number } } = {}) =>
+    runRooms(server, { ...r, ...timing, drainMs: 30_000, ...extra });
+  return [
+    {
+      name: 'rooms',
+      title: `rooms: ${r.clients} clients in ${rooms} rooms of ${r.roomSize}, all sending (window ${r.window}); plain = rxchat running the fan-out scenario (${fanout.clients} clients in the default room, window ${fanout.window}): rxchat/plain is rooms' cost per delivered line against today's fan-out figure (target <= 1.3x)`,
+      specs: ROOMS_SPECS,
+      kinds: (tcp) => ({ plain: tcp.rxchat, rxchat: tcp.rxchat }),
+      run: async (server, column) =>
+        column === 'plain'
+          ? { ...(await runFanout(server, { ...fanout, senders: fanout.clients, ...timing })) }
+          : { ...(await roomsRun(server)) },
+    },
+    {
+      name: 'rooms-cluster',
+      title: `rooms over Redis: ${r.clients} clients in ${rooms} rooms of ${r.roomSize}, all sending; plain = one rxchat process, rxchat = 2 processes, each room's members spread over both (CPU: both processes)`,
+      specs: [...ROOMS_SPECS, ...REDIS_SPECS],
+      kinds: (tcp) => ({ plain: tcp.rxchat, rxchat: { ...tcp.rxchat, cluster: 2 } }),
+      run: async (server) => withRedisFigures(server, (connect) => roomsRun(server, connect ? { connect } : {})),
+    },
+    {
+      name: 'rooms-remote',
+      reps: 1,
+      title: `rooms without local members: 2 processes over Redis, ${r.clients} clients in ${rooms} rooms all on process A, 1 idle client on process B; B's CPU per room line it applies`,
+      specs: [
+        { key: 'watchedCpuNsPerEvent', label: 'process B CPU ns/room line (no members)', unit: 'ns' },
+        { key: 'serverCpuNsPerEvent', label: 'process A CPU ns/room line (all members)', unit: 'ns' },
+        { key: 'remoteShare', label: 'B/A', unit: 'ratio' },
+        { key: 'linesPerSec', label: 'delivered lines/s', unit: 'rate' },
+        { key: 'lost', label: 'lost lines', unit: 'count' },
+        { key: 'roomOrderBreaks', label: "members contradicting their room's order", unit: 'count' },
+        ...CPU_SPECS,
+      ],
+      kinds: (tcp) => ({ rxchat: { ...tcp.rxchat, cluster: 2 } }),
+      run: async (server) => {
+        const [home, remote] = (server as ClusterServer).members;
+        const idle = await connectClients(remote!.port, 1, { onStamp: () => undefined });
+        try {
+          const result = await roomsRun(home!, { watch: remote! });
+          return { ...result, remoteShare: result.watchedCpuNsPerEvent / result.serverCpuNsPerEvent };
+        } finally {
+          closeAll(idle);
+        }
+      },
+    },
+    {
+      name: 'rooms-join',
+      title: `rooms, joining: ${r.clients} clients each joining ${r.roomsPerClient} rooms at once (${(r.clients * r.roomsPerClient) / r.roomSize} rooms of ${r.roomSize}); memory per membership after a full GC (the bench's probe) and in RSS (rxchat only)`,
+      specs: [
+        { key: 'settleSeconds', label: 'seconds until every join confirmed', unit: 's' },
+        { key: 'quietSeconds', label: 'then seconds until server idle', unit: 's' },
+        { key: 'joinCpuSeconds', label: 'server CPU seconds', unit: 's' },
+        { key: 'heapBytesPerMembership', label: 'heap bytes/membership (after GC)', unit: 'count' },
+        { key: 'rssBytesPerMembership', label: 'RSS bytes/membership', unit: 'count' },
+        { key: 'memberships', label: 'memberships', unit: 'count' },
+        { key: 'unconfirmed', label: 'joins unconfirmed', unit: 'count' },
+        { key: 'refused', label: '[!] replies', unit: 'count' },
+      ],
+      kinds: (tcp) => ({ rxchat: { ...tcp.rxchat, memoryProbe: true } }),
+      run: async (server) => ({
+        ...(await runRoomsJoin(server, {
+          clients: r.clients,
+          roomsPerClient: r.roomsPerClient,
+          roomSize: r.roomSize,
+          timeoutMs: 120_000,
+        })),
+      }),
+    },
+  ];
 }
 
 const FLOOD_SPECS: MetricSpec[] = [
@@ -325,13 +448,22 @@ const FLOOD_SPECS: MetricSpec[] = [
   { key: 'otherCpuShare', label: 'other CPU on machine', unit: 'share' },
 ];
 
+const JOIN_FLOOD_SPECS: MetricSpec[] = [
+  ...FLOOD_SPECS.filter((spec) => spec.key !== 'floodLinesDelivered'),
+  { key: 'joinsServed', label: 'joins served (own join lines)', unit: 'count' },
+  { key: 'rateLimitedReplies', label: '[!] rate limited', unit: 'count' },
+  { key: 'tooManyRoomsReplies', label: '[!] too many rooms', unit: 'count' },
+  { key: 'otherRefusals', label: '[!] other (excess flood)', unit: 'count' },
+  { key: 'floodRssGrowthMb', label: 'server RSS growth over the flood, MB', unit: 'count' },
+];
+
 /** Floods and storms against rxchat's default policies (`--only hostile`). */
 function hostileScenarios(): Scenario[] {
-  const { flood, storm } = hostile;
+  const { flood, storm, listing } = hostile;
   const floodScenario = (
     name: string,
     title: string,
-    content: 'blank' | 'text',
+    content: FloodContent,
     flooders: number,
     linesPerFlooder: number,
   ): Scenario => ({
@@ -339,13 +471,44 @@ function hostileScenarios(): Scenario[] {
     group: 'hostile',
     rxchatDefaults: true,
     title: `hostile: ${title}, while ${flood.chatters} clients chat (a line every ${flood.chatEveryMs} ms each), ${flood.windowMs} ms windows`,
-    specs: FLOOD_SPECS,
+    specs: content === 'join' || content === 'join-part' ? JOIN_FLOOD_SPECS : FLOOD_SPECS,
     run: async (server) => ({ ...(await runFloodCost(server, { ...flood, content, flooders, linesPerFlooder })) }),
   });
   return [
     floodScenario('flood-blank', 'one client sending blank lines as fast as it can', 'blank', 1, Infinity),
     floodScenario('flood-text', 'one client sending chat lines as fast as it can', 'text', 1, Infinity),
     floodScenario('flood-many', '10 clients sending 100k chat lines each as fast as they can', 'text', 10, 100_000),
+    floodScenario('join-flood', 'one client sending 100k /joins of new rooms as fast as it can', 'join', 1, 100_000),
+    floodScenario(
+      'join-part-flood',
+      "one client sending /part #lobby and /join #lobby (the chatters' room) in turn as fast as it can",
+      'join-part',
+      1,
+      Infinity,
+    ),
+    {
+      name: 'rooms-listing',
+      group: 'hostile',
+      reps: 1,
+      title: `hostile: /rooms, /rooms #m1 and /who #big (${listing.makers} members) on a server of ${listing.rooms} rooms, one at a time, ${listing.repeats} times each (rxchat only, --rate 0 to make the rooms quickly)`,
+      specs: [
+        { key: 'roomsReported', label: 'rooms on the server', unit: 'count' },
+        { key: 'refusedPastLimit', label: 'one more room refused', unit: 'count' },
+        { key: 'roomsP50Ms', label: '/rooms reply p50 ms', unit: 'ms' },
+        { key: 'roomsP99Ms', label: '/rooms reply p99 ms', unit: 'ms' },
+        { key: 'roomsMaxEntries', label: '/rooms entries, most', unit: 'count' },
+        { key: 'roomsReplyBytes', label: '/rooms reply bytes, most', unit: 'count' },
+        { key: 'whoP50Ms', label: '/who #big reply p50 ms', unit: 'ms' },
+        { key: 'whoP99Ms', label: '/who #big reply p99 ms', unit: 'ms' },
+        { key: 'whoMaxEntries', label: '/who #big names, most', unit: 'count' },
+        { key: 'whoReplyBytes', label: '/who #big reply bytes, most', unit: 'count' },
+        { key: 'rssMb', label: 'server RSS, MB', unit: 'count' },
+        { key: 'setupSeconds', label: 'seconds to make the rooms', unit: 's' },
+        { key: 'refused', label: '[!] replies while making them', unit: 'count' },
+      ],
+      kinds: (tcp) => ({ rxchat: tcp.rxchat }),
+      run: async (server) => ({ ...(await runRoomsListing(server, listing)) }),
+    },
     {
       name: 'join-storm',
       group: 'hostile',
@@ -416,7 +579,7 @@ async function main(): Promise<void> {
         if (kind === undefined) continue;
         const server = kind.cluster === undefined ? await startServer(kind) : await startCluster(kind, kind.cluster);
         try {
-          const metrics = await scenario.run(server);
+          const metrics = await scenario.run(server, name);
           runs.push({ scenario: scenario.name, server: name, rep, metrics });
           say(`  ${scenario.name} #${rep + 1} ${name}: ${brief(metrics)}`);
         } finally {

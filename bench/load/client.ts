@@ -9,6 +9,8 @@ export interface LoadClient {
   /** Set once a sync ping reached this client: it is in the server's broadcast audience. */
   synced: boolean;
   send(kind: number, sender: number, seq: number): void;
+  /** Sends one line as it is (a command such as `/join #room`); the LF is added. */
+  write(line: string): void;
   close(): void;
 }
 
@@ -77,6 +79,10 @@ export class Client implements LoadClient {
 
   send(kind: number, sender: number, seq: number): void {
     this.socket.write(`${TEXT}${stampText(kind, sender, seq, nowMicros())}\n`);
+  }
+
+  write(line: string): void {
+    this.socket.write(`${line}\n`);
   }
 
   close(): void {

@@ -13,6 +13,8 @@ import { sleep } from './sync';
 
 export interface ClusterServer extends RunningServer {
   readonly ports: readonly number[];
+  /** Each rxchat process on its own, in the order of `ports`. */
+  readonly members: readonly RunningServer[];
   redisCpuMicros(): number;
   /**
    * Requests the processes sent Redis so far: INFO commandstats, counting a script call once (not the
@@ -78,6 +80,7 @@ export async function startCluster(kind: ServerKind, processes: number): Promise
     pid: members[0]!.pid,
     port: members[0]!.port,
     ports: members.map((member) => member.port),
+    members,
     cpuMicros: () => members.reduce((sum, member) => sum + member.cpuMicros(), 0),
     rssBytes: () => members.reduce((sum, member) => sum + member.rssBytes(), 0),
     redisCpuMicros: () => processCpuMicros(pid),

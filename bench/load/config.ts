@@ -22,9 +22,25 @@ export interface BenchConfig {
   };
   /** Hostile: clients that never read while 20 others send 4 KB lines at the default rate (5/s). */
   readonly nonReaders: { readonly clients: number; readonly sendMs: number; readonly afterMs: number };
+  /** The rooms scenarios: clients in rooms of `roomSize`, all sending; and joining `roomsPerClient` rooms each. */
+  readonly rooms: {
+    readonly clients: number;
+    readonly roomSize: number;
+    /** Lines in flight per sender, as in fan-out: enough to keep the server busy at any number of rooms. */
+    readonly window: number;
+    readonly roomsPerClient: number;
+    /** Each sender's first lines that receivers keep for the per-room order check. */
+    readonly orderLines: number;
+  };
 }
 
-export function benchConfig(quick: boolean, clients: number): BenchConfig {
+/**
+ * `roomClients`: the rooms scenarios' client count (`--room-clients` or RXCHAT_BENCH_ROOM_CLIENTS),
+ * rounded down to whole rooms; by default 10,000 (2,000 with --quick).
+ */
+export function benchConfig(quick: boolean, clients: number, roomClients?: number): BenchConfig {
+  const roomSize = 10;
+  const inRooms = roomClients !== undefined && roomClients > 0 ? roomClients : quick ? 2_000 : 10_000;
   return {
     mode: quick ? 'quick' : 'default',
     reps: 3,
@@ -38,5 +54,12 @@ export function benchConfig(quick: boolean, clients: number): BenchConfig {
     idleLarge: quick ? undefined : 10_000,
     churn: { chatters: 20, chatRate: 50, churners: 10, maxCycles: 100_000 },
     nonReaders: { clients: 1_000, sendMs: quick ? 5_000 : 20_000, afterMs: quick ? 2_000 : 20_000 },
+    rooms: {
+      clients: Math.max(2, Math.floor(inRooms / roomSize)) * roomSize,
+      roomSize,
+      window: 4,
+      roomsPerClient: 5,
+      orderLines: 100,
+    },
   };
 }

@@ -1,8 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { processCpuMicros, processRssBytes } from './proc';
+import { sleep } from './sync';
 
 export interface ServerKind {
   /** plain, tuned or rxchat. */
@@ -16,6 +18,16 @@ export interface ServerKind {
   readonly web?: boolean;
   /** Run this many processes sharing one chat over a fresh redis-server (bench/load/cluster.ts). */
   readonly cluster?: number;
+  /** Start node with --expose-gc and the preload's memory probe: `RunningServer.memoryAfterGc`. */
+  readonly memoryProbe?: boolean;
+}
+
+/** What the memory probe reports: `process.memoryUsage()` right after a full GC. */
+export interface MemoryAfterGc {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
 }
 
 export interface RunningServer {
@@ -24,6 +36,8 @@ export interface RunningServer {
   readonly port: number;
   cpuMicros(): number;
   rssBytes(): number;
+  /** With `memoryProbe`: the server's memory after a full GC; undefined if it did not answer within 10 s. */
+  memoryAfterGc?(): Promise<MemoryAfterGc | undefined>;
   stop(): Promise<void>;
 }
 
@@ -59,13 +73,17 @@ export function rxchatFlags(script: string, maxClients: number, policies: 'off' 
 /** Starts a server as its own process, stdout to /dev/null, and resolves with its bound port. */
 export function startServer(kind: ServerKind): Promise<RunningServer> {
   const devNull = openSync('/dev/null', 'w');
+  const memoryFile = kind.memoryProbe
+    ? join(tmpdir(), `rxchat-bench-memory-${process.pid}-${Math.random().toString(36).slice(2)}.json`)
+    : undefined;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (kind.web) env['RXCHAT_BENCH_ANNOUNCE'] = 'Web chat on ';
+  if (memoryFile !== undefined) env['RXCHAT_BENCH_MEMORY_FILE'] = memoryFile;
+  const nodeArgs = [...(kind.nodeArgs ?? []), ...(memoryFile === undefined ? [] : ['--expose-gc'])];
   const child = spawn(
     process.execPath,
-    [...(kind.nodeArgs ?? []), '--require', PRELOAD, kind.script, '--host', '127.0.0.1', '--port', '0', ...kind.args],
-    {
-      stdio: ['ignore', devNull, 'inherit', 'pipe'],
-      env: kind.web ? { ...process.env, RXCHAT_BENCH_ANNOUNCE: 'Web chat on ' } : process.env,
-    },
+    [...nodeArgs, '--require', PRELOAD, kind.script, '--host', '127.0.0.1', '--port', '0', ...kind.args],
+    { stdio: ['ignore', devNull, 'inherit', 'pipe'], env },
   );
   closeSync(devNull);
   return new Promise<RunningServer>((resolve, reject) => {
@@ -97,10 +115,31 @@ export function startServer(kind: ServerKind): Promise<RunningServer> {
         port: Number(match[2]),
         cpuMicros: () => processCpuMicros(pid),
         rssBytes: () => processRssBytes(pid),
-        stop: () => stopChild(child),
+        ...(memoryFile === undefined ? {} : { memoryAfterGc: () => probeMemory(child, memoryFile) }),
+        stop: async () => {
+          await stopChild(child);
+          if (memoryFile !== undefined) rmSync(memoryFile, { force: true });
+        },
       });
     });
   });
+}
+
+/** Asks the preload's probe for a GC and the memory after it, and waits for its file. */
+async function probeMemory(child: ChildProcess, file: string): Promise<MemoryAfterGc | undefined> {
+  rmSync(file, { force: true });
+  child.kill('SIGUSR2');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    await sleep(20);
+    if (!existsSync(file)) continue;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as MemoryAfterGc;
+    } catch {
+      // Read while it was being written: try again.
+    }
+  }
+  return undefined;
 }
 
 /** SIGTERM, then SIGKILL if the server is still there after a second. */

@@ -26,6 +26,31 @@ export async function syncClients(clients: readonly LoadClient[], timeoutMs = 20
   await sleep(100);
 }
 
+/**
+ * `syncClients` for rooms: in each group (a room's members, each having sent its `/join`), the first
+ * two members ping their current room until every member has seen a ping. Lines sent afterwards to
+ * a room must then reach all its members.
+ */
+export async function syncGroups(groups: readonly (readonly LoadClient[])[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seq = 0;
+  let pending = groups.filter((group) => group.some((client) => !client.synced));
+  while (pending.length > 0) {
+    if (Date.now() > deadline) {
+      const missing = pending.reduce((sum, group) => sum + group.filter((client) => !client.synced).length, 0);
+      throw new Error(`${missing} clients in ${pending.length} rooms never saw their room's ping`);
+    }
+    for (const group of pending) {
+      group[0]!.send(KIND_SYNC, group[0]!.index, seq);
+      group[1]?.send(KIND_SYNC, group[1].index, seq);
+    }
+    seq++;
+    await sleep(100);
+    pending = pending.filter((group) => group.some((client) => !client.synced));
+  }
+  await sleep(100);
+}
+
 /** Resolves when `done()` holds, or after `timeoutMs`; polls, so it never blocks the loop. */
 export async function waitUntil(done: () => boolean, timeoutMs: number, pollMs = 10): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

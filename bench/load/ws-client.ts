@@ -45,6 +45,10 @@ export class WsLoadClient implements LoadClient {
     this.ws.send(`${TEXT}${stampText(kind, sender, seq, nowMicros())}`);
   }
 
+  write(line: string): void {
+    this.ws.send(line);
+  }
+
   close(): void {
     this.ws.terminate();
   }

@@ -15,8 +15,12 @@ export interface FloodCostOptions {
   readonly windowMs: number;
   /** How many clients flood at once. */
   readonly flooders: number;
-  /** What they send: LFs only, or chat lines (stamped, so that the ones the server lets through are counted). */
-  readonly content: 'blank' | 'text';
+  /**
+   * What they send: LFs only, chat lines (stamped, so that the ones the server lets through are
+   * counted), `/join`s of a new room each (`join`), or `/part #lobby` and `/join #lobby` in turn
+   * (`join-part`: the chatters' room, so each join the server serves is announced to them).
+   */
+  readonly content: FloodContent;
   /** A flooder stops after this many lines (Infinity: only the window ends it). */
   readonly linesPerFlooder: number;
 }
@@ -42,7 +46,17 @@ export interface FloodCostResult {
   readonly lost: number;
   readonly generatorCpuShare: number;
   readonly otherCpuShare: number;
+  /** Joins the server served the flooders: their own `... joined` lines. */
+  readonly joinsServed: number;
+  /** The flooders' `[!]` replies: rate limited, too many rooms, anything else. */
+  readonly rateLimitedReplies: number;
+  readonly tooManyRoomsReplies: number;
+  readonly otherRefusals: number;
+  /** Server RSS at the end of the flood window minus before it. */
+  readonly floodRssGrowthMb: number;
 }
+
+export type FloodContent = 'blank' | 'text' | 'join' | 'join-part';
 
 /** Flooders' stamps use sender numbers from here, apart from the chatters'. */
 const FLOODER_BASE = 90_000;
@@ -53,6 +67,11 @@ const TEXT = 'the quick brown fox jumps over the lazy dog ';
 interface FloodStats {
   bytes: number;
   lines: number;
+  /** What the server answered (counted for the command floods only). */
+  joinsServed: number;
+  rateLimited: number;
+  tooManyRooms: number;
+  otherRefusals: number;
   /** ms from its first write to its disconnection, or undefined if the server never let it go. */
   disconnectedAfterMs: number | undefined;
 }
@@ -65,10 +84,18 @@ interface FloodStats {
 function startFlooder(
   port: number,
   index: number,
-  content: 'blank' | 'text',
+  content: FloodContent,
   maxLines: number,
 ): { done: Promise<FloodStats>; stop(): void } {
-  const stats: FloodStats = { bytes: 0, lines: 0, disconnectedAfterMs: undefined };
+  const stats: FloodStats = {
+    bytes: 0,
+    lines: 0,
+    joinsServed: 0,
+    rateLimited: 0,
+    tooManyRooms: 0,
+    otherRefusals: 0,
+    disconnectedAfterMs: undefined,
+  };
   const socket: Socket = connect({ host: '127.0.0.1', port, noDelay: true });
   let stopped = false;
   let started = 0;
@@ -82,13 +109,21 @@ function startFlooder(
     }
     let text = '';
     while (text.length < CHUNK_BYTES - 100 && stats.lines < maxLines) {
-      text += `${TEXT}${stampText(KIND_MEASURE, FLOODER_BASE + index, seq++, nowMicros())}\n`;
+      text += floodLine(content, index, seq++);
       stats.lines++;
     }
     return Buffer.from(text);
   };
   const done = new Promise<FloodStats>((resolve) => {
-    socket.on('data', () => undefined);
+    if (content === 'join' || content === 'join-part') {
+      let carry = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        const lines = (carry + chunk).split('\n');
+        carry = lines.pop()!;
+        for (const line of lines) countReply(line, stats);
+      });
+    } else socket.on('data', () => undefined);
     socket.on('error', () => undefined);
     // The server's FIN: it let the flooder go (the socket closes later, once the server gives up on
     // the input it no longer reads).
@@ -122,6 +157,26 @@ function startFlooder(
       socket.destroy();
     },
   };
+}
+
+function floodLine(content: 'text' | 'join' | 'join-part', index: number, seq: number): string {
+  switch (content) {
+    case 'text':
+      return `${TEXT}${stampText(KIND_MEASURE, FLOODER_BASE + index, seq, nowMicros())}\n`;
+    case 'join':
+      return `/join #f${index}-${seq}\n`;
+    case 'join-part':
+      return seq % 2 === 0 ? '/part #lobby\n' : '/join #lobby\n';
+  }
+}
+
+/** Sorts a command flooder's replies: its own joins (`[#f0-1] name joined`, `name joined`) and refusals. */
+function countReply(line: string, stats: FloodStats): void {
+  if (line.startsWith('[!] ')) {
+    if (line.startsWith('[!] rate limit')) stats.rateLimited++;
+    else if (line.startsWith('[!] too many rooms')) stats.tooManyRooms++;
+    else stats.otherRefusals++;
+  } else if (line.endsWith(' joined')) stats.joinsServed++;
 }
 
 /**
@@ -175,11 +230,13 @@ export async function runFloodCost(server: RunningServer, options: FloodCostOpti
     const quietCpu: CpuWindow = quiet$();
 
     phase = 'flood';
+    const rss0 = server.rssBytes();
     const flood$ = startCpuWindow(server);
     for (let f = 0; f < options.flooders; f++)
       flooders.push(startFlooder(server.port, f, options.content, options.linesPerFlooder));
     await sleep(options.windowMs);
     const floodCpu = flood$();
+    const rss1 = server.rssBytes();
     phase = 'drain';
     for (const flooder of flooders) flooder.stop();
     const stats = await Promise.all(flooders.map((f) => f.done));
@@ -209,6 +266,11 @@ export async function runFloodCost(server: RunningServer, options: FloodCostOpti
       lost: Math.max(0, expected - received),
       generatorCpuShare: floodCpu.generatorCpuShare,
       otherCpuShare: floodCpu.otherCpuShare,
+      joinsServed: stats.reduce((sum, s) => sum + s.joinsServed, 0),
+      rateLimitedReplies: stats.reduce((sum, s) => sum + s.rateLimited, 0),
+      tooManyRoomsReplies: stats.reduce((sum, s) => sum + s.tooManyRooms, 0),
+      otherRefusals: stats.reduce((sum, s) => sum + s.otherRefusals, 0),
+      floodRssGrowthMb: (rss1 - rss0) / 1e6,
     };
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
