@@ -297,7 +297,7 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
 
     // The Send button works too, and gives the focus back to the input.
     await page.fill('#input', 'by button');
-    await page.click('button[type=submit]');
+    await page.click('#send button[type=submit]');
     expect(await client.nextLine()).toBe('by button');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('input');
   });
