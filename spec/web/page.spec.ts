@@ -732,9 +732,9 @@ async function expectRooms(page: Page, expected: readonly string[]): Promise<voi
         buttons.map((b) => {
           // What a screen reader reads: the text, but not a hidden badge.
           const shown = b.cloneNode(true) as HTMLElement;
-          for (const hidden of shown.querySelectorAll('[hidden]')) hidden.remove();
+          Array.from(shown.querySelectorAll('[hidden]')).forEach((hidden) => hidden.remove());
           // The name and the badge are apart, as the accessible name has them.
-          const text = [...shown.children].map((part) => part.textContent).join(' ');
+          const text = Array.from(shown.children, (part) => part.textContent).join(' ');
           return b.getAttribute('aria-current') === 'true' ? `[${text}]` : text;
         }),
       );
