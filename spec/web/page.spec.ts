@@ -451,6 +451,16 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
         }
         const button = document.querySelector('.send-button')!;
         result['send button'] = contrast(getComputedStyle(button).color, getComputedStyle(button).backgroundColor);
+        // The rooms: the buttons, the room in view, its unread badge, the link and Leave.
+        for (const selector of ['.join-button', '.part', '.unread', '.room-button[aria-current="true"]']) {
+          const element = document.querySelector(selector)!;
+          result[selector] = contrast(getComputedStyle(element).color, getComputedStyle(element).backgroundColor);
+        }
+        const link = document.getElementById('room-link')!;
+        result['room link'] = contrast(
+          getComputedStyle(link).color,
+          getComputedStyle(link.closest('.room-bar')!).backgroundColor,
+        );
         const status = document.getElementById('status')!;
         result['status'] = contrast(
           getComputedStyle(status).color,
