@@ -676,6 +676,31 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
       await expectPeople(page, ['alice (you)']);
     });
 
+    it('after a reconnect joins its rooms again and makes the room in view current', async () => {
+      const { page, client, standIn } = await joinAs('alice', ['alice', 'bob']);
+      await joinRust(page, client);
+      await page.click('#rooms button:has-text("#lobby")');
+      expect(await client.nextLine()).toBe('/join #lobby');
+      client.terminate();
+      await expectPeople(page, []);
+      await expectRooms(page, ['[#lobby]', '#rust']);
+
+      const second = await standIn.nextClient();
+      await second.welcome('alice', ['alice']);
+      // Back into #rust (its entered does not move the view), then the lobby is current again.
+      expect([await second.nextLine(), await second.nextLine()]).toEqual(['/join #rust', '/join #lobby']);
+      second.send(
+        { type: 'entered', room: '#rust', name: 'alice' },
+        { type: 'who', room: '#rust', names: ['dave', 'alice'], count: 2 },
+      );
+      await page.waitForFunction(() => document.getElementById('log')?.textContent?.includes('[*] connected'));
+      await expectRooms(page, ['[#lobby]', '#rust']);
+      await expectPeople(page, ['alice (you)']);
+      await page.click('#rooms button:has-text("#rust")');
+      expect(await second.nextLine()).toBe('/join #rust');
+      await expectPeople(page, ['dave', 'alice (you)']);
+    });
+
     it('opens in the room the address names (/#rust), and joins one when the address changes', async () => {
       const session = await open({ hash: '#rust' });
       const { page } = session;
