@@ -1,9 +1,12 @@
 // The rxchat page: one WebSocket to the server it came from, speaking rxchat.v1 (lines up, JSON
 // frames down). Plain ES module, no build step. User text only ever reaches the DOM through
 // textContent, so a message is never parsed as HTML.
+//
+// Rooms: the server routes plain lines to the client's current room (the one it /joined last), so
+// the room in view is always the server's current room: switching sends `/join #room` first.
 
 const SUBPROTOCOL = 'rxchat.v1';
-/** Enough scrollback for a session; older entries are dropped so the page does not grow forever. */
+/** Enough scrollback for a session, per room; older entries are dropped so the page does not grow forever. */
 const MAX_LOG_ENTRIES = 1000;
 /** Like the terminal client (src/client/backoff.ts): 0.5 s doubling up to 30 s, up to 20% shorter. */
 const BACKOFF = { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.2 };
@@ -13,6 +16,12 @@ const TRIES_AFTER_SHUTDOWN = 5;
 const STICKY_SCROLL_PX = 48;
 /** The number of name colour classes (name-0 … name-9), as many as the terminal's colours. */
 const NAME_COLOURS = 10;
+/** The server's room rule (src/core/rooms.ts). */
+const ROOM_PATTERN = /^#[A-Za-z0-9._-]{1,32}$/;
+/** The default room unless the server names another (its first `joined` or `who` frame does). */
+const DEFAULT_ROOM = '#lobby';
+/** After a rate-limited notice, when to make sure the server's current room is the one in view. */
+const RESYNC_MS = 2_000;
 
 const CLOSE_REASONS = {
   1001: 'server going away',
@@ -26,6 +35,12 @@ const ui = {
   myName: byId('my-name'),
   status: byId('status'),
   reconnect: byId('reconnect'),
+  rooms: byId('rooms'),
+  joinForm: byId('join-room'),
+  roomInput: byId('room-input'),
+  roomTitle: byId('room-title'),
+  roomLink: byId('room-link'),
+  part: byId('part'),
   people: byId('people'),
   peopleCount: byId('people-count'),
   log: byId('log'),
@@ -33,17 +48,44 @@ const ui = {
   input: byId('input'),
 };
 
+/**
+ * A room the page is in (or the "no room" view): its messages, its members and its entry in the
+ * room list. The room in view keeps its entries in #log; the others keep them in `store`.
+ * @typedef {{
+ *   name: string, key: string, listed: boolean,
+ *   roster: Map<string, { name: string, item: HTMLElement }>, unlisted: number, more: HTMLElement,
+ *   store: HTMLElement, scrollTop: number | undefined, unread: number, stale: boolean,
+ *   item: HTMLElement, button: HTMLButtonElement, label: HTMLElement, badge: HTMLElement, badgeCount: HTMLElement,
+ * }} Room
+ */
+
 const state = {
   /** @type {WebSocket | undefined} */
   socket: undefined,
   connected: false,
   myName: '',
-  /** Who is online, in join order: lower-cased name → its name as shown and its list item. */
-  roster: new Map(),
-  /** Online but not listed, when the server bounded its /who answer. */
-  unlisted: 0,
-  /** The page's own /who after welcome: its answer fills the list and is not printed. */
+  /** The rooms the page is in, in join order, by room key. @type {Map<string, Room>} */
+  rooms: new Map(),
+  /** The default room (it may have been parted, then it is not in `rooms`). @type {Room} */
+  home: /** @type {Room} */ (/** @type {unknown} */ (undefined)),
+  /** Where messages go when the page is in no room. @type {Room} */
+  nowhere: /** @type {Room} */ (/** @type {unknown} */ (undefined)),
+  /** The room in view: the server's current room (or `nowhere`). @type {Room} */
+  view: /** @type {Room} */ (/** @type {unknown} */ (undefined)),
+  /** Between a welcome and the connection closing. */
+  welcomed: false,
+  /** The page's own /who after welcome: its answer fills the default room's list and is not printed. */
   silentWho: false,
+  /** Rooms whose next /who answer (without a prefix) only refreshes their list, by key. */
+  quietWho: new Set(),
+  /** Rooms the page left: frames already on their way for them are dropped, by key. */
+  parted: new Set(),
+  /** Rooms the page is joining again after a reconnect: their `entered` does not switch the view, by key. */
+  rejoining: new Set(),
+  /** A room named by the address (`/#rust`), joined once connected. @type {string | undefined} */
+  linkRoom: undefined,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  resyncTimer: undefined,
   /** Reconnect attempts since the last successful connection. */
   attempt: 0,
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -91,6 +133,10 @@ function nameElement(name) {
   return span;
 }
 
+function isMe(name) {
+  return nameKey(name) === nameKey(state.myName);
+}
+
 function setMyName(name) {
   state.myName = name;
   ui.myName.replaceChildren(nameElement(name));
@@ -98,7 +144,221 @@ function setMyName(name) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The list of who is online
+// Rooms
+// ---------------------------------------------------------------------------------------------
+
+const LOOKALIKE_CHARS = { 1: 'l', i: 'l', '|': 'l', 0: 'o', 5: 's', 2: 'z', 8: 'b' };
+const LOOKALIKE_PAIRS = { rn: 'm', vv: 'w', cl: 'd' };
+
+/**
+ * Rooms are one whatever their case and look-alike characters: the server's key (src/core/rooms.ts
+ * roomKey, src/core/names.ts nameKey), so that `/join #Ru5t` finds the #rust the page is in.
+ */
+function roomKey(name) {
+  const folded = name.slice(1).toLowerCase();
+  return `#${folded.replace(/[1i|0528]/g, (c) => LOOKALIKE_CHARS[c]).replace(/rn|vv|cl/g, (p) => LOOKALIKE_PAIRS[p])}`;
+}
+
+/** @returns {Room} */
+function newRoom(name) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'room-button';
+  const label = textSpan('room-name', name);
+  const badgeCount = textSpan('unread-count', '');
+  const badge = document.createElement('span');
+  badge.className = 'unread';
+  badge.hidden = true;
+  badge.append(badgeCount, textSpan('visually-hidden', ' unread'));
+  button.append(label, badge);
+  const item = document.createElement('li');
+  item.className = 'room';
+  item.append(button);
+  const more = document.createElement('li');
+  more.className = 'person person-more';
+  const store = document.createElement('div');
+  /** @type {Room} */
+  const room = {
+    name,
+    key: roomKey(name),
+    listed: false,
+    roster: new Map(),
+    unlisted: 0,
+    more,
+    store,
+    scrollTop: undefined,
+    unread: 0,
+    stale: false,
+    item,
+    button,
+    label,
+    badge,
+    badgeCount,
+  };
+  button.addEventListener('click', () => switchTo(room));
+  return room;
+}
+
+/** Puts a room in the list (at the end: the list is in join order, as the server keeps it). */
+function listRoom(room) {
+  if (room.listed) return room;
+  room.listed = true;
+  state.rooms.set(room.key, room);
+  ui.rooms.append(room.item);
+  return room;
+}
+
+function unlistRoom(room) {
+  room.listed = false;
+  state.rooms.delete(room.key);
+  room.item.remove();
+  room.roster = new Map();
+  room.unlisted = 0;
+}
+
+/** The room a frame is about: `room` if named, else the default room. Undefined for a room just left. */
+function roomOf(m) {
+  if (!isString(m.room)) return state.home.listed ? state.home : undefined;
+  const key = roomKey(m.room);
+  const room = state.rooms.get(key);
+  if (room !== undefined) return room;
+  if (state.parted.has(key) || !ROOM_PATTERN.test(m.room)) return undefined;
+  // The server only tells members about a room: the page is in it, though it missed the join.
+  return listRoom(key === state.home.key ? state.home : newRoom(m.room));
+}
+
+/** The server named its default room (its first frames do): the page assumed #lobby until then. */
+function learnDefaultRoom(name) {
+  const { home } = state;
+  if (!ROOM_PATTERN.test(name) || home.name === name) return;
+  const key = roomKey(name);
+  if (home.key !== key && state.rooms.has(key)) return;
+  if (home.listed) state.rooms.delete(home.key);
+  home.name = name;
+  home.key = key;
+  home.label.textContent = name;
+  if (home.listed) state.rooms.set(key, home);
+  if (state.view === home) showRoomHeader(home);
+}
+
+/** Shows a room: its messages in the log, its members in the list; the address names it. */
+function showRoom(room) {
+  const old = state.view;
+  if (old === room) return;
+  if (old !== undefined) {
+    old.scrollTop = atBottom() ? undefined : ui.log.scrollTop;
+    old.store.append(...ui.log.childNodes);
+  }
+  state.view = room;
+  // Moving a room's history in is not news: the live region stays quiet while it happens.
+  ui.log.setAttribute('aria-live', 'off');
+  ui.log.append(...room.store.childNodes);
+  ui.log.scrollTop = room.scrollTop ?? ui.log.scrollHeight;
+  requestAnimationFrame(() => {
+    ui.log.setAttribute('aria-live', 'polite');
+    if (room.scrollTop === undefined) ui.log.scrollTop = ui.log.scrollHeight;
+  });
+  room.unread = 0;
+  showUnread(room);
+  for (const other of state.rooms.values()) {
+    if (other === room) other.button.setAttribute('aria-current', 'true');
+    else other.button.removeAttribute('aria-current');
+  }
+  showRoomHeader(room);
+  renderPeople();
+  if (room.stale && room.listed) refreshPeople(room);
+}
+
+function showRoomHeader(room) {
+  const inRoom = room !== state.nowhere;
+  ui.roomTitle.textContent = inRoom ? room.name : 'No room: join one';
+  ui.log.setAttribute('aria-label', inRoom ? `Messages in ${room.name}` : 'Messages');
+  ui.part.hidden = !inRoom;
+  ui.part.setAttribute('aria-label', `Leave ${room.name}`);
+  ui.roomLink.hidden = !inRoom;
+  ui.roomLink.href = `#${room.name.slice(1)}`;
+  ui.roomLink.setAttribute('aria-label', `Link to ${room.name}`);
+  // The address opens the page in this room; the default room needs no name.
+  const hash = inRoom && room !== state.home ? room.name : '';
+  if (location.hash !== hash && state.linkRoom === undefined)
+    history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+}
+
+function showUnread(room) {
+  room.badge.hidden = room.unread === 0;
+  room.badgeCount.textContent = String(room.unread);
+}
+
+/** The user picked a room in the list: the server's current room follows, then the view. */
+function switchTo(room) {
+  if (room === state.view) return;
+  // Sent first: a line typed next must reach the new room. Disconnected, the rejoin does it later.
+  send(`/join ${room.name}`);
+  showRoom(room);
+  ui.input.focus();
+}
+
+/** Joins (or, for a room the page is in, returns to) a room: a new one shows when the server says `entered`. */
+function joinRoom(name) {
+  if (!ROOM_PATTERN.test(name)) {
+    problem(`invalid room name: ${name} (use # and 1-32 of A-Z a-z 0-9 . _ -)`);
+    return;
+  }
+  const known = state.rooms.get(roomKey(name));
+  if (known === state.view) return;
+  if (!send(`/join ${name}`)) {
+    problem('not connected: try again once connected');
+    return;
+  }
+  state.parted.delete(roomKey(name));
+  if (known !== undefined) showRoom(known);
+}
+
+/** The page sent /part for a room: the server answers the one who parts with nothing, so it goes now. */
+function leftRoom(room) {
+  unlistRoom(room);
+  state.parted.add(room.key);
+  state.quietWho.delete(room.key);
+  if (state.view !== room) return;
+  // The server's rule: the current room becomes the one joined last among those left.
+  const next = [...state.rooms.values()].at(-1) ?? state.nowhere;
+  showRoom(next);
+  info(`you left ${room.name}`);
+}
+
+function partRoom() {
+  const room = state.view;
+  if (room === state.nowhere) return;
+  if (!send(`/part ${room.name}`)) {
+    problem('not connected: try again once connected');
+    return;
+  }
+  leftRoom(room);
+  ui.input.focus();
+}
+
+/** A room named in the address (`#rust`), or undefined. */
+function roomFromAddress() {
+  const raw = location.hash.slice(1);
+  if (raw === '') return undefined;
+  let name;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    name = raw;
+  }
+  return name.startsWith('#') ? name : `#${name}`;
+}
+
+function followAddress() {
+  const name = roomFromAddress();
+  if (name === undefined || (ROOM_PATTERN.test(name) && state.rooms.get(roomKey(name)) === state.view)) return;
+  if (state.welcomed) joinRoom(name);
+  else state.linkRoom = name;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The members of each room; the list shows the room in view
 // ---------------------------------------------------------------------------------------------
 
 // Updated item by item: a storm of joins in a big room must not rebuild the whole list each time.
@@ -107,94 +367,141 @@ function personItem(name) {
   const item = document.createElement('li');
   item.className = 'person';
   item.append(nameElement(name));
-  if (nameKey(name) === nameKey(state.myName)) {
+  if (isMe(name)) {
     item.classList.add('person-me');
     item.append(textSpan('you', ' (you)'));
   }
   return item;
 }
 
-/** The last item, "and N more", shown when the server's /who answer was bounded. */
-const moreItem = document.createElement('li');
-moreItem.className = 'person person-more';
-
-function showCount() {
-  moreItem.textContent = `and ${state.unlisted} more`;
-  if (state.unlisted > 0 && moreItem.parentNode === null) ui.people.append(moreItem);
-  if (state.unlisted === 0) moreItem.remove();
-  ui.peopleCount.textContent = `(${state.roster.size + state.unlisted})`;
+function showCount(room) {
+  if (room !== state.view) return;
+  room.more.textContent = `and ${room.unlisted} more`;
+  if (room.unlisted > 0 && room.more.parentNode === null) ui.people.append(room.more);
+  if (room.unlisted === 0) room.more.remove();
+  ui.peopleCount.textContent = `(${room.roster.size + room.unlisted})`;
 }
 
-function addPerson(name) {
-  state.roster.get(nameKey(name))?.item.remove();
+function renderPeople() {
+  const room = state.view;
+  ui.people.replaceChildren(...[...room.roster.values()].map((person) => person.item));
+  room.more.remove();
+  showCount(room);
+}
+
+function addPerson(room, name) {
+  const key = nameKey(name);
+  room.roster.get(key)?.item.remove();
+  room.roster.delete(key);
   const item = personItem(name);
-  state.roster.set(nameKey(name), { name, item });
-  ui.people.insertBefore(item, moreItem.parentNode === ui.people ? moreItem : null);
-  showCount();
+  room.roster.set(key, { name, item });
+  if (room === state.view) ui.people.insertBefore(item, room.more.parentNode === ui.people ? room.more : null);
+  showCount(room);
 }
 
-function removePerson(name) {
-  const person = state.roster.get(nameKey(name));
-  if (person !== undefined) {
-    person.item.remove();
-    state.roster.delete(nameKey(name));
-  } else if (state.unlisted > 0) {
-    state.unlisted--; // one of those the bounded /who did not list
-  }
-  showCount();
+/** Takes someone off a room's list; false if the list did not name them. */
+function removePerson(room, name) {
+  const person = room.roster.get(nameKey(name));
+  if (person === undefined) return false;
+  person.item.remove();
+  room.roster.delete(nameKey(name));
+  showCount(room);
+  return true;
 }
 
-function renamePerson(from, to) {
-  const person = state.roster.get(nameKey(from));
-  if (person === undefined) return;
+/** Someone the list may not name left: off the list, or one fewer of those a bounded /who did not list. */
+function removeMember(room, name) {
+  if (removePerson(room, name)) return;
+  if (room.unlisted > 0) room.unlisted--;
+  showCount(room);
+}
+
+function renamePerson(room, from, to) {
+  const person = room.roster.get(nameKey(from));
+  if (person === undefined) return false;
   // Keep the join order: the new name takes the old one's place.
   const item = personItem(to);
-  person.item.replaceWith(item);
-  const entries = [...state.roster].map(([key, value]) =>
+  if (room === state.view) person.item.replaceWith(item);
+  const entries = [...room.roster].map(([key, value]) =>
     key === nameKey(from) ? [nameKey(to), { name: to, item }] : [key, value],
   );
-  state.roster = new Map(entries);
-  showCount();
+  room.roster = new Map(entries);
+  showCount(room);
+  return true;
 }
 
-function fillPeople(names, count) {
-  state.roster = new Map(names.map((name) => [nameKey(name), { name, item: personItem(name) }]));
-  state.unlisted = Math.max(0, count - state.roster.size);
-  ui.people.replaceChildren(...[...state.roster.values()].map((person) => person.item));
-  showCount();
+function fillPeople(room, names, count) {
+  room.roster = new Map(names.map((name) => [nameKey(name), { name, item: personItem(name) }]));
+  room.unlisted = Math.max(0, count - room.roster.size);
+  room.stale = false;
+  if (room === state.view) renderPeople();
+}
+
+/** Asks the server for a room's members; the answer refreshes the list without being printed. */
+function refreshPeople(room) {
+  // A plain /who answers the current room, which is the room in view.
+  if (send(room === state.view ? '/who' : `/who ${room.name}`)) {
+    state.quietWho.add(room.key);
+    room.stale = false;
+  }
 }
 
 function clearPeople() {
-  state.roster = new Map();
-  state.unlisted = 0;
-  ui.people.replaceChildren();
-  showCount();
+  for (const room of [...state.rooms.values(), state.home]) {
+    room.roster = new Map();
+    room.unlisted = 0;
+  }
+  renderPeople();
 }
 
 // ---------------------------------------------------------------------------------------------
-// The message log
+// The message log: the room in view's entries are in #log, the others' wait in their store
 // ---------------------------------------------------------------------------------------------
 
 /** True while a scroll to the bottom waits for the next frame. */
 let followPending = false;
 
-/** Appends one entry built from strings (inserted as text) and elements, keeping the log bounded. */
-function addEntry(kind, ...parts) {
+function atBottom() {
+  return ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight <= STICKY_SCROLL_PX;
+}
+
+/**
+ * Appends one entry built from strings (inserted as text) and elements to a room's log (by default
+ * the room in view), keeping it bounded.
+ */
+function addEntryTo(room, kind, ...parts) {
+  const entry = document.createElement('div');
+  entry.className = `entry ${kind}`;
+  entry.append(...parts);
+  if (room !== state.view) {
+    room.store.append(entry);
+    while (room.store.childElementCount > MAX_LOG_ENTRIES) room.store.firstElementChild?.remove();
+    return entry;
+  }
   // Follow new messages, unless the user scrolled up to read older ones. Measured once per frame
   // at most, so that a burst of messages does not force a layout for each one.
-  if (!followPending && ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight <= STICKY_SCROLL_PX) {
+  if (!followPending && atBottom()) {
     followPending = true;
     requestAnimationFrame(() => {
       followPending = false;
       ui.log.scrollTop = ui.log.scrollHeight;
     });
   }
-  const entry = document.createElement('div');
-  entry.className = `entry ${kind}`;
-  entry.append(...parts);
   ui.log.append(entry);
   while (ui.log.childElementCount > MAX_LOG_ENTRIES) ui.log.firstElementChild?.remove();
   return entry;
+}
+
+function addEntry(kind, ...parts) {
+  return addEntryTo(state.view, kind, ...parts);
+}
+
+/** A message said in a room: counted as unread while the room is not in view. */
+function addMessage(room, kind, ...parts) {
+  addEntryTo(room, kind, ...parts);
+  if (room === state.view) return;
+  room.unread++;
+  showUnread(room);
 }
 
 function textSpan(className, text) {
@@ -212,12 +519,12 @@ function problem(text) {
   addEntry('notice error', textSpan('mark', '[!]'), ' ', text);
 }
 
-function said(name, text, mine) {
-  addEntry(mine ? 'said mine' : 'said', nameElement(name), ': ', textSpan('text', text));
+function said(room, name, text, mine) {
+  addMessage(room, mine ? 'said mine' : 'said', nameElement(name), ': ', textSpan('text', text));
 }
 
-function action(name, text, mine) {
-  addEntry(mine ? 'action mine' : 'action', '* ', nameElement(name), ' ', textSpan('text', text));
+function action(room, name, text, mine) {
+  addMessage(room, mine ? 'action mine' : 'action', '* ', nameElement(name), ' ', textSpan('text', text));
 }
 
 function privateFrom(from, text) {
@@ -238,6 +545,16 @@ function privateTo(to, text) {
   );
 }
 
+/** News about someone (a leave, a rename) told once, not per room: in each room that lists them, else in view. */
+function aboutSomeone(update, kind, ...parts) {
+  const rooms = [...state.rooms.values()].filter((room) => update(room));
+  const found = rooms.length > 0;
+  if (!found) rooms.push(state.view);
+  for (const room of rooms)
+    addEntryTo(room, kind, ...parts.map((part) => (isString(part) ? part : part.cloneNode(true))));
+  return found;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Messages from the server
 // ---------------------------------------------------------------------------------------------
@@ -249,33 +566,103 @@ const handlers = {
   welcome(m) {
     if (!isString(m.name)) return;
     setMyName(m.name);
+    state.welcomed = true;
     clearPeople();
+    // Every connection starts in the default room alone.
+    if (!state.home.listed) {
+      listRoom(state.home);
+      ui.rooms.prepend(state.home.item);
+      state.rooms = new Map([[state.home.key, state.home], ...state.rooms]);
+      if (state.view === state.nowhere) showRoom(state.home);
+    }
     // The joins before ours were never sent to us: ask who is here, and keep the answer quiet.
     state.silentWho = true;
+    state.quietWho.clear();
+    state.parted.clear();
     send('/who');
+    rejoin();
+    if (state.linkRoom !== undefined) {
+      joinRoom(state.linkRoom);
+      state.linkRoom = undefined;
+    }
   },
   joined(m) {
     if (!isString(m.name)) return;
-    addPerson(m.name);
-    addEntry('joined', nameElement(m.name), textSpan('dim', ' joined the chat'));
+    if (isMe(m.name) && isString(m.room)) learnDefaultRoom(m.room);
+    const room = roomOf(m);
+    if (room === undefined) return;
+    addPerson(room, m.name);
+    addEntryTo(room, 'joined', nameElement(m.name), textSpan('dim', ' joined the chat'));
+  },
+  entered(m) {
+    if (!isString(m.name) || !isString(m.room) || !ROOM_PATTERN.test(m.room)) return;
+    const key = roomKey(m.room);
+    let room = state.rooms.get(key);
+    if (isMe(m.name)) {
+      state.parted.delete(key);
+      // Our own join: the member list follows at once, and fills the room's list.
+      state.quietWho.add(key);
+      const returning = state.rejoining.delete(key);
+      if (room === undefined) {
+        room = listRoom(key === state.home.key ? state.home : newRoom(m.room));
+        if (!returning) showRoom(room);
+      }
+    }
+    if (room === undefined) return;
+    addPerson(room, m.name);
+    addEntryTo(room, 'joined', nameElement(m.name), textSpan('dim', ` joined ${room.name}`));
+  },
+  parted(m) {
+    if (!isString(m.name)) return;
+    const room = roomOf(m);
+    if (room === undefined) return;
+    removeMember(room, m.name);
+    const reason = isString(m.reason) ? ` (${m.reason})` : '';
+    addEntryTo(
+      room,
+      'left',
+      textSpan('mark', '[-]'),
+      ' ',
+      nameElement(m.name),
+      textSpan('dim', ` left ${room.name}${reason}`),
+    );
   },
   said(m) {
-    if (isString(m.name) && isString(m.text)) said(m.name, m.text, false);
+    if (!isString(m.name) || !isString(m.text)) return;
+    const room = roomOf(m);
+    if (room !== undefined) said(room, m.name, m.text, false);
   },
   left(m) {
     if (!isString(m.name)) return;
-    removePerson(m.name);
     const reason = isString(m.reason) ? ` (${m.reason})` : '';
-    addEntry('left', textSpan('mark', '[-]'), ' ', nameElement(m.name), textSpan('dim', ` left the chat.${reason}`));
+    const name = m.name;
+    const listed = aboutSomeone(
+      (room) => removePerson(room, name),
+      'left',
+      textSpan('mark', '[-]'),
+      ' ',
+      nameElement(name),
+      textSpan('dim', ` left the chat.${reason}`),
+    );
+    // Nobody listed them: one of those a bounded /who did not list, in the room in view.
+    if (!listed) removeMember(state.view, name);
   },
   renamed(m) {
     if (!isString(m.from) || !isString(m.to)) return;
-    if (nameKey(m.from) === nameKey(state.myName)) setMyName(m.to);
-    renamePerson(m.from, m.to);
-    addEntry('renamed', nameElement(m.from), textSpan('dim', ' is now known as '), nameElement(m.to));
+    if (isMe(m.from)) setMyName(m.to);
+    const { from, to } = m;
+    aboutSomeone(
+      (room) => renamePerson(room, from, to),
+      'renamed',
+      nameElement(from),
+      textSpan('dim', ' is now known as '),
+      nameElement(to),
+    );
   },
   action(m) {
-    if (isString(m.name) && isString(m.text)) action(m.name, m.text, false);
+    if (!isString(m.name) || !isString(m.text)) return;
+    const room = roomOf(m);
+    if (room !== undefined) action(room, m.name, m.text, false);
   },
   private(m) {
     if (isString(m.from) && isString(m.text)) privateFrom(m.from, m.text);
@@ -283,18 +670,38 @@ const handlers = {
   who(m) {
     if (!Array.isArray(m.names) || !m.names.every(isString)) return;
     const count = Number.isInteger(m.count) ? m.count : m.names.length;
-    if (state.silentWho) {
+    const whole = !isString(m.prefix);
+    if (whole && state.silentWho) {
+      // The answer to the page's /who after welcome: the default room, where every connection starts.
       state.silentWho = false;
-      fillPeople(m.names, count);
+      if (isString(m.room)) learnDefaultRoom(m.room);
+      state.quietWho.delete(state.home.key);
+      if (state.home.listed) fillPeople(state.home, m.names, count);
       return;
     }
+    const room = isString(m.room) ? state.rooms.get(roomKey(m.room)) : state.home.listed ? state.home : undefined;
+    if (whole && room !== undefined && state.quietWho.delete(room.key)) {
+      fillPeople(room, m.names, count);
+      return;
+    }
+    const where = isString(m.room) && roomKey(m.room) !== state.home.key ? ` in ${m.room}` : '';
     const prefix = isString(m.prefix) ? ` starting with ${m.prefix}` : '';
     const more = count > m.names.length ? `, and ${count - m.names.length} more` : '';
-    info(`${count} online${prefix}: ${m.names.join(', ')}${more}`);
+    info(`${count} online${where}${prefix}: ${m.names.join(', ')}${more}`);
+  },
+  rooms(m) {
+    if (!Array.isArray(m.rooms) || !Number.isInteger(m.count)) return;
+    const listed = m.rooms.filter((room) => room !== null && isString(room.name) && Number.isInteger(room.size));
+    const names = listed.map((room) => `${room.name} (${room.size})`).join(', ');
+    const matching = isString(m.prefix) ? ` matching "${m.prefix}"` : '';
+    const more = m.count > listed.length ? `, and ${m.count - listed.length} more` : '';
+    info(`${m.count} ${m.count === 1 ? 'room' : 'rooms'}${matching}${names === '' ? '' : `: ${names}`}${more}`);
   },
   notice(m) {
     if (!isString(m.text)) return;
     if (m.code === 'idle-timeout') state.idleKicked = true;
+    // A /join or /part may have been dropped: make sure the server's current room is the one in view.
+    if (m.code === 'rate-limited') scheduleResync();
     if (m.level === 'error') problem(m.text);
     else info(m.text);
   },
@@ -317,12 +724,15 @@ const handlers = {
       list,
     );
   },
-  // Past 50 joins (or leaves) a second the server sums them up, one line a second per kind.
+  // Past 50 joins (or leaves) a second the server sums them up per room, one line a second per kind.
   'joined-many'(m) {
-    summary(m, 'joined', '[+]', addPerson);
+    const room = roomOf(m);
+    if (room !== undefined) summary(m, [room], 'joined', '[+]', (r, name) => addPerson(r, name));
   },
   'left-many'(m) {
-    summary(m, 'left', '[-]', removePerson);
+    // With a room, they parted it; without one, they left the chat: every room loses them.
+    const rooms = isString(m.room) ? [roomOf(m)].filter((room) => room !== undefined) : [...state.rooms.values()];
+    if (rooms.length > 0 || !isString(m.room)) summary(m, rooms, 'left', '[-]', removePerson);
   },
   shutdown() {
     state.serverShutdown = true;
@@ -331,16 +741,27 @@ const handlers = {
   },
 };
 
-/** A storm's summary: the names it lists update the list; when it lists only some, a quiet /who refreshes it. */
-function summary(m, kind, mark, update) {
+/**
+ * A storm's summary: the names it lists update the rooms' lists; when it lists only some, a quiet
+ * /who refreshes the list in view (the others when next shown).
+ */
+function summary(m, rooms, kind, mark, update) {
   if (!Array.isArray(m.names) || !m.names.every(isString) || !Number.isInteger(m.count)) return;
-  for (const name of m.names) update(name);
+  const touched = rooms.filter((room) => m.names.map((name) => update(room, name) !== false).some(Boolean));
   const more = m.count > m.names.length ? `, ... and ${m.count - m.names.length} more` : '';
-  addEntry(kind, textSpan('mark', mark), textSpan('dim', ` ${m.count} ${kind}: ${m.names.join(', ')}${more}`));
-  if (more !== '' && !state.silentWho) {
-    state.silentWho = true;
-    send('/who');
+  const shown = isString(m.room) || touched.length === 0 ? (rooms.length > 0 ? rooms : [state.view]) : touched;
+  for (const room of shown) {
+    addEntryTo(
+      room,
+      kind,
+      textSpan('mark', mark),
+      textSpan('dim', ` ${m.count} ${kind}: ${m.names.join(', ')}${more}`),
+    );
   }
+  if (more === '') return;
+  for (const room of rooms) room.stale = true;
+  const inView = rooms.includes(state.view) ? state.view : undefined;
+  if (inView !== undefined && !state.silentWho && !state.quietWho.has(inView.key)) refreshPeople(inView);
 }
 
 function receive(data) {
@@ -395,6 +816,29 @@ function connect() {
   });
 }
 
+/**
+ * After a reconnect the server has the page in the default room only: back into the other rooms
+ * of the list (their `entered` does not switch the view), then the room in view is made current.
+ */
+function rejoin() {
+  const others = [...state.rooms.values()].filter((room) => room !== state.home);
+  for (const room of others) {
+    state.rejoining.add(room.key);
+    send(`/join ${room.name}`);
+  }
+  const last = others.at(-1) ?? state.home;
+  if (state.view !== last && state.view.listed) send(`/join ${state.view.name}`);
+}
+
+/** Soon, one /join of the room in view, so that the server's current room is it again. */
+function scheduleResync() {
+  if (state.resyncTimer !== undefined) return;
+  state.resyncTimer = setTimeout(() => {
+    state.resyncTimer = undefined;
+    if (state.view.listed) send(`/join ${state.view.name}`);
+  }, RESYNC_MS);
+}
+
 function describeClose(event) {
   const known = CLOSE_REASONS[event.code];
   const reason = event.reason !== '' ? event.reason : known;
@@ -405,6 +849,10 @@ function lost(event) {
   const wasConnected = state.connected;
   state.socket = undefined;
   state.connected = false;
+  state.welcomed = false;
+  state.rejoining.clear();
+  clearTimeout(state.resyncTimer);
+  state.resyncTimer = undefined;
   clearPeople();
   if (state.quitting) {
     setState('stopped', 'you left the chat');
@@ -459,12 +907,12 @@ function reconnectNow() {
 
 /** Shows the user's own line the way the others will see it: the server never echoes it back. */
 function showOwnLine(line) {
-  if (line.startsWith('//')) return said(state.myName, line.slice(1), true);
-  if (!line.startsWith('/')) return said(state.myName, line, true);
+  if (line.startsWith('//')) return said(state.view, state.myName, line.slice(1), true);
+  if (!line.startsWith('/')) return said(state.view, state.myName, line, true);
   const [, word = '', rest = ''] = /^\/(\S*)\s*(.*)$/s.exec(line) ?? [];
   switch (word.toLowerCase()) {
     case 'me':
-      if (rest !== '') return action(state.myName, rest, true);
+      if (rest !== '') return action(state.view, state.myName, rest, true);
       break;
     case 'msg': {
       const [, to = '', text = ''] = /^(\S*)\s*(.*)$/s.exec(rest) ?? [];
@@ -474,6 +922,21 @@ function showOwnLine(line) {
     case 'quit':
       state.quitting = true;
       break;
+    case 'join': {
+      addEntry('command mine', textSpan('text', line));
+      // A room the page is in becomes current without a word from the server: show it now.
+      const known = ROOM_PATTERN.test(rest) ? state.rooms.get(roomKey(rest)) : undefined;
+      if (known !== undefined) showRoom(known);
+      else if (ROOM_PATTERN.test(rest)) state.parted.delete(roomKey(rest));
+      return;
+    }
+    case 'part': {
+      addEntry('command mine', textSpan('text', line));
+      const first = rest.split(/\s/, 1)[0] ?? '';
+      const room = first.startsWith('#') ? state.rooms.get(roomKey(first)) : state.view;
+      if (room !== undefined && room.listed) leftRoom(room);
+      return;
+    }
   }
   addEntry('command mine', textSpan('text', line));
 }
@@ -492,7 +955,25 @@ function submit(event) {
   ui.input.value = '';
 }
 
+function submitRoom(event) {
+  event.preventDefault();
+  const typed = ui.roomInput.value.trim();
+  if (typed === '') return;
+  joinRoom(typed.startsWith('#') ? typed : `#${typed}`);
+  ui.roomInput.value = '';
+  ui.input.focus();
+}
+
+state.home = newRoom(DEFAULT_ROOM);
+state.nowhere = newRoom('#');
+// Read before the first view is shown: showing the default room clears the address's room.
+state.linkRoom = roomFromAddress();
+listRoom(state.home);
+showRoom(state.home);
+
 ui.form.addEventListener('submit', submit);
+ui.joinForm.addEventListener('submit', submitRoom);
+ui.part.addEventListener('click', partRoom);
 ui.reconnect.addEventListener('click', reconnectNow);
-showCount();
+window.addEventListener('hashchange', followAddress);
 connect();

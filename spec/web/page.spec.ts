@@ -17,9 +17,10 @@ import {
   logTexts,
   typeAndSend,
   waitForState,
+  waitUntilAsync,
   watchPage,
 } from './page-helpers';
-import { type StandIn, startStandIn } from './stand-in-server';
+import { type StandIn, type StandInClient, startStandIn } from './stand-in-server';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 /** The terminal client's name colours, in the order of the page's name-0 … name-9 classes. */
@@ -42,6 +43,8 @@ interface OpenOptions {
   readonly colorScheme?: 'light' | 'dark';
   /** Fake timers in the page (playwright's clock), to run the backoff without waiting for it. */
   readonly fakeClock?: boolean;
+  /** The address's fragment, such as `#rust`. */
+  readonly hash?: string;
 }
 
 describeWithBrowser('the chat page', (browser: () => Browser) => {
@@ -58,7 +61,7 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     const session: Session = { standIn, context, page, watch: await watchPage(context, page) };
     sessions.push(session);
     if (options.fakeClock === true) await context.clock.install();
-    await page.goto(standIn.url);
+    await page.goto(`${standIn.url}${options.hash ?? ''}`);
     return session;
   }
 
@@ -297,7 +300,7 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
 
     // The Send button works too, and gives the focus back to the input.
     await page.fill('#input', 'by button');
-    await page.click('button[type=submit]');
+    await page.click('#send button[type=submit]');
     expect(await client.nextLine()).toBe('by button');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('input');
   });
@@ -448,6 +451,16 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
         }
         const button = document.querySelector('.send-button')!;
         result['send button'] = contrast(getComputedStyle(button).color, getComputedStyle(button).backgroundColor);
+        // The rooms: the buttons, the room in view, its unread badge, the link and Leave.
+        for (const selector of ['.join-button', '.part', '.unread', '.room-button[aria-current="true"]']) {
+          const element = document.querySelector(selector)!;
+          result[selector] = contrast(getComputedStyle(element).color, getComputedStyle(element).backgroundColor);
+        }
+        const link = document.getElementById('room-link')!;
+        result['room link'] = contrast(
+          getComputedStyle(link).color,
+          getComputedStyle(link.closest('.room-bar')!).backgroundColor,
+        );
         const status = document.getElementById('status')!;
         result['status'] = contrast(
           getComputedStyle(status).color,
@@ -516,6 +529,197 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     expect(outline).not.toBe('none');
   });
 
+  describe('rooms', () => {
+    /** Joins #rust from the form, as the server answers: entered (to the joiner too), then the members. */
+    async function joinRust(
+      page: Page,
+      client: StandInClient,
+      members = ['dave', 'alice'],
+      rooms = ['#lobby', '[#rust]'],
+    ): Promise<void> {
+      await page.fill('#room-input', 'rust');
+      await page.press('#room-input', 'Enter');
+      expect(await client.nextLine()).toBe('/join #rust');
+      client.send(
+        { type: 'entered', room: '#rust', name: 'alice' },
+        { type: 'who', room: '#rust', names: members, count: members.length },
+      );
+      await expectRooms(page, rooms);
+    }
+
+    it('joins a room from the form and shows it, with its members; a user who never joins one sees the lobby', async () => {
+      const { page, client } = await joinAs('alice', ['alice', 'bob']);
+      await expectRooms(page, ['[#lobby]']);
+      expect(await page.textContent('#room-title')).toBe('#lobby');
+      await joinRust(page, client);
+      expect(await page.textContent('#room-title')).toBe('#rust');
+      // The member list is the room in view's, filled by the answer that follows the join (not printed).
+      await expectPeople(page, ['dave', 'alice (you)']);
+      expect(await logTexts(page)).toEqual(['alice joined #rust']);
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('input');
+      // Plain lines now go to #rust: the server's current room, so the page just sends them.
+      await typeAndSend(page, 'hi rust');
+      expect(await client.nextLine()).toBe('hi rust');
+      await expectLastLog(page, 'alice: hi rust');
+      // The address names the room in view.
+      expect(await page.evaluate(() => location.hash)).toBe('#rust');
+      // A bad name is refused at once, without costing a line.
+      await page.fill('#room-input', 'no spaces');
+      await page.press('#room-input', 'Enter');
+      await expectLastLog(page, '[!] invalid room name: #no spaces (use # and 1-32 of A-Z a-z 0-9 . _ -)');
+    });
+
+    it('counts unread messages in rooms not in view, and switching sends /join first and shows the room', async () => {
+      const { page, client } = await joinAs('alice', ['alice', 'bob']);
+      await joinRust(page, client);
+      client.send(
+        { type: 'said', name: 'bob', text: 'lobby one', room: '#lobby' },
+        { type: 'action', name: 'bob', text: 'waves in the lobby', room: '#lobby' },
+        { type: 'joined', name: 'erin', room: '#lobby' },
+        { type: 'said', name: 'dave', text: 'rust one', room: '#rust' },
+      );
+      await expectLastLog(page, 'dave: rust one');
+      // Two messages (a join is not one), named for screen readers.
+      await expectRooms(page, ['#lobby 2 unread', '[#rust]']);
+      expect(await page.getByRole('button', { name: '#lobby 2 unread' }).isVisible()).toBe(true);
+      expect(await logTexts(page)).toEqual(['alice joined #rust', 'dave: rust one']);
+
+      await page.click('#rooms button:has-text("#lobby")');
+      expect(await client.nextLine()).toBe('/join #lobby');
+      await expectRooms(page, ['[#lobby]', '#rust']);
+      expect(await page.textContent('#room-title')).toBe('#lobby');
+      expect((await logTexts(page)).slice(-3)).toEqual([
+        'bob: lobby one',
+        '* bob waves in the lobby',
+        'erin joined the chat',
+      ]);
+      await expectPeople(page, ['alice (you)', 'bob', 'erin']);
+      expect(await page.evaluate(() => location.hash)).toBe('');
+      // Private messages and notices show in the room in view.
+      client.send(
+        { type: 'private', from: 'dave', text: 'psst' },
+        { type: 'said', name: 'dave', text: 'rust two', room: '#rust' },
+      );
+      await expectLastLog(page, '[pm] dave: psst');
+      await expectRooms(page, ['[#lobby]', '#rust 1 unread']);
+
+      // With the keyboard: Tab to the room's button, Enter switches.
+      await page.focus('#rooms button:has-text("#rust")');
+      await page.keyboard.press('Enter');
+      expect(await client.nextLine()).toBe('/join #rust');
+      await expectRooms(page, ['#lobby', '[#rust]']);
+      expect(await logTexts(page)).toEqual(['alice joined #rust', 'dave: rust one', 'dave: rust two']);
+      // Typing /join for a room the page is in switches too (the server says nothing then).
+      await typeAndSend(page, '/join #LOBBY');
+      expect(await client.nextLine()).toBe('/join #LOBBY');
+      await expectRooms(page, ['[#lobby]', '#rust']);
+    });
+
+    it('keeps the members of each room live, and shows those of the room in view', async () => {
+      const { page, client } = await joinAs('alice', ['alice', 'bob']);
+      await joinRust(page, client);
+      client.send(
+        { type: 'entered', room: '#rust', name: 'bob' },
+        { type: 'joined', name: 'erin', room: '#lobby' },
+        { type: 'joined-many', names: ['f1', 'f2'], count: 2, room: '#rust' },
+      );
+      await expectPeople(page, ['dave', 'alice (you)', 'bob', 'f1', 'f2']);
+      client.send(
+        { type: 'parted', room: '#rust', name: 'f1', reason: 'bye' },
+        { type: 'left-many', names: ['f2'], count: 1, room: '#rust' },
+        { type: 'renamed', from: 'bob', to: 'bobby' },
+      );
+      await expectPeople(page, ['dave', 'alice (you)', 'bobby']);
+      // Not room-scoped: a leave and a rename are told once, and change every room that lists them.
+      client.send({ type: 'left', name: 'dave' });
+      await expectPeople(page, ['alice (you)', 'bobby']);
+      expect(await logTexts(page)).toEqual([
+        'alice joined #rust',
+        'bob joined #rust',
+        '[+] 2 joined: f1, f2',
+        '[-] f1 left #rust (bye)',
+        '[-] 1 left: f2',
+        'bob is now known as bobby',
+        '[-] dave left the chat.',
+      ]);
+      expect(await page.textContent('#people-count')).toBe('(2)');
+      // The lobby kept its own list meanwhile.
+      await page.click('#rooms button:has-text("#lobby")');
+      await expectPeople(page, ['alice (you)', 'bobby', 'erin']);
+    });
+
+    it('leaves the room in view with the Leave button and shows the room the server makes current', async () => {
+      const { page, client } = await joinAs('alice', ['alice', 'bob']);
+      await joinRust(page, client);
+      expect(await page.getByRole('button', { name: 'Leave #rust' }).isVisible()).toBe(true);
+      await page.getByRole('button', { name: 'Leave #rust' }).click();
+      expect(await client.nextLine()).toBe('/part #rust');
+      // The one who parts hears nothing back: the page moves at once to the room joined last.
+      await expectRooms(page, ['[#lobby]']);
+      await expectLastLog(page, '[*] you left #rust');
+      await expectPeople(page, ['alice (you)', 'bob']);
+      // A frame already on its way for the room left is dropped, not shown in a room of its own.
+      client.send(
+        { type: 'said', name: 'dave', text: 'too late', room: '#rust' },
+        { type: 'said', name: 'bob', text: 'hi' },
+      );
+      await expectLastLog(page, 'bob: hi');
+      await expectRooms(page, ['[#lobby]']);
+
+      // Parting the last room: no room, and the form joins one again.
+      await typeAndSend(page, '/part');
+      expect(await client.nextLine()).toBe('/part');
+      await expectRooms(page, []);
+      expect(await page.textContent('#room-title')).toBe('No room: join one');
+      expect(await page.isVisible('#part')).toBe(false);
+      await joinRust(page, client, ['alice'], ['[#rust]']);
+      await expectPeople(page, ['alice (you)']);
+    });
+
+    it('after a reconnect joins its rooms again and makes the room in view current', async () => {
+      const { page, client, standIn } = await joinAs('alice', ['alice', 'bob']);
+      await joinRust(page, client);
+      await page.click('#rooms button:has-text("#lobby")');
+      expect(await client.nextLine()).toBe('/join #lobby');
+      client.terminate();
+      await expectPeople(page, []);
+      await expectRooms(page, ['[#lobby]', '#rust']);
+
+      const second = await standIn.nextClient();
+      await second.welcome('alice', ['alice']);
+      // Back into #rust (its entered does not move the view), then the lobby is current again.
+      expect([await second.nextLine(), await second.nextLine()]).toEqual(['/join #rust', '/join #lobby']);
+      second.send(
+        { type: 'entered', room: '#rust', name: 'alice' },
+        { type: 'who', room: '#rust', names: ['dave', 'alice'], count: 2 },
+      );
+      await page.waitForFunction(() => document.getElementById('log')?.textContent?.includes('[*] connected'));
+      await expectRooms(page, ['[#lobby]', '#rust']);
+      await expectPeople(page, ['alice (you)']);
+      await page.click('#rooms button:has-text("#rust")');
+      expect(await second.nextLine()).toBe('/join #rust');
+      await expectPeople(page, ['dave', 'alice (you)']);
+    });
+
+    it('opens in the room the address names (/#rust), and joins one when the address changes', async () => {
+      const session = await open({ hash: '#rust' });
+      const { page } = session;
+      const client = await session.standIn.nextClient();
+      await client.welcome('alice', ['alice']);
+      expect(await client.nextLine()).toBe('/join #rust');
+      client.send(
+        { type: 'entered', room: '#rust', name: 'alice' },
+        { type: 'who', room: '#rust', names: ['alice'], count: 1 },
+      );
+      await expectRooms(page, ['#lobby', '[#rust]']);
+      expect(await page.evaluate(() => location.hash)).toBe('#rust');
+      expect(await page.getAttribute('#room-link', 'href')).toBe('#rust');
+
+      await page.evaluate(() => (location.hash = '#go'));
+      expect(await client.nextLine()).toBe('/join #go');
+    });
+  });
+
   it('keeps the log to the last 1,000 entries, following new ones unless you scrolled up', async () => {
     const { page, client } = await joinAs('alice');
     for (let i = 1; i <= 1_050; i++) client.send({ type: 'said', name: 'bob', text: `m${i}` });
@@ -552,6 +756,28 @@ async function expectStoppedThenReconnect(page: Page, standIn: StandIn): Promise
   await waitForState(page, 'connected');
   expect(await page.isVisible('#reconnect')).toBe(false);
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('input');
+}
+
+/** Waits (bounded) until the room list reads `expected`: each button's text, the one in view in brackets. */
+async function expectRooms(page: Page, expected: readonly string[]): Promise<void> {
+  let rooms: string[] = [];
+  await waitUntilAsync(
+    async () => {
+      rooms = await page.$$eval('#rooms button', (buttons) =>
+        buttons.map((b) => {
+          // What a screen reader reads: the text, but not a hidden badge.
+          const shown = b.cloneNode(true) as HTMLElement;
+          Array.from(shown.querySelectorAll('[hidden]')).forEach((hidden) => hidden.remove());
+          // The name and the badge are apart, as the accessible name has them.
+          const text = Array.from(shown.children, (part) => part.textContent).join(' ');
+          return b.getAttribute('aria-current') === 'true' ? `[${text}]` : text;
+        }),
+      );
+      return JSON.stringify(rooms) === JSON.stringify(expected);
+    },
+    `the rooms to be ${JSON.stringify(expected)}`,
+    async () => `rooms: ${JSON.stringify(rooms)}, log: ${JSON.stringify((await logTexts(page)).slice(-6))}`,
+  );
 }
 
 function nextFrame(page: Page): Promise<unknown> {

@@ -98,6 +98,68 @@ describeWithBrowser('the page on the real server', (browser: () => Browser) => {
     await expectPeople(bobPage, ['bob (you)', 'carla']);
   });
 
+  it('joins a room from the form and chats there with a TCP client; the lobby counts what it missed', async () => {
+    const server = await startServer({ httpPort: 0 });
+    servers.push(server);
+    const nc = await server.join(); // alice, over TCP
+    const page = await openPage(server.server.httpPort!);
+    await waitForName(page, 'bob');
+    await nc.readUntil('bob joined the chat');
+    nc.send('/join #rust');
+    await nc.readUntil('[#rust] alice joined');
+
+    await page.fill('#room-input', '#Rust');
+    await page.press('#room-input', 'Enter');
+    await nc.readUntil('[#rust] bob joined');
+    // The server's name for the room (as first written), its members from the answer to the join.
+    await waitUntilAsync(
+      async () => (await page.textContent('#room-title')) === '#rust',
+      'the page to show #rust',
+      async () => `log: ${JSON.stringify((await logTexts(page)).slice(-6))}`,
+    );
+    await expectPeople(page, ['alice', 'bob (you)']);
+
+    await typeAndSend(page, 'hello rust');
+    await nc.readUntil('[#rust] bob: hello rust');
+    nc.send('hi bob'); // alice's current room is #rust too
+    await seeInLog(page, 'alice: hi bob');
+
+    // Back to the lobby (the page sends /join #lobby): a line there is unprefixed, and #rust counts.
+    await page.click('#rooms button:has-text("#lobby")');
+    await typeAndSend(page, 'hello lobby');
+    await nc.readUntil((line) => line === 'bob: hello lobby');
+    nc.send('more rust');
+    await waitUntilAsync(
+      async () => (await page.locator('#rooms button:has-text("#rust") .unread-count').textContent()) === '1',
+      '#rust to count one unread',
+      async () => `rooms: ${JSON.stringify(await page.locator('#rooms button').allTextContents())}`,
+    );
+
+    // Leaving #rust: alice hears it; the page's lines still reach the lobby.
+    await page.click('#rooms button:has-text("#rust")');
+    await seeInLog(page, 'alice: more rust');
+    await page.getByRole('button', { name: 'Leave #rust' }).click();
+    await nc.readUntil('[#rust] [-] bob left');
+    await typeAndSend(page, 'lobby again');
+    await nc.readUntil('bob: lobby again');
+  });
+
+  it('opens in the room its address names', async () => {
+    const server = await startServer({ httpPort: 0 });
+    servers.push(server);
+    const nc = await server.join();
+    nc.send('/join #go');
+    await nc.readUntil('[#go] alice joined');
+    const context = await browser().newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    opened.push({ context, watch: await watchPage(context, page) });
+    await page.goto(`http://127.0.0.1:${server.server.httpPort!}/#go`);
+    await nc.readUntil('[#go] bob joined');
+    await expectPeople(page, ['alice', 'bob (you)']);
+    await typeAndSend(page, 'via the link');
+    await nc.readUntil('[#go] bob: via the link');
+  });
+
   it('reconnects after the server restarts, saying so, and chats again', async () => {
     const first = await startServer({ httpPort: 0 });
     const httpPort = first.server.httpPort!;

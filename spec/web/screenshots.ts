@@ -53,18 +53,27 @@ async function take(browser: Browser, shot: (typeof SHOTS)[number], path: string
   }
 }
 
-/** A short conversation that shows every kind of entry. */
+/** A short conversation that shows every kind of entry, in #design with the lobby counting unread messages. */
 async function converse(page: Page, client: StandInClient): Promise<void> {
   await client.welcome(ME, [OTHERS[0]!, OTHERS[1]!, ME]);
+  await joinRoom(page, client, '#rust', ['Jaiden.Kutch', ME]);
+  client.send({ type: 'said', name: 'Jaiden.Kutch', text: 'anyone tried the new borrow checker?', room: '#rust' });
+  await joinRoom(page, client, '#design', ['Roselyn96', 'Jaiden.Kutch', ME]);
   client.send(
-    { type: 'said', name: 'Roselyn96', text: 'hi there! anyone up for the 5pm standup?' },
-    { type: 'joined', name: 'Elmer_Haag' },
-    { type: 'said', name: 'Jaiden.Kutch', text: 'yes, in 10 minutes' },
+    { type: 'said', name: 'Jaiden.Kutch', text: 'lunch at noon?', room: '#lobby' },
+    { type: 'joined', name: 'Mohamed.W', room: '#lobby' },
+    { type: 'said', name: 'Mohamed.W', text: 'morning all', room: '#lobby' },
+    { type: 'said', name: 'Jaiden.Kutch', text: 'yes, with lifetimes', room: '#rust' },
+  );
+  client.send(
+    { type: 'said', name: 'Roselyn96', text: 'hi there! anyone up for the 5pm standup?', room: '#design' },
+    { type: 'entered', name: 'Elmer_Haag', room: '#design' },
+    { type: 'said', name: 'Jaiden.Kutch', text: 'yes, in 10 minutes', room: '#design' },
   );
   await shown(page, 'yes, in 10 minutes');
   await send(page, client, 'count me in');
   client.send(
-    { type: 'action', name: 'Elmer_Haag', text: 'waves from the train' },
+    { type: 'action', name: 'Elmer_Haag', text: 'waves from the train', room: '#design' },
     { type: 'private', from: 'Roselyn96', text: 'can you share the notes afterwards?' },
   );
   await shown(page, 'can you share the notes afterwards?');
@@ -77,12 +86,17 @@ async function converse(page: Page, client: StandInClient): Promise<void> {
     level: 'error',
     text: 'name taken: Jaiden.Kutch',
   });
-  client.send({ type: 'joined', name: 'dana-k' }, { type: 'renamed', from: 'dana-k', to: 'Dana' });
+  client.send({ type: 'entered', name: 'dana-k', room: '#design' }, { type: 'renamed', from: 'dana-k', to: 'Dana' });
   await shown(page, 'dana-k is now known as Dana');
   await send(page, client, '/who');
-  client.send({ type: 'who', names: ['Roselyn96', 'Jaiden.Kutch', ME, 'Elmer_Haag', 'Dana'], count: 5 });
+  client.send({
+    type: 'who',
+    names: ['Roselyn96', 'Jaiden.Kutch', ME, 'Elmer_Haag', 'Dana'],
+    count: 5,
+    room: '#design',
+  });
   client.send(
-    { type: 'said', name: 'Dana', text: 'a message like <img src=x onerror=alert(1)> shows as text' },
+    { type: 'said', name: 'Dana', text: 'a message like <img src=x onerror=alert(1)> shows as text', room: '#design' },
     { type: 'left', name: 'Elmer_Haag', reason: 'tunnel' },
   );
   await shown(page, '[-] Elmer_Haag left the chat. (tunnel)');
@@ -97,6 +111,16 @@ async function shown(page: Page, text: string): Promise<void> {
     (t) => document.querySelector('#log .entry:last-child')?.textContent?.endsWith(t) === true,
     text,
   );
+}
+
+/** Joins a room from the form, answered as the server does: entered, then the members. */
+async function joinRoom(page: Page, client: StandInClient, room: string, members: readonly string[]): Promise<void> {
+  await page.fill('#room-input', room);
+  await page.press('#room-input', 'Enter');
+  const received = await client.nextLine(`the page to join ${room}`);
+  if (received !== `/join ${room}`) throw new Error(`expected /join ${room}, the page sent ${received}`);
+  client.send({ type: 'entered', room, name: ME }, { type: 'who', room, names: members, count: members.length });
+  await page.waitForFunction((r) => document.getElementById('room-title')?.textContent === r, room);
 }
 
 async function send(page: Page, client: StandInClient, line: string): Promise<void> {
