@@ -146,7 +146,8 @@ describeWithRedis('rooms across processes, over Redis', () => {
       senders[sender]!.member !== member && isIn(member, roomOf(sender));
     const total = (member: Member) => senders.filter((_, sender) => expected(member, sender)).length * LINES;
     await waitUntil(
-      () => all.every((member) => said(member).length === total(member)),
+      // At least: one too many fails below, with the lines.
+      () => all.every((member) => said(member).length >= total(member)),
       20_000,
       'every member to receive its rooms’ lines',
       () => all.map((member) => `${member.client.label}: ${said(member).length}/${total(member)}`).join(', '),
