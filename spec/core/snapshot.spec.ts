@@ -172,3 +172,107 @@ describe('chat({ state })', () => {
     });
   });
 });
+
+/**
+ * Rooms in every shape a snapshot must carry: several rooms per client in join order (the fallback
+ * of the current room), a client in no room, the default room parted and rejoined, a room emptied
+ * and made again under another spelling, re-announcements with rooms, deaths of clients in rooms.
+ */
+const ROOM_SCRIPT: readonly ChatEvent[] = [
+  { type: 'connected', id: 'a1', remote: remote(1), node: 'A', names: ['alice'], at: 1 },
+  { type: 'connected', id: 'b1', remote: remote(2), node: 'B', names: ['bob'], at: 2 },
+  { type: 'connected', id: 'c1', remote: remote(3), names: ['carol'], at: 3 },
+  { type: 'command', id: 'a1', command: { name: 'join', room: '#Rust' }, at: 4 },
+  { type: 'command', id: 'b1', command: { name: 'join', room: '#rust' }, at: 4 },
+  { type: 'command', id: 'a1', command: { name: 'join', room: '#go' }, at: 5 },
+  { type: 'line', id: 'a1', text: 'in go', at: 5 },
+  { type: 'command', id: 'a1', command: { name: 'me', action: 'waves' }, at: 5 },
+  { type: 'command', id: 'b1', command: { name: 'join', room: '#GO' }, at: 6 },
+  { type: 'command', id: 'a1', command: { name: 'join', room: '#rust' }, at: 6 },
+  { type: 'line', id: 'a1', text: 'back in rust', at: 6 },
+  { type: 'command', id: 'a1', command: { name: 'who', room: '#go' }, at: 7 },
+  { type: 'command', id: 'a1', command: { name: 'who', prefix: 'b' }, at: 7 },
+  { type: 'command', id: 'c1', command: { name: 'rooms' }, at: 7 },
+  { type: 'command', id: 'c1', command: { name: 'rooms', prefix: '#r' }, at: 7 },
+  { type: 'command', id: 'c1', command: { name: 'join', room: '#third' }, at: 7 },
+  { type: 'command', id: 'a1', command: { name: 'part', reason: 'later' }, at: 8 },
+  { type: 'line', id: 'a1', text: 'where am I', at: 8 },
+  { type: 'command', id: 'b1', command: { name: 'part', room: '#lobby' }, at: 9 },
+  { type: 'command', id: 'c1', command: { name: 'part', room: '#lobby' }, at: 9 },
+  { type: 'command', id: 'c1', command: { name: 'part' }, at: 9 },
+  { type: 'line', id: 'c1', text: 'nowhere', at: 10 },
+  { type: 'command', id: 'c1', command: { name: 'join', room: '#lobby' }, at: 10 },
+  { type: 'command', id: 'b1', command: { name: 'nick', newName: 'bobby' }, at: 11 },
+  { type: 'command', id: 'a1', command: { name: 'part', room: '#go' }, at: 12 },
+  { type: 'command', id: 'b1', command: { name: 'part', room: '#go' }, at: 12 },
+  { type: 'command', id: 'c1', command: { name: 'join', room: '#Go' }, at: 13 },
+  { type: 'command', id: 'c1', command: { name: 'join', room: '#full' }, at: 13 },
+  { type: 'command', id: 'c1', command: { name: 'who', room: '#go' }, at: 13 },
+  { type: 'command', id: 'a1', command: { name: 'rooms' }, at: 13 },
+  {
+    type: 'rejoined',
+    id: 'r1',
+    name: 'dan',
+    remote: remote(6),
+    node: 'C',
+    rooms: ['#lobby', '#GO', '#rust'],
+    current: '#GO',
+    at: 14,
+  },
+  { type: 'line', id: 'r1', text: 'dan in go', at: 14 },
+  { type: 'command', id: 'r1', command: { name: 'part', room: '#GO' }, at: 15 },
+  { type: 'line', id: 'r1', text: 'dan falls back', at: 15 },
+  { type: 'disconnected', id: 'b1', reason: 'closed', at: 16 },
+  { type: 'node-gone', node: 'A', at: 17 },
+  { type: 'command', id: 'c1', command: { name: 'who', room: '#rust' }, at: 18 },
+  { type: 'command', id: 'c1', command: { name: 'join', room: '#rust' }, at: 18 },
+  { type: 'command', id: 'r1', command: { name: 'rooms' }, at: 19 },
+  { type: 'line', id: 'r1', text: 'last', at: 20 },
+  // dan shares two rooms with carol (in the default limits): one leave line.
+  { type: 'node-gone', node: 'C', at: 21 },
+  { type: 'command', id: 'c1', command: { name: 'rooms' }, at: 22 },
+];
+
+describe('snapshotChat with rooms', () => {
+  // Tight limits too: the counts they check (rooms on the server, rooms per client) survive a restore.
+  const LIMITS = [{}, { maxRooms: 4, maxRoomsPerClient: 3 }];
+
+  it('the script touches every room rule it means to (and the tight limits refuse something)', () => {
+    const lines = (limits: object) => JSON.stringify(apply(ROOM_SCRIPT, createChatState(undefined, limits)));
+    expect(lines({})).toContain('no-room');
+    const tight = lines(LIMITS[1]!);
+    expect(tight).toMatch(/too-many-rooms/);
+  });
+
+  describe.each(LIMITS)('with limits %j', (limits) => {
+    it.each(ROOM_SCRIPT.map((_, k) => k))(
+      'restored after %i events, then given the rest, gives the same outputs and rooms as without it',
+      (k) => {
+        const whole = createChatState(undefined, limits);
+        apply(ROOM_SCRIPT.slice(0, k), whole);
+        const snapshot = throughJson(snapshotChat(whole));
+        const expected = apply(ROOM_SCRIPT.slice(k), whole);
+
+        const restored = createChatState(snapshot, limits);
+        expect(apply(ROOM_SCRIPT.slice(k), restored)).toEqual(expected);
+        expect(snapshotChat(restored)).toEqual(snapshotChat(whole));
+      },
+    );
+
+    it.each(ROOM_SCRIPT.map((_, k) => k))(
+      'applied as a reset after %i events, then given the rest, gives the same outputs and rooms',
+      (k) => {
+        const whole = createChatState(undefined, limits);
+        apply(ROOM_SCRIPT.slice(0, k), whole);
+        const snapshot = throughJson(snapshotChat(whole));
+        const expected = apply(ROOM_SCRIPT.slice(k), whole);
+
+        const other = createChatState(undefined, limits);
+        apply(ROOM_SCRIPT, other);
+        expect(apply([{ type: 'reset', snapshot }], other)).toEqual([]);
+        expect(apply(ROOM_SCRIPT.slice(k), other)).toEqual(expected);
+        expect(snapshotChat(other)).toEqual(snapshotChat(whole));
+      },
+    );
+  });
+});
