@@ -57,7 +57,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     clients: { type: 'string', default: '100' },
     only: { type: 'string' },
-    /** Write a V8 CPU profile of every rxchat server into this directory. */
+    /** Write a V8 CPU profile of every server process into this directory (a profile's script URL says which). */
     profile: { type: 'string' },
     /** Clients in the rooms scenarios (default 10,000; also RXCHAT_BENCH_ROOM_CLIENTS): fewer for a quick look. */
     'room-clients': { type: 'string' },
@@ -583,16 +583,18 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const rxchatScript = join(ROOT, 'dist', 'cli', 'server.js');
   const maxIdle = Math.max(mostClients(), hostile.storm.clients);
+  const nodeArgs = flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`];
+  const baseline = (name: string, file: string): ServerKind => ({
+    name,
+    script: join(__dirname, 'baselines', file),
+    args: [],
+    nodeArgs,
+  });
   const kinds: Record<ServerName, ServerKind> = {
-    plain: { name: 'plain', script: join(__dirname, 'baselines', 'plain-server.js'), args: [] },
-    tuned: { name: 'tuned', script: join(__dirname, 'baselines', 'tuned-server.js'), args: [] },
-    buffered: { name: 'buffered', script: join(__dirname, 'baselines', 'buffered-server.js'), args: [] },
-    rxchat: {
-      name: 'rxchat',
-      script: rxchatScript,
-      args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM),
-      nodeArgs: flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`],
-    },
+    plain: baseline('plain', 'plain-server.js'),
+    tuned: baseline('tuned', 'tuned-server.js'),
+    buffered: baseline('buffered', 'buffered-server.js'),
+    rxchat: { name: 'rxchat', script: rxchatScript, args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM), nodeArgs },
   };
   const rxchatDefaults: ServerKind = {
     ...kinds.rxchat,
