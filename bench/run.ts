@@ -1,5 +1,5 @@
 /**
- * rxchat's benchmark: `npm run bench [-- --quick] [--clients N] [--room-clients N] [--only name,name] [--profile DIR]`.
+ * rxchat's benchmark: `npm run bench [-- --quick] [--clients N] [--room-clients N] [--cluster-clients N] [--only name,name] [--profile DIR]`.
  * Starts each server as its own process and drives it from this one, scenario by scenario,
  * servers interleaved (the order rotates each repetition), then prints a table and writes JSON.
  */
@@ -15,6 +15,7 @@ import { type RunningServer, type ServerKind, rxchatFlags, startServer } from '.
 import { type Connect, closeAll, connectClients } from './load/client';
 import { sleep } from './load/sync';
 import { runChurn } from './scenarios/churn';
+import { runClusterUneven } from './scenarios/cluster-uneven';
 import { runFanout } from './scenarios/fanout';
 import { type FloodContent, runFloodCost } from './scenarios/hostile-flood';
 import { runIdleMemory } from './scenarios/idle-memory';
@@ -38,7 +39,10 @@ interface Scenario {
   readonly specs: readonly MetricSpec[];
   /** Repetitions, when not the configured number. */
   readonly reps?: number;
-  /** Other servers than the TCP three: a column left out is not run. */
+  /**
+   * Other servers than plain, tuned and rxchat (`tcp` also holds the buffered baseline, which runs
+   * only where a scenario asks for it): a column left out is not run.
+   */
   readonly kinds?: (tcp: Record<ServerName, ServerKind>) => Partial<Record<ServerName, ServerKind>>;
   /** `--only` also selects it by this name (e.g. 'hostile'). */
   readonly group?: string;
@@ -53,16 +57,19 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     clients: { type: 'string', default: '100' },
     only: { type: 'string' },
-    /** Write a V8 CPU profile of every rxchat server into this directory. */
+    /** Write a V8 CPU profile of every server process into this directory (a profile's script URL says which). */
     profile: { type: 'string' },
     /** Clients in the rooms scenarios (default 10,000; also RXCHAT_BENCH_ROOM_CLIENTS): fewer for a quick look. */
     'room-clients': { type: 'string' },
+    /** Clients on each of the two large processes of `cluster-uneven` (default 1,000). */
+    'cluster-clients': { type: 'string' },
   },
 });
 let config = benchConfig(
   flags.quick!,
   Number(flags.clients),
   Number(flags['room-clients'] ?? process.env['RXCHAT_BENCH_ROOM_CLIENTS'] ?? 0),
+  Number(flags['cluster-clients'] ?? 0),
 );
 /** The hostile section: floods against the rate limiter, and a join storm. */
 const hostile = {
@@ -83,7 +90,8 @@ function mostClients(): number {
     only === undefined || only.some((name) => ROOMS_SCENARIOS.includes(name) || name === 'all-rooms')
       ? config.rooms.clients + 1
       : 0;
-  return Math.max(...config.idleSteps, config.idleLarge ?? 0, config.nonReaders.clients, tenThousand, rooms);
+  const uneven = config.clusterUneven.clientsPer.reduce((sum, n) => sum + n, 0);
+  return Math.max(...config.idleSteps, config.idleLarge ?? 0, config.nonReaders.clients, tenThousand, rooms, uneven);
 }
 
 /** Idle connections need one fd each in this process and in the server: raise `ulimit -n` or shrink. */
@@ -231,6 +239,7 @@ function scenarios(): Scenario[] {
       name: 'fanout',
       title: `fan-out: ${c.fanout.clients} clients all sending (window ${c.fanout.window} lines/sender)`,
       specs: fanoutSpecs,
+      kinds: (tcp) => tcp,
       run: async (server) => ({
         ...(await runFanout(server, {
           clients: c.fanout.clients,
@@ -244,6 +253,7 @@ function scenarios(): Scenario[] {
       name: 'listeners',
       title: `fan-out, many listeners: ${c.manyListeners.clients} clients, ${c.manyListeners.senders} sending (window ${c.manyListeners.window})`,
       specs: fanoutSpecs,
+      kinds: (tcp) => tcp,
       run: async (server) => ({ ...(await runFanout(server, { ...c.manyListeners, ...timing })) }),
     },
     {
@@ -303,6 +313,7 @@ function scenarios(): Scenario[] {
       run: async (server) =>
         withRedisFigures(server, (connect) => runLatency(server, { ...c.latency, ...(connect ? { connect } : {}) })),
     },
+    clusterUnevenScenario(timing),
     // Quick mode measures idle memory once per server: its join storm is the slowest part of a run.
     idleScenario('idle', c.idleSteps, c.mode === 'quick' ? 1 : undefined),
     ...(c.idleLarge === undefined ? [] : [idleScenario('idle-large', [c.idleLarge], 1)]),
@@ -334,6 +345,44 @@ function scenarios(): Scenario[] {
           (only.includes('all-rooms') && ROOMS_SCENARIOS.includes(s.name)),
       )
     : list;
+}
+
+/** Three processes over Redis holding 2, N and N clients of one chat, all sending: what the small one pays. */
+function clusterUnevenScenario(timing: {
+  warmupMs: number;
+  measureMs: number;
+  maxLinesPerSender: number;
+  drainMs: number;
+}): Scenario {
+  const { clientsPer, window } = config.clusterUneven;
+  return {
+    name: 'cluster-uneven',
+    title: `uneven cluster: 3 rxchat processes over Redis holding ${clientsPer.join(', ')} clients of one chat, all sending (window ${window}); process 0 is the small one (rxchat only)`,
+    specs: [
+      { key: 'linesSentPerSec', label: 'chat lines sent/s', unit: 'rate' },
+      { key: 'linesPerSec', label: 'delivered lines/s', unit: 'rate' },
+      ...clientsPer.flatMap((n, k): MetricSpec[] => [
+        { key: `process${k}CpuShare`, label: `process ${k} (${n} clients) CPU`, unit: 'share' },
+        { key: `process${k}CpuNsPerLineSent`, label: `process ${k} CPU ns/line sent`, unit: 'ns' },
+      ]),
+      { key: 'smallOverLarge', label: 'process 0 / process 1, CPU a line', unit: 'ratio' },
+      { key: 'serverCpuNsPerLine', label: 'all processes CPU ns/delivered line', unit: 'ns' },
+      { key: 'redisCpuShare', label: 'Redis CPU', unit: 'share' },
+      ...LATENCY_SPECS,
+      { key: 'lost', label: 'lost lines', unit: 'count' },
+      { key: 'disordered', label: 'out-of-order lines', unit: 'count' },
+      { key: 'generatorCpuShare', label: 'load generator CPU', unit: 'share' },
+      { key: 'otherCpuShare', label: 'other CPU on machine (Redis included)', unit: 'share' },
+    ],
+    kinds: (tcp) => ({ rxchat: { ...tcp.rxchat, cluster: clientsPer.length } }),
+    run: async (server) =>
+      runClusterUneven(server as ClusterServer, {
+        clientsPer,
+        window,
+        ...timing,
+        drainMs: Math.max(timing.drainMs, 30_000),
+      }),
+  };
 }
 
 const ROOMS_SPECS: MetricSpec[] = [
@@ -534,15 +583,18 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const rxchatScript = join(ROOT, 'dist', 'cli', 'server.js');
   const maxIdle = Math.max(mostClients(), hostile.storm.clients);
+  const nodeArgs = flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`];
+  const baseline = (name: string, file: string): ServerKind => ({
+    name,
+    script: join(__dirname, 'baselines', file),
+    args: [],
+    nodeArgs,
+  });
   const kinds: Record<ServerName, ServerKind> = {
-    plain: { name: 'plain', script: join(__dirname, 'baselines', 'plain-server.js'), args: [] },
-    tuned: { name: 'tuned', script: join(__dirname, 'baselines', 'tuned-server.js'), args: [] },
-    rxchat: {
-      name: 'rxchat',
-      script: rxchatScript,
-      args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM),
-      nodeArgs: flags.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`],
-    },
+    plain: baseline('plain', 'plain-server.js'),
+    tuned: baseline('tuned', 'tuned-server.js'),
+    buffered: baseline('buffered', 'buffered-server.js'),
+    rxchat: { name: 'rxchat', script: rxchatScript, args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM), nodeArgs },
   };
   const rxchatDefaults: ServerKind = {
     ...kinds.rxchat,
@@ -572,7 +624,7 @@ async function main(): Promise<void> {
       // Rotate the order so no server always runs first (or right after the same neighbour).
       const scenarioKinds: Partial<Record<ServerName, ServerKind>> = scenario.rxchatDefaults
         ? { rxchat: rxchatDefaults }
-        : (scenario.kinds?.(kinds) ?? kinds);
+        : (scenario.kinds?.(kinds) ?? { plain: kinds.plain, tuned: kinds.tuned, rxchat: kinds.rxchat });
       const order = SERVERS.map((_, i) => SERVERS[(i + rep) % SERVERS.length]!);
       for (const name of order) {
         const kind = scenarioKinds[name];
@@ -595,7 +647,7 @@ async function main(): Promise<void> {
   const header = [
     `rxchat benchmark, ${config.mode} run, ${started.toISOString()}: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`,
     `${config.reps} repetitions per server, interleaved; medians [min-max]; ratios are per repetition, then median [min-max].`,
-    `Servers: plain = net baseline, tuned = batched baseline, rxchat = dist/cli/server.js ${kinds.rxchat.args.join(' ')}.`,
+    `Servers: plain = net baseline, tuned = batched baseline, buffered = one Buffer per socket per turn (fan-out scenarios), rxchat = dist/cli/server.js ${kinds.rxchat.args.join(' ')}.`,
     `Every server's stdout goes to /dev/null; rxchat runs with --quiet when it has it (the baselines log nothing). Took ${seconds.toFixed(0)} s.`,
   ];
   if (list.some((s) => s.rxchatDefaults)) {

@@ -107,13 +107,23 @@ function requestsFrom(commandstats: string): number {
   return total;
 }
 
-/** Connects clients round-robin over `ports` (client i to ports[i % n]), 100 handshakes at a time. */
-export function connectAcross(ports: readonly number[]): Connect {
+/**
+ * Connects clients over `ports`, 100 handshakes at a time: round-robin (client i to ports[i % n]),
+ * or `counts[k]` clients to ports[k] in index order (the first counts[0] to ports[0], ...).
+ */
+export function connectAcross(ports: readonly number[], counts?: readonly number[]): Connect {
+  const portOf = (i: number): number => {
+    if (counts === undefined) return ports[i % ports.length]!;
+    let k = 0;
+    let below = counts[0]!;
+    while (i >= below && k < ports.length - 1) below += counts[++k]!;
+    return ports[k]!;
+  };
   return async (_port: number, count: number, handler: { onStamp: StampHandler }): Promise<LoadClient[]> => {
     const clients: Client[] = [];
     for (let at = 0; at < count; at += 100) {
       const batch: Client[] = [];
-      for (let i = at; i < Math.min(count, at + 100); i++) batch.push(new Client(i, ports[i % ports.length]!, handler));
+      for (let i = at; i < Math.min(count, at + 100); i++) batch.push(new Client(i, portOf(i), handler));
       clients.push(...batch);
       await Promise.all(batch.map((client) => client.connected));
     }

@@ -32,13 +32,21 @@ export interface BenchConfig {
     /** Each sender's first lines that receivers keep for the per-room order check. */
     readonly orderLines: number;
   };
+  /** Three processes over Redis, uneven: clients on each (2, N, N), all sending with `window` lines in flight. */
+  readonly clusterUneven: { readonly clientsPer: readonly number[]; readonly window: number };
 }
 
 /**
  * `roomClients`: the rooms scenarios' client count (`--room-clients` or RXCHAT_BENCH_ROOM_CLIENTS),
- * rounded down to whole rooms; by default 10,000 (2,000 with --quick).
+ * rounded down to whole rooms; by default 10,000 (2,000 with --quick). `clusterClients`: the clients
+ * on each large process of the uneven cluster (`--cluster-clients`), by default 1,000.
  */
-export function benchConfig(quick: boolean, clients: number, roomClients?: number): BenchConfig {
+export function benchConfig(
+  quick: boolean,
+  clients: number,
+  roomClients?: number,
+  clusterClients?: number,
+): BenchConfig {
   const roomSize = 10;
   const inRooms = roomClients !== undefined && roomClients > 0 ? roomClients : quick ? 2_000 : 10_000;
   return {
@@ -60,6 +68,13 @@ export function benchConfig(quick: boolean, clients: number, roomClients?: numbe
       window: 4,
       roomsPerClient: 5,
       orderLines: 100,
+    },
+    clusterUneven: {
+      clientsPer: [
+        2,
+        ...Array<number>(2).fill(clusterClients !== undefined && clusterClients > 0 ? clusterClients : 1_000),
+      ],
+      window: 1,
     },
   };
 }

@@ -1,7 +1,14 @@
 import { type Spread, spread } from './stats';
 
-export const SERVERS = ['plain', 'tuned', 'rxchat'] as const;
+/**
+ * Every column, in the order runs rotate from. `buffered` comes last so that scenarios without it
+ * rotate plain, tuned and rxchat exactly as before it existed.
+ */
+export const SERVERS = ['plain', 'tuned', 'rxchat', 'buffered'] as const;
 export type ServerName = (typeof SERVERS)[number];
+/** The baselines rxchat's ratios are taken against, in table order. */
+export const BASELINES = ['plain', 'tuned', 'buffered'] as const;
+export type BaselineName = (typeof BASELINES)[number];
 
 /** One scenario, one server, one repetition: flat named numbers. */
 export interface RunRecord {
@@ -24,8 +31,11 @@ export interface ScenarioSummary {
   readonly scenario: string;
   readonly title: string;
   readonly metrics: Record<string, Record<ServerName, Spread>>;
-  /** Per-repetition ratios rxchat/baseline (same repetition, run back to back), summarised. */
-  readonly ratios: Record<string, { readonly plain: Spread; readonly tuned: Spread }>;
+  /**
+   * Per-repetition ratios rxchat/baseline (same repetition, run back to back), summarised; a baseline
+   * that did not run has NaN (null in the JSON).
+   */
+  readonly ratios: Record<string, Readonly<Record<BaselineName, Spread>>>;
 }
 
 export function summarise(
@@ -47,11 +57,16 @@ export function summarise(
       plain: spread(values('plain', spec.key)),
       tuned: spread(values('tuned', spec.key)),
       rxchat: spread(values('rxchat', spec.key)),
+      buffered: spread(values('buffered', spec.key)),
     };
     if (spec.ratio) {
       const rx = values('rxchat', spec.key);
       const per = (base: number[]) => spread(rx.map((v, i) => v / (base[i] ?? NaN)));
-      ratios[spec.key] = { plain: per(values('plain', spec.key)), tuned: per(values('tuned', spec.key)) };
+      ratios[spec.key] = {
+        plain: per(values('plain', spec.key)),
+        tuned: per(values('tuned', spec.key)),
+        buffered: per(values('buffered', spec.key)),
+      };
     }
   }
   return { scenario, title, metrics, ratios };
@@ -95,7 +110,7 @@ function ratioCell(s: Spread): string {
 
 /** The stdout table: medians with [min-max] over repetitions, and rxchat's ratios. */
 export function renderTable(summary: ScenarioSummary, specs: readonly MetricSpec[]): string {
-  const header = ['', 'plain', 'tuned', 'rxchat', 'rxchat/plain', 'rxchat/tuned'];
+  const header = ['', 'plain', 'tuned', 'buffered', 'rxchat', ...BASELINES.map((base) => `rxchat/${base}`)];
   const rows: string[][] = [header];
   for (const spec of specs) {
     const m = summary.metrics[spec.key]!;
@@ -104,9 +119,9 @@ export function renderTable(summary: ScenarioSummary, specs: readonly MetricSpec
       spec.label,
       cell(m.plain, spec.unit),
       cell(m.tuned, spec.unit),
+      cell(m.buffered, spec.unit),
       cell(m.rxchat, spec.unit),
-      r ? ratioCell(r.plain) : '',
-      r ? ratioCell(r.tuned) : '',
+      ...BASELINES.map((base) => (r ? ratioCell(r[base]) : '')),
     ]);
   }
   // A server that did not run this scenario (the hostile ones run rxchat alone) gets no column.

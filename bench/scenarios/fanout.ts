@@ -18,6 +18,8 @@ export interface FanoutOptions {
   readonly drainMs: number;
   /** How clients connect: TCP by default. */
   readonly connect?: Connect;
+  /** Called when the measured window opens; what it returns, when it closes (e.g. other processes' CPU). */
+  readonly onMeasure?: () => () => void;
 }
 
 export interface FanoutResult {
@@ -94,9 +96,11 @@ export async function runFanout(server: RunningServer, options: FanoutOptions): 
     await sleep(options.warmupMs);
     measuring = true;
     const window$ = startCpuWindow(server);
+    const closeMeasure = options.onMeasure?.();
     await sleep(options.measureMs);
     measuring = false;
     const cpu = window$();
+    closeMeasure?.();
     sending = false;
     let sent = 0;
     for (let s = 0; s < senders; s++) sent += sentBy[s]!;
