@@ -8,7 +8,6 @@ import type {
   ClientId,
   Command,
   ConnectedEvent,
-  Delivery,
   DisconnectedEvent,
   LineEvent,
   LeaveReason,
@@ -17,6 +16,8 @@ import type {
   RejoinedEvent,
 } from './events';
 import { isValidName, pickName } from './names';
+import { lazyDelivery, lazyRoomAudience } from './lazy-delivery';
+import { type AudienceView, UnionView } from './member-log';
 import type { Client } from './registry';
 import { type Room, type RoomLimits, isValidRoomName } from './rooms';
 import { roomsMessage, whoMessage } from './who';
@@ -117,7 +118,7 @@ function onConnected(state: ChatState, event: ConnectedEvent, at: number): ChatS
     outputs: [
       log({ type: 'connected', name, remote: event.remote }, at),
       deliver([event.id], { type: 'welcome', name }, at),
-      toRoom(state, room, { type: 'joined', name, room: room.name }, at),
+      toRoomNow(state, room, { type: 'joined', name, room: room.name }, at),
     ],
   };
 }
@@ -207,7 +208,6 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
   const client = registry.leave(id);
   if (client === undefined) return { state, outputs };
   const rooms = state.rooms.leaveAll(id);
-  const audience = state.rooms.audienceOf(rooms);
 
   if (how.logError !== undefined) outputs.push(log({ type: 'error', name: client.name, error: how.logError }, at));
   outputs.push(
@@ -218,29 +218,33 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
       at,
     ),
   );
-  if (audience.length > 0) {
+  if (rooms.some((room) => room.size > 0)) {
     const left: ChatMessage =
       how.publicReason === undefined
         ? { type: 'left', name: client.name }
         : { type: 'left', name: client.name, reason: how.publicReason };
-    outputs.push(leaveTo(state, rooms, audience, left, at));
+    outputs.push(leaveTo(state, rooms, left, at));
   }
   return { state, outputs };
 }
 
-/** A leave for `audience`, naming the rooms it is made of (see `Delivery.rooms`). */
-function leaveTo(
-  state: ChatState,
-  rooms: readonly Room[],
-  audience: readonly ClientId[],
-  message: ChatMessage,
-  at: number,
-): ChatOutput {
-  const delivery = toAudience(state, audience, message, at) as Delivery;
-  const byRoom = rooms
-    .filter((room) => room.members.length > 0)
-    .map((room) => ({ room: room.name, members: room.members }));
-  return { ...delivery, rooms: byRoom };
+/**
+ * A leave for everyone in `rooms` (the leaver already out), naming the rooms it is made of (see
+ * `Delivery.rooms`). Audiences as of now, made into arrays only when read (see `lazyDelivery`).
+ */
+function leaveTo(state: ChatState, rooms: readonly Room[], message: ChatMessage, at: number): ChatOutput {
+  const views: AudienceView[] = [];
+  const byRoom = [];
+  for (const room of rooms) {
+    if (room.size === 0) continue;
+    const view = state.rooms.viewOf(room);
+    views.push(view);
+    byRoom.push(lazyRoomAudience(room.name, view));
+  }
+  const audience = views.length === 1 ? views[0]! : new UnionView(views);
+  return isEveryone(state, audience)
+    ? lazyDelivery(audience, { everyone: true, message, rooms: byRoom, at })
+    : lazyDelivery(audience, { message, rooms: byRoom, at });
 }
 
 function onCommand(state: ChatState, client: Client, command: Command, at: number): ChatStep {
@@ -336,7 +340,7 @@ function onJoin(state: ChatState, client: Client, name: string, at: number): Cha
   return {
     state,
     outputs: [
-      toRoom(state, room, { type: 'entered', room: room.name, name: client.name }, at),
+      toRoomNow(state, room, { type: 'entered', room: room.name, name: client.name }, at),
       deliver([client.id], whoMessage(registry, room), at),
     ],
   };
@@ -358,18 +362,17 @@ function onPart(
     return reply(state, notice(client.id, notIn, at));
   }
   rooms.part(client.id, room);
-  if (room.members.length === 0) return unchanged(state);
+  if (room.size === 0) return unchanged(state);
   const parted: ChatMessage =
     reason === undefined
       ? { type: 'parted', room: room.name, name: client.name }
       : { type: 'parted', room: room.name, name: client.name, reason };
-  return reply(state, toRoom(state, room, parted, at));
+  return reply(state, toRoomNow(state, room, parted, at));
 }
 
 /** The leave of a client that was in `rooms` (already out of them): nothing when nobody shared one. */
 function leaveOf(state: ChatState, rooms: readonly Room[], name: string, at: number): ChatOutput[] {
-  const audience = state.rooms.audienceOf(rooms);
-  return audience.length === 0 ? [] : [leaveTo(state, rooms, audience, { type: 'left', name }, at)];
+  return rooms.some((room) => room.size > 0) ? [leaveTo(state, rooms, { type: 'left', name }, at)] : [];
 }
 
 function invalidRoom(room: string): Notice {
@@ -451,6 +454,25 @@ function deliver(to: readonly ClientId[], message: ChatMessage, at: number, exce
 /** A message for a room's members (but `except`): the room's own member list is the audience. */
 function toRoom(state: ChatState, room: Room, message: ChatMessage, at: number, except?: ClientId): ChatOutput {
   return toAudience(state, room.members, message, at, except);
+}
+
+/**
+ * A join or part for a room's members as of now: the audience is made into an array only when read
+ * (most of a join storm's never are: see `MemberLog`), so a join costs O(1) in the core.
+ */
+function toRoomNow(state: ChatState, room: Room, message: ChatMessage, at: number): ChatOutput {
+  const view = state.rooms.viewOf(room);
+  return isEveryone(state, view)
+    ? lazyDelivery(view, { everyone: true, message, at })
+    : lazyDelivery(view, { message, at });
+}
+
+/** Whether an audience is everyone online (its members are all online: counting is enough). */
+function isEveryone(state: ChatState, audience: AudienceView): boolean {
+  const online = state.registry.size;
+  // A union holding a room of everyone is everyone, without making the union.
+  if (audience instanceof UnionView && audience.parts.some((part) => part.size === online)) return true;
+  return audience.size === online;
 }
 
 /** A message for everyone who shares a room with `id` (`id` too, while in a room). */

@@ -1,4 +1,5 @@
 import type { ClientId } from './events';
+import { type AudienceView, FixedView, MemberLog, UnionView } from './member-log';
 import { nameKey } from './names';
 
 /** The room everyone lands in on connect, unless the server names another (`--default-room`). */
@@ -34,16 +35,29 @@ export interface Room {
   readonly key: string;
   readonly name: string;
   /**
-   * Members in join order: replaced, never mutated, on every join and part, so that a delivery
-   * holding it as its audience never sees it change.
+   * Members in join order: an immutable array (the same one until the next join or part), so that
+   * a delivery holding it as its audience never sees it change.
    */
   readonly members: readonly ClientId[];
+  /** How many members it has (without making the array). */
+  readonly size: number;
 }
 
-interface MutableRoom {
-  readonly key: string;
-  readonly name: string;
-  members: readonly ClientId[];
+class TableRoom implements Room {
+  readonly log = new MemberLog();
+
+  constructor(
+    readonly key: string,
+    readonly name: string,
+  ) {}
+
+  get members(): readonly ClientId[] {
+    return this.log.members;
+  }
+
+  get size(): number {
+    return this.log.size;
+  }
 }
 
 /** A room as a snapshot holds it. */
@@ -71,7 +85,7 @@ export class RoomTable {
   readonly defaultRoom: Room;
   readonly maxRoomsPerClient: number;
   readonly maxRooms: number;
-  private readonly rooms = new Map<string, MutableRoom>();
+  private readonly rooms = new Map<string, TableRoom>();
   /** Each client's room keys, in join order. */
   private readonly joined = new Map<ClientId, string[]>();
   private readonly current = new Map<ClientId, string>();
@@ -81,7 +95,7 @@ export class RoomTable {
     if (!isValidRoomName(name)) throw new Error(`invalid default room name: ${name}`);
     this.maxRoomsPerClient = limits.maxRoomsPerClient ?? DEFAULT_ROOM_LIMITS.maxRoomsPerClient;
     this.maxRooms = limits.maxRooms ?? DEFAULT_ROOM_LIMITS.maxRooms;
-    const room: MutableRoom = { key: roomKey(name), name, members: [] };
+    const room = new TableRoom(roomKey(name), name);
     this.rooms.set(room.key, room);
     this.defaultRoom = room;
   }
@@ -135,7 +149,7 @@ export class RoomTable {
     const key = roomKey(name);
     let room = this.rooms.get(key);
     if (room === undefined) {
-      room = { key, name, members: [] };
+      room = new TableRoom(key, name);
       this.rooms.set(key, room);
     }
     this.current.set(id, key);
@@ -143,7 +157,7 @@ export class RoomTable {
     if (keys?.includes(key)) return { room, entered: false };
     if (keys === undefined) this.joined.set(id, [key]);
     else keys.push(key);
-    room.members = [...room.members, id];
+    room.log.add(id);
     return { room, entered: true };
   }
 
@@ -179,11 +193,19 @@ export class RoomTable {
    * a room): who hears of its rename or its leave. One room's members are returned as they are.
    */
   audienceOf(rooms: readonly Room[]): readonly ClientId[] {
-    if (rooms.length === 0) return [];
-    if (rooms.length === 1) return rooms[0]!.members;
-    const audience = new Set<ClientId>();
-    for (const room of rooms) for (const id of room.members) audience.add(id);
-    return [...audience];
+    return this.audienceViewOf(rooms).resolve();
+  }
+
+  /** `audienceOf` as of now, made into an array only when read: what a delivery holds. */
+  audienceViewOf(rooms: readonly Room[]): AudienceView {
+    if (rooms.length === 0) return new FixedView([]);
+    if (rooms.length === 1) return this.viewOf(rooms[0]!);
+    return new UnionView(rooms.map((room) => this.viewOf(room)));
+  }
+
+  /** A room's members as of now, made into an array only when read (see `MemberLog`). */
+  viewOf(room: Room): AudienceView {
+    return (room as TableRoom).log.view();
   }
 
   /**
@@ -194,13 +216,14 @@ export class RoomTable {
     this.rooms.clear();
     this.joined.clear();
     this.current.clear();
-    (this.defaultRoom as MutableRoom).members = [];
-    this.rooms.set(this.defaultRoom.key, this.defaultRoom as MutableRoom);
+    const defaultRoom = this.defaultRoom as TableRoom;
+    for (const id of defaultRoom.members) defaultRoom.log.remove(id);
+    this.rooms.set(defaultRoom.key, defaultRoom);
     for (const { name, members } of rooms) {
       const key = roomKey(name);
-      const room = this.rooms.get(key) ?? { key, name, members: [] };
-      room.members = [...members];
-      if (room.members.length > 0 || key === this.defaultRoom.key) this.rooms.set(key, room);
+      const room = this.rooms.get(key) ?? new TableRoom(key, name);
+      for (const id of members) room.log.add(id);
+      if (room.size > 0 || key === this.defaultRoom.key) this.rooms.set(key, room);
     }
     for (const { id, rooms: names, current } of clients) {
       const keys = names.map(roomKey).filter((key) => this.rooms.has(key));
@@ -221,8 +244,7 @@ export class RoomTable {
   private removeMember(key: string, id: ClientId): void {
     const room = this.rooms.get(key);
     if (room === undefined) return;
-    const at = room.members.indexOf(id);
-    if (at >= 0) room.members = room.members.toSpliced(at, 1);
-    if (room.members.length === 0 && key !== this.defaultRoom.key) this.rooms.delete(key);
+    room.log.remove(id);
+    if (room.size === 0 && key !== this.defaultRoom.key) this.rooms.delete(key);
   }
 }

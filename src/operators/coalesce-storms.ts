@@ -1,5 +1,6 @@
 import { Observable, type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import type { ChatMessage, ChatOutput, ClientId, Delivery, RoomAudience } from '../core/events';
+import { withAudience } from '../core/lazy-delivery';
 import type { OutputOperator } from '../pipeline/operator';
 import { TokenBucket } from './token-bucket';
 
@@ -29,8 +30,20 @@ interface Storm {
   timer: Subscription | undefined;
   names: string[];
   count: number;
-  /** The room's members as of its latest join or leave (an immutable list): who gets the summary. */
-  audience: readonly ClientId[];
+  /**
+   * The room's members as of its latest join or leave (an immutable list): who gets the summary.
+   * Read only then: a join's audience is made into an array when first read (see `lazyDelivery`).
+   */
+  audience: Audience;
+}
+
+/** Where a storm's audience is read from when its summary goes out. */
+type Audience = Pick<Delivery, 'to'> | Pick<RoomAudience, 'members'>;
+
+const NOBODY: Audience = { to: [] };
+
+function membersOf(audience: Audience): readonly ClientId[] {
+  return 'to' in audience ? audience.to : audience.members;
 }
 
 /** Past this many storms kept, calm ones with a full bucket are forgotten (rooms come and go). */
@@ -95,7 +108,7 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
             timer: undefined,
             names: [],
             count: 0,
-            audience: [],
+            audience: NOBODY,
           };
           storms.set(key, storm);
         }
@@ -111,7 +124,7 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
       };
 
       /** A room's latest members, for both of its storms: a summary goes to who is there when it is sent. */
-      const seen = (room: string | undefined, audience: readonly ClientId[]): void => {
+      const seen = (room: string | undefined, audience: Audience): void => {
         for (const kind of ['joined', 'left'] as const) {
           const storm = storms.get(`${kind}${room ?? ''}`);
           if (storm !== undefined) storm.audience = audience;
@@ -137,7 +150,7 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
               : room === undefined
                 ? { type: 'left-many', names, count }
                 : { type: 'left-many', names, count, room };
-          subscriber.next({ kind: 'deliver', to: storm.audience, message, at: scheduler.now() });
+          subscriber.next({ kind: 'deliver', to: membersOf(storm.audience), message, at: scheduler.now() });
         }
         if (count < calm) {
           storm.timer?.unsubscribe();
@@ -160,12 +173,12 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
       const onJoin = (delivery: Delivery, room: string | undefined, name: string): void => {
         const now = scheduler.now();
         const storm = stormOf('joined', room, now);
-        seen(room, delivery.to);
+        seen(room, delivery);
         if (passes(storm, now)) return subscriber.next(delivery);
         coalesce(storm, name);
         // The newcomer's own join line, at once: the one the core welcomed just before, else the latest member.
         const id = welcomed?.name === name ? welcomed.id : delivery.to[delivery.to.length - 1];
-        if (id !== undefined) subscriber.next({ ...delivery, to: [id] });
+        if (id !== undefined) subscriber.next(withAudience(delivery, [id]));
       };
 
       /** A leave from one room (/part), or from the chat (counted in each of the leaver's rooms). */
@@ -173,7 +186,7 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
         const now = scheduler.now();
         if (rooms === undefined || rooms.length <= 1) {
           const storm = stormOf('left', rooms?.[0]?.room, now);
-          seen(rooms?.[0]?.room, delivery.to);
+          seen(rooms?.[0]?.room, delivery);
           if (passes(storm, now)) return subscriber.next(delivery);
           return coalesce(storm, name);
         }
@@ -182,7 +195,7 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
         const calmRooms: RoomAudience[] = [];
         for (const room of rooms) {
           const storm = stormOf('left', room.room, now);
-          seen(room.room, room.members);
+          seen(room.room, room);
           if (passes(storm, now)) calmRooms.push(room);
           else coalesce(storm, name);
         }
@@ -190,7 +203,7 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
         if (calmRooms.length === 0) return;
         const to = new Set<ClientId>();
         for (const room of calmRooms) for (const id of room.members) to.add(id);
-        subscriber.next({ ...delivery, to: [...to], rooms: calmRooms });
+        subscriber.next({ ...withAudience(delivery, [...to]), rooms: calmRooms });
       };
 
       const subscription = source.subscribe({
@@ -208,7 +221,15 @@ export function coalesceStorms(options: CoalesceStormsOptions = {}): OutputOpera
             case 'entered':
               return onJoin(output, message.room, message.name);
             case 'parted':
-              return onLeave(output, message.name, [{ room: message.room, members: output.to }]);
+              // Read only if the part is announced: a part's audience is made into an array when read.
+              return onLeave(output, message.name, [
+                {
+                  room: message.room,
+                  get members() {
+                    return output.to;
+                  },
+                },
+              ]);
             case 'left':
               return onLeave(output, message.name, output.rooms);
             default:
