@@ -7,81 +7,20 @@
  */
 import Redis from 'ioredis';
 import type { ChatSnapshot } from '../../src/core/events';
-import { LineClient } from '../support/line-client';
-import { ServerProcess, requireBuiltServer } from '../support/processes';
-import { type RedisServer, describeWithRedis, startRedis } from '../support/redis-server';
+import { describeWithRedis } from '../support/redis-server';
+import { type Member, NODE_TIMEOUT_SECONDS, clusterProcesses } from './support/cluster-processes';
 import { delay, waitUntil } from '../support/waiting';
 
 jest.setTimeout(40_000);
 
-const WELCOME = /^\[\*\] Welcome, (\S+)! Type \/help for commands\.$/;
-/** Short enough for tests, long enough for a loaded 2-core machine. */
-const NODE_TIMEOUT_SECONDS = 2;
 const ROOMS_REPLY = /^\[\*\] \d+ rooms?(?: matching "[^"]*")?: /;
-
-interface Member {
-  readonly client: LineClient;
-  readonly name: string;
-}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** How often `line` occurs in `member`'s lines. */
 const count = (member: Member, line: string) => member.client.lines.filter((l) => l === line).length;
 
 describeWithRedis('rooms across processes, over Redis', () => {
-  let redis: RedisServer;
-  const processes: ServerProcess[] = [];
-  const clients: LineClient[] = [];
-
-  beforeAll(() => requireBuiltServer());
-
-  beforeEach(async () => {
-    redis = await startRedis();
-  });
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    await Promise.all(processes.splice(0).map((server) => server.kill()));
-    await redis.stop();
-  });
-
-  async function startProcess(): Promise<{ server: ServerProcess; port: number }> {
-    const server = new ServerProcess([
-      '--port',
-      '0',
-      '--no-http',
-      '--rate',
-      '0',
-      '--redis',
-      redis.url,
-      '--node-timeout',
-      String(NODE_TIMEOUT_SECONDS),
-    ]);
-    processes.push(server);
-    const { port } = await server.listening(10_000);
-    return { server, port };
-  }
-
-  /** Connects to `port` and reads the welcome and its own join. */
-  async function join(port: number, label: string): Promise<Member> {
-    const client = await LineClient.connect(port, label);
-    clients.push(client);
-    const name = (await client.nextLine(10_000)).match(WELCOME)?.[1];
-    if (name === undefined) throw new Error(`${label}: no welcome: ${JSON.stringify(client.lines)}`);
-    await client.readUntil(`${name} joined the chat`);
-    return { client, name };
-  }
-
-  /** Joins one client per port, each after everyone before it saw the previous join. */
-  async function joinAll(ports: readonly number[]): Promise<Member[]> {
-    const joined: Member[] = [];
-    for (const [i, port] of ports.entries()) {
-      const next = await join(port, `client${i}@${port}`);
-      for (const other of joined) await other.client.readUntil(`${next.name} joined the chat`, 10_000);
-      joined.push(next);
-    }
-    return joined;
-  }
+  const { redis, startProcess, join, joinAll } = clusterProcesses();
 
   /**
    * `/join room`, waiting for the member list it gets back: from then on the join is in the one
@@ -229,7 +168,7 @@ describeWithRedis('rooms across processes, over Redis', () => {
 
     // Wait for a snapshot that holds the rooms (one every 5 s when there is news: make some), so the
     // late process gets them from it, not by replaying the joins.
-    const admin = new Redis(redis.url, { lazyConnect: true });
+    const admin = new Redis(redis().url, { lazyConnect: true });
     try {
       await admin.connect();
       const snapshotRooms = async () => {
@@ -292,7 +231,7 @@ describeWithRedis('rooms across processes, over Redis', () => {
     const mark = [a, b, c, d].map((member) => member.client.lines.length);
 
     // Down for 3 s, then back empty (as with --save '').
-    const restarted = redis.restart(3_000);
+    const restarted = redis().restart(3_000);
     await a.client.readUntil('[!] chat relay unavailable: your messages are held until it is back', 10_000);
     a.client.send('held in rust');
     await restarted;

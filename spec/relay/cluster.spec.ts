@@ -4,70 +4,14 @@
  * everyone, a process killed (-9) or stopped (SIGTERM), a late start, and a Redis restart.
  */
 import { LineClient } from '../support/line-client';
-import { ServerProcess, requireBuiltServer } from '../support/processes';
-import { type RedisServer, describeWithRedis, startRedis } from '../support/redis-server';
+import { describeWithRedis } from '../support/redis-server';
+import { NODE_TIMEOUT_SECONDS, clusterProcesses } from './support/cluster-processes';
 import { waitUntil } from '../support/waiting';
 
 jest.setTimeout(40_000);
 
-const WELCOME = /^\[\*\] Welcome, (\S+)! Type \/help for commands\.$/;
-/** Short enough for tests, long enough for a loaded 2-core machine. */
-const NODE_TIMEOUT_SECONDS = 2;
-
 describeWithRedis('several processes, one chat over Redis', () => {
-  let redis: RedisServer;
-  const processes: ServerProcess[] = [];
-  const clients: LineClient[] = [];
-
-  beforeAll(() => requireBuiltServer());
-
-  beforeEach(async () => {
-    redis = await startRedis();
-  });
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy();
-    await Promise.all(processes.splice(0).map((server) => server.kill()));
-    await redis.stop();
-  });
-
-  async function startProcess(web = false): Promise<{ server: ServerProcess; port: number }> {
-    const server = new ServerProcess([
-      '--port',
-      '0',
-      ...(web ? ['--http-port', '0'] : ['--no-http']),
-      '--rate',
-      '0',
-      '--redis',
-      redis.url,
-      '--node-timeout',
-      String(NODE_TIMEOUT_SECONDS),
-    ]);
-    processes.push(server);
-    const { port } = await server.listening(10_000);
-    return { server, port };
-  }
-
-  /** Connects to `port` and reads the welcome; returns the client and its name. */
-  async function join(port: number, label: string): Promise<{ client: LineClient; name: string }> {
-    const client = await LineClient.connect(port, label);
-    clients.push(client);
-    const name = (await client.nextLine(10_000)).match(WELCOME)?.[1];
-    if (name === undefined) throw new Error(`${label}: no welcome: ${JSON.stringify(client.lines)}`);
-    await client.readUntil(`${name} joined the chat`);
-    return { client, name };
-  }
-
-  /** Joins one client per port, each after everyone before it saw the previous join. */
-  async function joinAll(ports: readonly number[]): Promise<{ client: LineClient; name: string }[]> {
-    const joined: { client: LineClient; name: string }[] = [];
-    for (const [i, port] of ports.entries()) {
-      const next = await join(port, `client${i}@${port}`);
-      for (const other of joined) await other.client.readUntil(`${next.name} joined the chat`, 10_000);
-      joined.push(next);
-    }
-    return joined;
-  }
+  const { redis, startProcess, join, joinAll } = clusterProcesses();
 
   it('keeps the TCP contract across processes: joins, lines to all but the sender, /who, /msg, /me and one winner of a /nick race', async () => {
     const ports = await Promise.all([startProcess(), startProcess(), startProcess()]).then((all) =>
@@ -205,7 +149,7 @@ describeWithRedis('several processes, one chat over Redis', () => {
     expect(metric(up.text, 'rxchat_relay_events_published_total')).toBeGreaterThanOrEqual(1);
     expect(metric(up.text, 'rxchat_relay_events_applied_total')).toBeGreaterThanOrEqual(3);
     expect((await get('/readyz')).status).toBe(200);
-    const restarted = redis.restart(3_000);
+    const restarted = redis().restart(3_000);
     await a!.client.readUntil('[!] chat relay unavailable: your messages are held until it is back', 10_000);
     const down = await get('/readyz');
     expect(down.status).toBe(503);
@@ -220,7 +164,7 @@ describeWithRedis('several processes, one chat over Redis', () => {
     const [p1, p2] = await Promise.all([startProcess(), startProcess()]);
     const [a, b] = await joinAll([p1.port, p2.port]);
     // Down for 3 s, then back empty (as with --save '').
-    const restarted = redis.restart(3_000);
+    const restarted = redis().restart(3_000);
     await a!.client.readUntil('[!] chat relay unavailable: your messages are held until it is back', 10_000);
     a!.client.send('sent while Redis was away');
     await restarted;
