@@ -1,6 +1,24 @@
-import type { ChatSnapshot, ChatSnapshotClient } from './events';
+import type { ChatSnapshot, ChatSnapshotClient, ClientId } from './events';
+import { HistoryTable, type HistoryLimits } from './history';
 import { type Client, Registry } from './registry';
-import { type RoomLimits, RoomTable } from './rooms';
+import { type RoomLimits, RoomTable, roomKey } from './rooms';
+import { SessionTable } from './sessions';
+
+/** What the chat remembers and for how long; the same on every process of a chat. */
+export interface HistoryOptions extends HistoryLimits {
+  /** Messages of a room shown to whoever joins it (the default room on connect too). Default 20; 0 shows none. */
+  readonly scrollback?: number;
+  /** How long a detached session may be resumed, in ms. Default 120,000. */
+  readonly resumeWindowMs?: number;
+  /** Emit a `record` output for every change a durable store must keep. Default false. */
+  readonly records?: boolean;
+}
+
+export const DEFAULT_SCROLLBACK = 20;
+export const DEFAULT_RESUME_WINDOW_MS = 120_000;
+
+/** What a state is made with: the room limits and the history options. */
+export type ChatStateOptions = RoomLimits & HistoryOptions;
 
 /**
  * The core's state between events, accumulated by `scan`. The registry is the only record of who is
@@ -15,15 +33,31 @@ export interface ChatState {
   closing: boolean;
   /** Processes that announced they are stopping (`node-stopping`): connections through them are turned away. */
   readonly stoppedNodes: Set<string>;
+  /** Each room's recent messages. */
+  readonly history: HistoryTable;
+  /** The sessions clients may resume. */
+  readonly sessions: SessionTable;
+  /**
+   * Per online client and room (by room key): the oldest message id from which its connection has
+   * been sent every message of the room, so that a resume replays only what it was not sent.
+   */
+  readonly sentFrom: Map<ClientId, Map<string, number>>;
+  readonly scrollback: number;
+  readonly records: boolean;
 }
 
 /** A fresh state (nobody online), or one restored from a snapshot, with these room limits. */
-export function createChatState(snapshot?: ChatSnapshot, limits: RoomLimits = {}): ChatState {
+export function createChatState(snapshot?: ChatSnapshot, limits: ChatStateOptions = {}): ChatState {
   const state: ChatState = {
     registry: new Registry(),
     rooms: new RoomTable(limits),
     closing: false,
     stoppedNodes: new Set(),
+    history: new HistoryTable(limits),
+    sessions: new SessionTable(limits.resumeWindowMs ?? DEFAULT_RESUME_WINDOW_MS),
+    sentFrom: new Map(),
+    scrollback: limits.scrollback ?? DEFAULT_SCROLLBACK,
+    records: limits.records ?? false,
   };
   if (snapshot !== undefined) restoreChatState(state, snapshot);
   return state;
@@ -43,6 +77,16 @@ export function restoreChatState(state: ChatState, snapshot: ChatSnapshot): void
       ...(client.current === undefined ? {} : { current: client.current }),
     })),
   );
+  state.sentFrom.clear();
+  for (const client of snapshot.clients) {
+    if (client.sentFrom === undefined) continue;
+    state.sentFrom.set(client.id, new Map(Object.entries(client.sentFrom).map(([room, id]) => [roomKey(room), id])));
+  }
+  // Snapshots made before history keep what this state has.
+  if (snapshot.history !== undefined) state.history.restore(snapshot.history);
+  if (snapshot.sessions !== undefined) {
+    state.sessions.restore(snapshot.sessions, 0, (id) => state.registry.get(id) !== undefined);
+  }
   state.closing = snapshot.closing;
   state.stoppedNodes.clear();
   for (const node of snapshot.stoppedNodes) state.stoppedNodes.add(node);
@@ -51,11 +95,29 @@ export function restoreChatState(state: ChatState, snapshot: ChatSnapshot): void
 /** The state as plain JSON-serialisable data: clients in join order with their rooms, the rooms, the shutdown flag, stopped processes. */
 export function snapshotChat(state: ChatState): ChatSnapshot {
   return {
-    clients: state.registry.list().map((client) => ({ ...toSnapshot(client), ...state.rooms.membershipOf(client.id) })),
+    clients: state.registry.list().map((client) => ({
+      ...toSnapshot(client),
+      ...state.rooms.membershipOf(client.id),
+      ...sentFromOf(state, client.id),
+    })),
     closing: state.closing,
     stoppedNodes: [...state.stoppedNodes],
     rooms: [...state.rooms.list()].map((room) => ({ name: room.name, members: [...room.members] })),
+    history: state.history.snapshot(),
+    sessions: state.sessions.snapshot(),
   };
+}
+
+/** `{ sentFrom }` by room name for a snapshot, or nothing when the client has none. */
+function sentFromOf(state: ChatState, id: ClientId): { sentFrom?: Record<string, number> } {
+  const byKey = state.sentFrom.get(id);
+  if (byKey === undefined || byKey.size === 0) return {};
+  const sentFrom: Record<string, number> = {};
+  for (const room of state.rooms.roomsOf(id)) {
+    const from = byKey.get(room.key);
+    if (from !== undefined) sentFrom[room.name] = from;
+  }
+  return { sentFrom };
 }
 
 function toSnapshot(client: Client): ChatSnapshotClient {

@@ -1,8 +1,9 @@
 import { type Observable, type OperatorFunction, defer, mergeMap, scan } from 'rxjs';
-import { type ChatState, createChatState, restoreChatState } from './chat-state';
+import { type ChatState, type HistoryOptions, createChatState, restoreChatState } from './chat-state';
 import { COMMAND_HELP } from './command-help';
 import type {
   ChatEvent,
+  ActionMessage,
   ChatMessage,
   ChatOutput,
   ClientId,
@@ -14,18 +15,30 @@ import type {
   LogEntry,
   Notice,
   RejoinedEvent,
+  SaidMessage,
 } from './events';
-import { isValidName, pickName } from './names';
+import { isValidName, nameKey, pickName } from './names';
 import { lazyDelivery, lazyRoomAudience } from './lazy-delivery';
 import { type AudienceView, UnionView } from './member-log';
 import type { Client } from './registry';
 import { type Room, type RoomLimits, isValidRoomName } from './rooms';
 import { roomsMessage, whoMessage } from './who';
 
+import {
+  type ResumeActions,
+  expireSessions,
+  leaveSession,
+  onHistory,
+  onResume,
+  onSession,
+  scrollbackFor,
+  sentFromOf,
+} from './remembering';
+
 export { type ChatState, createChatState, snapshotChat } from './chat-state';
 
-/** How `chat()` keeps its state, and the room limits of a fresh one. */
-export interface ChatOptions extends RoomLimits {
+/** How `chat()` keeps its state, and the room limits and history options of a fresh one. */
+export interface ChatOptions extends RoomLimits, HistoryOptions {
   /**
    * The state to start from and to keep updating in place, instead of a fresh one per subscription:
    * lets its holder read the live registry (to re-announce its clients, to take snapshots). Give one
@@ -67,6 +80,12 @@ export function chat(options: ChatOptions = {}): OperatorFunction<ChatEvent, Cha
  */
 export function reduceChat(state: ChatState, event: ChatEvent): ChatStep {
   const at = event.at ?? 0;
+  const expired = expireSessions(state, at);
+  const step = reduceEvent(state, event, at);
+  return expired.length === 0 ? step : { state, outputs: [...expired, ...step.outputs] };
+}
+
+function reduceEvent(state: ChatState, event: ChatEvent, at: number): ChatStep {
   switch (event.type) {
     case 'shutdown':
       return onShutdown(state, at);
@@ -110,17 +129,16 @@ function onConnected(state: ChatState, event: ConnectedEvent, at: number): ChatS
   const { registry } = state;
   if (registry.get(event.id) !== undefined) return unchanged(state);
   if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
-  const name = pickName(event.names ?? [], registry);
+  const name = pickName(event.names ?? [], takenNames(state, at));
   registry.join(newClient(event.id, name, event));
   const { room } = state.rooms.join(event.id, state.rooms.defaultRoom.name);
-  return {
-    state,
-    outputs: [
-      log({ type: 'connected', name, remote: event.remote }, at),
-      deliver([event.id], { type: 'welcome', name }, at),
-      toRoomNow(state, room, { type: 'joined', name, room: room.name }, at),
-    ],
-  };
+  const outputs: ChatOutput[] = [
+    log({ type: 'connected', name, remote: event.remote }, at),
+    deliver([event.id], { type: 'welcome', name }, at),
+  ];
+  outputs.push(...scrollbackFor(state, event.id, room, at));
+  outputs.push(toRoomNow(state, room, { type: 'joined', name, room: room.name }, at));
+  return { state, outputs };
 }
 
 /** A client re-announced after a reset: silent, unless its name went to someone else meanwhile. */
@@ -128,9 +146,12 @@ function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatSte
   const { registry } = state;
   if (registry.get(event.id) !== undefined) return unchanged(state);
   if (event.node !== undefined && state.stoppedNodes.has(event.node)) return turnAway(state, event.id);
-  const name = pickName([event.name], registry);
+  const name = pickName([event.name], takenNames(state, at));
   registry.join(newClient(event.id, name, event));
   rejoinRooms(state, event);
+  // It has been connected all along: nothing to replay into this connection should it resume.
+  for (const room of state.rooms.roomsOf(event.id))
+    sentFromOf(state, event.id).set(room.key, state.history.lastId(room.name) + 1);
   if (name === event.name) return unchanged(state);
   const renamed = { from: event.name, to: name };
   return {
@@ -153,6 +174,12 @@ function rejoinRooms(state: ChatState, event: RejoinedEvent): void {
   if (current !== undefined && rooms.isMember(event.id, current)) rooms.join(event.id, current.name);
 }
 
+/** Names in use: by someone online, or held for a detached session. */
+function takenNames(state: ChatState, at: number): { has(key: string): boolean } {
+  const { registry, sessions } = state;
+  return { has: (key) => registry.has(key) || sessions.reserves(key, at) };
+}
+
 function newClient(id: ClientId, name: string, event: ConnectedEvent | RejoinedEvent): Client {
   return event.node === undefined
     ? { id, name, remote: event.remote }
@@ -165,13 +192,27 @@ function onLine(state: ChatState, event: LineEvent, at: number): ChatStep {
   if (client === undefined || text.length === 0) return unchanged(state);
   const room = state.rooms.currentOf(client.id);
   if (room === undefined) return reply(state, notice(client.id, noRoom(state), at));
-  return {
-    state,
-    outputs: [
-      log(saidEntry(state, room, client.name, text), at),
-      toRoom(state, room, { type: 'said', name: client.name, text, room: room.name }, at, client.id),
-    ],
-  };
+  const outputs: ChatOutput[] = [log(saidEntry(state, room, client.name, text), at)];
+  const said = remember(state, room, { type: 'said', name: client.name, text, room: room.name }, at, outputs);
+  outputs.push(toRoom(state, room, said, at, client.id));
+  return { state, outputs };
+}
+
+/**
+ * Keeps a line or action in its room's history (with a record for the store, before the delivery)
+ * and returns it with its id and time; as it is when no history is kept.
+ */
+function remember<M extends SaidMessage | ActionMessage>(
+  state: ChatState,
+  room: Room,
+  message: M,
+  at: number,
+  outputs: ChatOutput[],
+): M {
+  if (!state.history.enabled) return message;
+  const entry = state.history.append(room.name, message.type, message.name, message.text, at);
+  if (state.records) outputs.push({ kind: 'record', record: { type: 'message', room: room.name, entry } });
+  return { ...message, id: entry.id, at };
 }
 
 function saidEntry(state: ChatState, room: Room, name: string, text: string): LogEntry {
@@ -205,8 +246,9 @@ function depart(state: ChatState, id: ClientId, at: number, how: Departure): Cha
   if (how.notice !== undefined) outputs.push(notice(id, how.notice, at));
   if (!how.closed) outputs.push({ kind: 'close', id });
   const { registry } = state;
-  const client = registry.leave(id);
-  if (client === undefined) return { state, outputs };
+  if (registry.get(id) === undefined) return { state, outputs };
+  outputs.push(...leaveSession(state, id, at, how.reason?.kind === 'quit'));
+  const client = registry.leave(id)!;
   const rooms = state.rooms.leaveAll(id);
 
   if (how.logError !== undefined) outputs.push(log({ type: 'error', name: client.name, error: how.logError }, at));
@@ -257,8 +299,16 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
     case 'me': {
       const room = state.rooms.currentOf(client.id);
       if (room === undefined) return reply(state, notice(client.id, noRoom(state), at));
-      const action: ChatMessage = { type: 'action', name: client.name, text: command.action, room: room.name };
-      return reply(state, toRoom(state, room, action, at, client.id));
+      const outputs: ChatOutput[] = [];
+      const action = remember(
+        state,
+        room,
+        { type: 'action', name: client.name, text: command.action, room: room.name },
+        at,
+        outputs,
+      );
+      outputs.push(toRoom(state, room, action, at, client.id));
+      return { state, outputs };
     }
     case 'join':
       return onJoin(state, client, command.room, at);
@@ -280,6 +330,12 @@ function onCommand(state: ChatState, client: Client, command: Command, at: numbe
           });
     case 'help':
       return reply(state, deliver([client.id], { type: 'help', commands: COMMAND_HELP }, at));
+    case 'history':
+      return { state, outputs: onHistory(state, client, command, at) };
+    case 'session':
+      return { state, outputs: onSession(state, client, command, at) };
+    case 'resume':
+      return { state, outputs: onResume(state, client, command, at, resumeActions) };
   }
 }
 
@@ -290,17 +346,26 @@ function onNick(state: ChatState, client: Client, newName: string, at: number): 
   if (newName === client.name) return reply(state, notice(client.id, { code: 'same-name', name: newName }, at));
   const { registry } = state;
   const holder = registry.findByName(newName);
-  if (holder !== undefined && holder.id !== client.id) {
+  if (
+    (holder !== undefined && holder.id !== client.id) ||
+    (holder === undefined && state.sessions.reserves(nameKey(newName), at))
+  ) {
     return reply(state, notice(client.id, { code: 'name-taken', name: newName }, at));
   }
-  registry.rename(client.id, newName);
-  return {
-    state,
-    outputs: [
-      log({ type: 'renamed', from: client.name, to: newName }, at),
-      toAudienceOf(state, client.id, { type: 'renamed', from: client.name, to: newName }, at),
-    ],
-  };
+  return { state, outputs: rename(state, client, newName, at) };
+}
+
+/** Renames a client (its session follows), told to everyone who shares a room with it. */
+function rename(state: ChatState, client: Client, newName: string, at: number): ChatOutput[] {
+  state.registry.rename(client.id, newName);
+  const outputs: ChatOutput[] = [];
+  const session = state.sessions.rename(client.id, newName);
+  if (session !== undefined && state.records) outputs.push({ kind: 'record', record: { type: 'session', session } });
+  outputs.push(
+    log({ type: 'renamed', from: client.name, to: newName }, at),
+    toAudienceOf(state, client.id, { type: 'renamed', from: client.name, to: newName }, at),
+  );
+  return outputs;
 }
 
 /** /who: the current room (or a named one), or a search of the current room by prefix. */
@@ -323,7 +388,7 @@ function onWho(state: ChatState, client: Client, command: { prefix?: string; roo
  * hears of it, and the joiner gets the member list. A room one is in already only becomes current.
  */
 function onJoin(state: ChatState, client: Client, name: string, at: number): ChatStep {
-  const { rooms, registry } = state;
+  const { rooms } = state;
   if (!isValidRoomName(name)) return reply(state, notice(client.id, invalidRoom(name), at));
   const existing = rooms.find(name);
   if (existing === undefined || !rooms.isMember(client.id, existing)) {
@@ -335,15 +400,23 @@ function onJoin(state: ChatState, client: Client, name: string, at: number): Cha
       return reply(state, notice(client.id, { code: 'server-rooms-full', limit: rooms.maxRooms }, at));
     }
   }
-  const { room, entered } = rooms.join(client.id, name);
-  if (!entered) return unchanged(state);
-  return {
-    state,
-    outputs: [
-      toRoomNow(state, room, { type: 'entered', room: room.name, name: client.name }, at),
-      deliver([client.id], whoMessage(registry, room), at),
-    ],
-  };
+  return { state, outputs: enter(state, client, name, at, true) };
+}
+
+/**
+ * Puts a client in a room (which becomes current): every member hears of it, the joiner gets the
+ * member list and, with `scrollback`, the room's last messages. Nothing when it was in it already.
+ */
+function enter(state: ChatState, client: Client, name: string, at: number, scrollback: boolean): ChatOutput[] {
+  const { room, entered } = state.rooms.join(client.id, name);
+  if (!entered) return [];
+  const outputs = [
+    toRoomNow(state, room, { type: 'entered', room: room.name, name: client.name }, at),
+    deliver([client.id], whoMessage(state.registry, room), at),
+  ];
+  if (scrollback) outputs.push(...scrollbackFor(state, client.id, room, at));
+  else sentFromOf(state, client.id).set(room.key, state.history.lastId(room.name) + 1);
+  return outputs;
 }
 
 /** /part: out of the room (default: the current one); the members remaining hear of it. */
@@ -361,14 +434,29 @@ function onPart(
     const notIn: Notice = name === undefined ? noRoom(state) : { code: 'not-in-room', room: room?.name ?? name };
     return reply(state, notice(client.id, notIn, at));
   }
-  rooms.part(client.id, room);
-  if (room.size === 0) return unchanged(state);
+  return { state, outputs: partRoom(state, client, room, reason, at) };
+}
+
+/** Takes a client out of a room it is in; the members remaining hear of it. */
+function partRoom(state: ChatState, client: Client, room: Room, reason: string | undefined, at: number): ChatOutput[] {
+  state.rooms.part(client.id, room);
+  state.sentFrom.get(client.id)?.delete(room.key);
+  if (room.size === 0) return [];
   const parted: ChatMessage =
     reason === undefined
       ? { type: 'parted', room: room.name, name: client.name }
       : { type: 'parted', room: room.name, name: client.name, reason };
-  return reply(state, toRoomNow(state, room, parted, at));
+  return [toRoomNow(state, room, parted, at)];
 }
+
+/** What a resume does to the client through the core's own rules. */
+const resumeActions: ResumeActions = {
+  enter: (state, client, room, at) => enter(state, client, room, at, false),
+  part: (state, client, room, at) => partRoom(state, client, room, undefined, at),
+  rename,
+  notice,
+  deliver: (to, message, at) => deliver(to, message, at),
+};
 
 /** The leave of a client that was in `rooms` (already out of them): nothing when nobody shared one. */
 function leaveOf(state: ChatState, rooms: readonly Room[], name: string, at: number): ChatOutput[] {
@@ -383,6 +471,8 @@ function onShutdown(state: ChatState, at: number): ChatStep {
   if (state.closing) return unchanged(state);
   const { order } = state.registry;
   const outputs: ChatOutput[] = [];
+  // Sessions wait out their window across a restart of a chat with a store.
+  for (const id of order) outputs.push(...leaveSession(state, id, at, false));
   if (order.length > 0) outputs.push(deliver(order, { type: 'shutdown' }, at));
   for (const id of order) outputs.push({ kind: 'close', id });
   state.closing = true;
@@ -396,9 +486,9 @@ function onShutdown(state: ChatState, at: number): ChatStep {
  */
 function onNodeGone(state: ChatState, node: string, at: number): ChatStep {
   const { registry } = state;
-  const gone = registry.leaveAll(registry.clientsOf(node).map((client) => client.id));
-  const roomsOf = leaveRooms(state, gone);
   const outputs: ChatOutput[] = [];
+  const gone = registry.leaveAll(registry.clientsOf(node).map((client) => client.id));
+  const roomsOf = leaveRooms(state, gone, at, outputs);
   gone.forEach((client, i) => {
     outputs.push({ kind: 'close', id: client.id }, log({ type: 'disconnected', name: client.name }, at));
     outputs.push(...leaveOf(state, roomsOf[i]!, client.name, at));
@@ -406,9 +496,15 @@ function onNodeGone(state: ChatState, node: string, at: number): ChatStep {
   return { state, outputs };
 }
 
-/** Takes clients leaving together out of their rooms; each one's audience, with none of them in it. */
-function leaveRooms(state: ChatState, leaving: readonly Client[]): Room[][] {
-  return leaving.map((client) => state.rooms.leaveAll(client.id));
+/**
+ * Takes clients leaving together out of their rooms (their sessions detached, with records in
+ * `outputs`); each one's audience, with none of them in it.
+ */
+function leaveRooms(state: ChatState, leaving: readonly Client[], at: number, outputs: ChatOutput[]): Room[][] {
+  return leaving.map((client) => {
+    outputs.push(...leaveSession(state, client.id, at, false));
+    return state.rooms.leaveAll(client.id);
+  });
 }
 
 /**
@@ -421,8 +517,9 @@ function onNodeStopping(state: ChatState, node: string, at: number): ChatStep {
   const leaving = registry.leaveAll(registry.clientsOf(node).map((client) => client.id));
   if (leaving.length === 0) return unchanged(state);
   const ids = leaving.map((client) => client.id);
-  const roomsOf = leaveRooms(state, leaving);
-  const outputs: ChatOutput[] = [deliver(ids, { type: 'shutdown' }, at)];
+  const outputs: ChatOutput[] = [];
+  const roomsOf = leaveRooms(state, leaving, at, outputs);
+  outputs.push(deliver(ids, { type: 'shutdown' }, at));
   for (const id of ids) outputs.push({ kind: 'close', id });
   leaving.forEach((client, i) => {
     outputs.push(log({ type: 'disconnected', name: client.name }, at));

@@ -12,6 +12,9 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
   { usage: '/rooms [PREFIX]', description: 'list the rooms, biggest first' },
   { usage: '/me ACTION', description: 'say what you are doing' },
   { usage: '/msg NAME TEXT', description: 'send a private message' },
-  { usage: '/quit [REASON]', description: 'leave the chat' },
+  { usage: '/history [#ROOM] [N]', description: 'show up to N (at most 100) earlier messages of this room (or #ROOM)' },
+  { usage: '/session', description: 'get a token to take your name, rooms and missed messages back after a drop' },
+  { usage: '/resume TOKEN', description: 'take a session back (send it first after reconnecting)' },
+  { usage: '/quit [REASON]', description: 'leave the chat (ends your session)' },
   { usage: '/help', description: 'show this help' },
 ];

@@ -4,6 +4,9 @@
  * can produce events and render outputs without the core knowing about it.
  */
 
+import type { HistoryEntry, SessionRecord, StoreRecord } from './records';
+import type { SnapshotHistory } from './history';
+
 /** Identifies one connection. Transports choose the format; the core only compares them. */
 export type ClientId = string;
 
@@ -178,6 +181,8 @@ export interface ChatSnapshotClient {
   readonly rooms?: readonly string[];
   /** Its current room, where its plain lines go. */
   readonly current?: string;
+  /** Per room, the oldest message id from which its connection has been sent every message (see `/resume`). */
+  readonly sentFrom?: Readonly<Record<string, number>>;
 }
 
 /** One room in a snapshot: its name as first written and its members in join order. */
@@ -199,6 +204,10 @@ export interface ChatSnapshot {
   readonly stoppedNodes: readonly string[];
   /** The rooms in creation order; absent in snapshots made before rooms: everyone in the default room. */
   readonly rooms?: readonly ChatSnapshotRoom[];
+  /** Each room's kept messages; absent in snapshots made before history. */
+  readonly history?: readonly SnapshotHistory[];
+  /** The sessions, held ones naming their holder; absent in snapshots made before sessions. */
+  readonly sessions?: readonly (SessionRecord & { readonly holder?: ClientId })[];
 }
 
 /** The commands of the chat, as structured data. Parsing text into these is `commands()`'s job. */
@@ -218,7 +227,28 @@ export type Command =
   | { readonly name: 'me'; readonly action: string }
   | { readonly name: 'msg'; readonly to: string; readonly text: string }
   | { readonly name: 'quit'; readonly reason?: string }
-  | { readonly name: 'help' };
+  | { readonly name: 'help' }
+  /**
+   * Up to `count` messages of the current room (or `room`) before id `before` (default: before the
+   * oldest this connection was shown), oldest first.
+   */
+  | { readonly name: 'history'; readonly room?: string; readonly count?: number; readonly before?: number }
+  /**
+   * Open a session this client can resume after its connection drops. The edge (`stampEvents`) draws
+   * the `token` and its `hash`; the core keeps the hash only and tells the client the token.
+   */
+  | { readonly name: 'session'; readonly token?: string; readonly hash?: string }
+  /**
+   * Take back a detached session: its name, its rooms and what it missed. The edge replaces the
+   * client's `token` with its `hash`. `seen` is, per room, the last message id the client got (the
+   * session's own record is used for rooms it does not name).
+   */
+  | {
+      readonly name: 'resume';
+      readonly token?: string;
+      readonly hash?: string;
+      readonly seen?: Readonly<Record<string, number>>;
+    };
 
 /** How a client shows a notice: as information or as an error. */
 export type NoticeLevel = 'info' | 'error';
@@ -253,6 +283,10 @@ export type Notice =
   | { readonly code: 'not-in-room'; readonly room: string }
   | { readonly code: 'no-such-room'; readonly room: string }
   | { readonly code: 'excess-flood' }
+  /** A `/resume` refused: no such session (unknown, expired or ended), or another connection holds it. */
+  | { readonly code: 'cannot-resume'; readonly reason: 'unknown' | 'in-use' }
+  /** Sessions need the edge's token (`stampEvents`): this chat has none. */
+  | { readonly code: 'no-sessions' }
   | { readonly code: 'text'; readonly level: NoticeLevel; readonly text: string };
 
 /** Every notice is an error but an operator's own `text`, which says which it is. */
@@ -289,6 +323,10 @@ export interface SaidMessage {
   readonly text: string;
   /** The room it was said in: the core names it always; absent means the default room. */
   readonly room?: string;
+  /** Its id in the room's history (increasing within the room), when history is kept. */
+  readonly id?: number;
+  /** When the server accepted it (ms since the epoch), when history is kept. */
+  readonly at?: number;
 }
 /** Someone joined a room with /join: told to its members, the joiner included. */
 export interface EnteredMessage {
@@ -332,6 +370,10 @@ export interface ActionMessage {
   readonly text: string;
   /** As `SaidMessage.room`. */
   readonly room?: string;
+  /** As `SaidMessage.id`. */
+  readonly id?: number;
+  /** As `SaidMessage.at`. */
+  readonly at?: number;
 }
 /** A /msg, to its one recipient. */
 export interface PrivateMessage {
@@ -383,6 +425,33 @@ export interface LeftManyMessage {
   readonly room?: string;
 }
 
+/**
+ * Messages from a room's history, oldest first, each with its id and time: the scrollback shown on
+ * joining, a page asked for with /history, or what a resumed session missed.
+ */
+export interface HistoryMessage {
+  readonly type: 'history';
+  readonly room: string;
+  readonly reason: 'scrollback' | 'page' | 'replay';
+  readonly entries: readonly HistoryEntry[];
+  /** A replay: how many missed messages are no longer kept (they come before `entries`). */
+  readonly missed?: number;
+  /** A page: whether earlier messages are kept. */
+  readonly more?: boolean;
+}
+/** To a client that opened a session: the token to resume it with, and how long it waits after a drop. */
+export interface SessionMessage {
+  readonly type: 'session';
+  readonly token: string;
+  readonly windowSeconds: number;
+}
+/** To a client that resumed a session: its name and rooms are back. What it missed follows. */
+export interface ResumedMessage {
+  readonly type: 'resumed';
+  readonly name: string;
+  readonly rooms: readonly string[];
+}
+
 /** Every message a delivery may carry; each transport words them its own way (`formatText`, `formatJson`). */
 export type ChatMessage =
   | WelcomeMessage
@@ -400,7 +469,10 @@ export type ChatMessage =
   | HelpMessage
   | ShutdownMessage
   | JoinedManyMessage
-  | LeftManyMessage;
+  | LeftManyMessage
+  | HistoryMessage
+  | SessionMessage
+  | ResumedMessage;
 
 // ---------------------------------------------------------------------------------------------
 // Outputs: what the core produces. Transports act on deliveries and closes; logs go to the operator.
@@ -458,8 +530,17 @@ export interface LogOutput {
   readonly at: number;
 }
 
-/** Everything the core produces: deliveries and closes for the transports, log lines for the operator. */
-export type ChatOutput = Delivery | CloseRequest | LogOutput;
+/**
+ * A change to what the chat remembers, for a durable store: emitted (before the deliveries it
+ * causes) only when the core is asked for records (`ChatOptions.records`). Transports ignore it.
+ */
+export interface RecordOutput {
+  readonly kind: 'record';
+  readonly record: StoreRecord;
+}
+
+/** Everything the core produces: deliveries and closes for the transports, log lines for the operator, records for a store. */
+export type ChatOutput = Delivery | CloseRequest | LogOutput | RecordOutput;
 
 /** True when `id` is one of the delivery's recipients. */
 export function isRecipient(delivery: Delivery, id: ClientId): boolean {

@@ -1,4 +1,11 @@
-import { type ChatMessage, type Notice, type RoomsMessage, type WhoMessage, noticeLevel } from '../core/events';
+import {
+  type ChatMessage,
+  type HistoryMessage,
+  type Notice,
+  type RoomsMessage,
+  type WhoMessage,
+  noticeLevel,
+} from '../core/events';
 import { DEFAULT_ROOM } from '../core/rooms';
 
 /** A notice's words, without the `[!] `/`[*] ` prefix. */
@@ -42,6 +49,10 @@ export function formatNotice(notice: Notice): string {
       return `no such room: ${notice.room}`;
     case 'excess-flood':
       return 'excess flood';
+    case 'cannot-resume':
+      return `cannot resume: ${notice.reason === 'in-use' ? 'the session is in use by another connection' : 'no such session (unknown, expired or ended)'}`;
+    case 'no-sessions':
+      return 'sessions are not available on this server';
     case 'text':
       return notice.text;
   }
@@ -96,7 +107,36 @@ export function formatText(message: ChatMessage, defaultRoom: string = DEFAULT_R
       return `${roomPrefix(message.room, defaultRoom)}[+] ${message.count} joined: ${nameList(message.names, message.count)}`;
     case 'left-many':
       return `${roomPrefix(message.room, defaultRoom)}[-] ${message.count} left: ${nameList(message.names, message.count)}`;
+    case 'history':
+      return formatHistory(message, defaultRoom);
+    case 'session':
+      return `[*] session ${message.token} (reconnect within ${message.windowSeconds} s and send /resume ${message.token} first)`;
+    case 'resumed':
+      return `[*] resumed as ${message.name} in ${message.rooms.length === 0 ? 'no room' : message.rooms.join(', ')}`;
   }
+}
+
+/**
+ * History as lines that no live line can look like: `[history 2026-12-05 23:10:02 UTC] alice: hi`
+ * (after the room's prefix), then what a replay could not give or a page's end.
+ */
+function formatHistory(message: HistoryMessage, defaultRoom: string): string {
+  const prefix = roomPrefix(message.room, defaultRoom);
+  const lines: string[] = [];
+  if (message.missed !== undefined && message.missed > 0) {
+    lines.push(`${prefix}[!] ${message.missed} missed message${message.missed === 1 ? ' is' : 's are'} no longer kept`);
+  }
+  for (const entry of message.entries) {
+    const mark = `${prefix}[history ${historyTime(entry.at)}] `;
+    lines.push(entry.type === 'said' ? `${mark}${entry.name}: ${entry.text}` : `${mark}* ${entry.name} ${entry.text}`);
+  }
+  if (message.reason === 'page' && message.more === false) lines.push(`${prefix}[*] no earlier messages`);
+  return lines.join('\n');
+}
+
+/** `2026-12-05 23:10:02 UTC`: the time a message was accepted, in UTC, to the second. */
+export function historyTime(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 /** `[#rust] ` for a line about #rust; nothing for the default room (or none). */

@@ -51,9 +51,44 @@ export function parseCommand(text: string): Parsed {
       return rest === '' ? { name: 'quit' } : { name: 'quit', reason: rest };
     case 'help':
       return { name: 'help' };
+    case 'history':
+      return parseHistory(rest);
+    case 'session':
+      return rest === '' ? { name: 'session' } : usage('/session');
+    case 'resume':
+      return parseResume(rest);
     default:
       return { notice: { code: 'unknown-command', command: word } };
   }
+}
+
+/** `/history [#ROOM] [N]`: either or both, in that order. */
+function parseHistory(rest: string): Parsed {
+  const words = rest === '' ? [] : rest.split(/\s+/);
+  const room = words[0]?.startsWith('#') ? words.shift() : undefined;
+  const count = words.shift();
+  if (words.length > 0 || (count !== undefined && !/^[1-9][0-9]{0,5}$/.test(count)))
+    return usage('/history [#ROOM] [N]');
+  return {
+    name: 'history',
+    ...(room === undefined ? {} : { room }),
+    ...(count === undefined ? {} : { count: Number(count) }),
+  };
+}
+
+/** `/resume TOKEN [#ROOM=ID ...]`: the ids are the last message the client got in each room. */
+function parseResume(rest: string): Parsed {
+  const [token, ...pairs] = rest === '' ? [] : rest.split(/\s+/);
+  if (token === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(token) || pairs.length > 64) {
+    return usage('/resume TOKEN [#ROOM=ID ...]');
+  }
+  const seen: Record<string, number> = {};
+  for (const pair of pairs) {
+    const match = /^(#[^=\s]{1,32})=([0-9]{1,15})$/.exec(pair);
+    if (match === null) return usage('/resume TOKEN [#ROOM=ID ...]');
+    seen[match[1]!] = Number(match[2]);
+  }
+  return pairs.length === 0 ? { name: 'resume', token } : { name: 'resume', token, seen };
 }
 
 function toEvent(id: ClientId, parsed: Parsed): ChatEvent {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { type MonoTypeOperatorFunction, map } from 'rxjs';
 import type { ChatEvent } from '../core/events';
 import type { NameSource } from '../core/names';
@@ -12,6 +13,18 @@ export interface StampEventsOptions {
   readonly node?: string;
   /** How many candidates each newcomer is offered: the core takes the first one free. Default 4. */
   readonly candidates?: number;
+  /** Session tokens (unguessable); default 144 random bits in base64url. */
+  readonly tokens?: () => string;
+}
+
+/** 144 bits from the system's CSPRNG, as 24 base64url characters. */
+export function randomToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** What the core keeps of a session token: its SHA-256, so that no state, snapshot or store holds a usable token. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }
 
 export const DEFAULT_NAME_CANDIDATES = 4;
@@ -26,12 +39,23 @@ export const DEFAULT_NAME_CANDIDATES = 4;
 export function stampEvents(options: StampEventsOptions): MonoTypeOperatorFunction<ChatEvent> {
   const { names, now, node } = options;
   const candidates = options.candidates ?? DEFAULT_NAME_CANDIDATES;
+  const tokens = options.tokens ?? randomToken;
   return map((event: ChatEvent): ChatEvent => {
     let stamped = event.at === undefined ? { ...event, at: now() } : event;
     if (stamped.type === 'connected') {
       if (stamped.names === undefined)
         stamped = { ...stamped, names: Array.from({ length: candidates }, () => names()) };
       if (node !== undefined && stamped.node === undefined) stamped = { ...stamped, node };
+    } else if (stamped.type === 'command') {
+      const { command } = stamped;
+      // Sessions: the token is drawn here; the core sees its hash (and tells the client the token once).
+      if (command.name === 'session' && command.hash === undefined) {
+        const token = tokens();
+        stamped = { ...stamped, command: { name: 'session', token, hash: tokenHash(token) } };
+      } else if (command.name === 'resume' && command.token !== undefined) {
+        const { token, ...rest } = command;
+        stamped = { ...stamped, command: { ...rest, hash: tokenHash(token) } };
+      }
     }
     return stamped;
   });
