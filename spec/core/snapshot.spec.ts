@@ -63,6 +63,10 @@ describe('the core, replayed', () => {
   });
 });
 
+function client(id: string, name: string, port: number, node?: string) {
+  return node === undefined ? { id, name, remote: remote(port) } : { id, name, remote: remote(port), node };
+}
+
 describe('snapshotChat', () => {
   it('is plain data: clients in join order with their process, the shutdown flag and stopped processes', () => {
     const state = createChatState();
@@ -70,10 +74,16 @@ describe('snapshotChat', () => {
     const snapshot = snapshotChat(state);
     expect(snapshot).toStrictEqual({
       clients: [
-        { id: 'a1', name: 'alice', remote: remote(1), node: 'A', rooms: ['#lobby'], current: '#lobby' },
-        { id: 'c1', name: 'CarolONeil', remote: remote(3), rooms: ['#lobby', '#Rust'], current: '#Rust' },
-        { id: 'a2', name: 'xena', remote: remote(4), node: 'A', rooms: ['#lobby'], current: '#lobby' },
-        { id: 'r1', name: 'ALICE2', remote: remote(6), node: 'C', rooms: ['#lobby'], current: '#lobby' },
+        { ...client('a1', 'alice', 1, 'A'), rooms: ['#lobby'], current: '#lobby', sentFrom: { '#lobby': 1 } },
+        {
+          ...client('c1', 'CarolONeil', 3),
+          rooms: ['#lobby', '#Rust'],
+          current: '#Rust',
+          sentFrom: { '#lobby': 1, '#Rust': 1 },
+        },
+        { ...client('a2', 'xena', 4, 'A'), rooms: ['#lobby'], current: '#lobby', sentFrom: { '#lobby': 1 } },
+        // Rejoined after a reset: connected all along, nothing to replay into it.
+        { ...client('r1', 'ALICE2', 6, 'C'), rooms: ['#lobby'], current: '#lobby', sentFrom: { '#lobby': 2 } },
       ],
       closing: false,
       stoppedNodes: ['B'],
@@ -81,6 +91,7 @@ describe('snapshotChat', () => {
         { name: '#lobby', members: ['a1', 'c1', 'a2', 'r1'] },
         { name: '#Rust', members: ['c1'] },
       ],
+      history: [{ name: '#lobby', entries: [{ id: 1, at: 4, type: 'said', name: 'alice', text: 'hi' }] }],
     });
     expect(throughJson(snapshot)).toStrictEqual(snapshot);
   });

@@ -14,6 +14,9 @@ export const HELP = [
   '[*] /rooms [PREFIX] - list the rooms, biggest first',
   '[*] /me ACTION - say what you are doing',
   '[*] /msg NAME TEXT - send a private message',
-  '[*] /quit [REASON] - leave the chat',
+  '[*] /history [#ROOM] [N] - show up to N (at most 100) earlier messages of this room (or #ROOM)',
+  '[*] /session - get a token to take your name, rooms and missed messages back after a drop',
+  '[*] /resume TOKEN - take a session back (send it first after reconnecting)',
+  '[*] /quit [REASON] - leave the chat (ends your session)',
   '[*] /help - show this help',
 ];

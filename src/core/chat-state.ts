@@ -82,11 +82,9 @@ export function restoreChatState(state: ChatState, snapshot: ChatSnapshot): void
     if (client.sentFrom === undefined) continue;
     state.sentFrom.set(client.id, new Map(Object.entries(client.sentFrom).map(([room, id]) => [roomKey(room), id])));
   }
-  // Snapshots made before history keep what this state has.
-  if (snapshot.history !== undefined) state.history.restore(snapshot.history);
-  if (snapshot.sessions !== undefined) {
-    state.sessions.restore(snapshot.sessions, 0, (id) => state.registry.get(id) !== undefined);
-  }
+  // A snapshot without them has none (it was empty, or made before history).
+  state.history.restore(snapshot.history ?? []);
+  state.sessions.restore(snapshot.sessions ?? [], 0, (id) => state.registry.get(id) !== undefined);
   state.closing = snapshot.closing;
   state.stoppedNodes.clear();
   for (const node of snapshot.stoppedNodes) state.stoppedNodes.add(node);
@@ -103,8 +101,17 @@ export function snapshotChat(state: ChatState): ChatSnapshot {
     closing: state.closing,
     stoppedNodes: [...state.stoppedNodes],
     rooms: [...state.rooms.list()].map((room) => ({ name: room.name, members: [...room.members] })),
-    history: state.history.snapshot(),
-    sessions: state.sessions.snapshot(),
+    ...historyOf(state),
+  };
+}
+
+/** The history and sessions, when there are any (a snapshot without them restores none). */
+function historyOf(state: ChatState): Pick<ChatSnapshot, 'history' | 'sessions'> {
+  const history = state.history.snapshot();
+  const sessions = state.sessions.snapshot();
+  return {
+    ...(history.length === 0 ? {} : { history }),
+    ...(sessions.length === 0 ? {} : { sessions }),
   };
 }
 
