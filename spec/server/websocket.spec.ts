@@ -21,11 +21,16 @@ afterEach(async () => {
 
 const httpPort = () => server.server.httpPort!;
 
-/** A WebSocket client that has read its welcome and its own join. */
+/** A WebSocket client that has read its welcome, the room's scrollback if any, and its own join. */
 async function joinWs(label: string, name: string): Promise<WsClient> {
   const client = await WsClient.connect(httpPort(), label);
   expect(await client.next()).toEqual({ type: 'welcome', name });
-  expect(await client.next()).toEqual({ type: 'joined', name });
+  let next = await client.next();
+  if (next.type === 'history') {
+    expect(next).toMatchObject({ reason: 'scrollback' });
+    next = await client.next();
+  }
+  expect(next).toEqual({ type: 'joined', name });
   return client;
 }
 

@@ -13,7 +13,8 @@ describe('chatMarbles', () => {
       helpers.expectObservable(chat.messagesOf('bob')).toBe('-----(wj)---h--(s|)', {
         w: { type: 'welcome', name: 'bob' },
         j: { type: 'joined', name: 'bob', room: '#lobby' },
-        h: { type: 'said', name: 'alice', text: 'hi', room: '#lobby' },
+        // Kept in the room's history: its id there and the time it was accepted (the virtual clock).
+        h: { type: 'said', name: 'alice', text: 'hi', room: '#lobby', id: 1, at: 12 },
         s: { type: 'shutdown' },
       });
     });

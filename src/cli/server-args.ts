@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_ROOM, DEFAULT_ROOM_LIMITS, isValidRoomName } from '../core/rooms';
 import { DEFAULT_POLICY } from '../operators/builtin-operators';
+import { DEFAULT_RESUME_WINDOW_MS, DEFAULT_SCROLLBACK } from '../core/chat-state';
+import { DEFAULT_HISTORY_LIMITS } from '../core/history';
+import { HISTORY_PAGE_MAX } from '../core/remembering';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_SECONDS,
   DEFAULT_MAX_BUFFER_BYTES,
@@ -50,7 +53,19 @@ export interface ServerArgs {
   readonly chat: string;
   /** Seconds after which a process that stopped renewing its lease counts as dead. */
   readonly nodeTimeoutSeconds: number;
+  readonly scrollback: number;
+  readonly historyPerRoom: number;
+  readonly historyMaxBytes: number;
+  readonly resumeWindowSeconds: number;
+  /** Keep history and sessions in this directory across restarts; undefined: in memory only. */
+  readonly dataDir?: string;
+  /** The store's fsync policy: what a power loss may cost. */
+  readonly dataSync: DataSync;
 }
+
+/** `off`: no fsync (a power loss may lose recent writes); `normal`: fsync at checkpoints; `full`: fsync every batch. */
+export type DataSync = 'off' | 'normal' | 'full';
+const DATA_SYNCS: readonly DataSync[] = ['off', 'normal', 'full'];
 
 export type LogFormat = 'text' | 'json';
 const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
@@ -73,6 +88,8 @@ interface NumberFlag {
     | 'logMessages'
     | 'redis'
     | 'chat'
+    | 'dataDir'
+    | 'dataSync'
   >;
   readonly flag: string;
   readonly env?: string;
@@ -213,6 +230,43 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     integer: false,
     help: 'disconnect a client silent that long, 0 for never',
   },
+  {
+    key: 'scrollback',
+    flag: 'scrollback',
+    value: 'N',
+    fallback: DEFAULT_SCROLLBACK,
+    min: 0,
+    max: HISTORY_PAGE_MAX,
+    integer: true,
+    help: "a room's last messages shown on joining it, 0 for none",
+  },
+  {
+    key: 'historyPerRoom',
+    flag: 'history',
+    value: 'N',
+    fallback: DEFAULT_HISTORY_LIMITS.perRoom,
+    min: 0,
+    integer: true,
+    help: 'messages kept per room (scrollback, /history, resumes), 0 for none',
+  },
+  {
+    key: 'historyMaxBytes',
+    flag: 'history-bytes',
+    value: 'N',
+    fallback: DEFAULT_HISTORY_LIMITS.maxBytes,
+    min: 1,
+    integer: true,
+    help: 'history kept over all rooms, in bytes, oldest dropped first',
+  },
+  {
+    key: 'resumeWindowSeconds',
+    flag: 'resume-window',
+    value: 'SECONDS',
+    fallback: DEFAULT_RESUME_WINDOW_MS / 1_000,
+    min: 1,
+    integer: false,
+    help: "how long a dropped client's session (/session) waits for /resume, holding its name",
+  },
 ];
 
 function usageLine(name: string, help: string): string {
@@ -253,6 +307,8 @@ export const SERVER_USAGE = [
   usageLine('', 'exits 1 if Redis cannot be reached at start, rides out later outages (messages held, then sent);'),
   usageLine('', '--max-clients, --rate and the other limits stay per process'),
   usageLine('--chat NAME', 'the chat on that Redis: processes with the same NAME share it (default rxchat)'),
+  usageLine('--data-dir DIR', 'keep history and sessions in DIR across restarts (env CHAT_DATA_DIR; not with --redis)'),
+  usageLine('--data-sync MODE', 'off, normal or full: what a power loss may cost (default normal; see README)'),
   usageLine('-q, --quiet', 'no log of connections and messages'),
   usageLine('--log-format FORMAT', 'text, or json: one JSON object per line (default text)'),
   usageLine('--log-messages', 'put message text in the JSON log (the text log always has it)'),
@@ -275,6 +331,8 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     'log-messages': { type: 'boolean' },
     redis: { type: 'string' },
     chat: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'data-sync': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
@@ -331,6 +389,16 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(chat))
     throw new Error(`invalid --chat: ${JSON.stringify(chat)} (use 1-64 of A-Z a-z 0-9 . _ -)`);
   if (redis === undefined && values['chat'] !== undefined) throw new Error('--chat needs --redis');
+  const dataDir = (values['data-dir'] as string | undefined) ?? env['CHAT_DATA_DIR'];
+  if (dataDir !== undefined && dataDir.trim() === '') throw new Error('invalid --data-dir: it must not be empty');
+  if (dataDir !== undefined && redis !== undefined) {
+    throw new Error('--data-dir and --redis contradict each other: with --redis, history and sessions live in Redis');
+  }
+  const dataSync = (values['data-sync'] as string | undefined) ?? 'normal';
+  if (!(DATA_SYNCS as readonly string[]).includes(dataSync)) {
+    throw new Error(`invalid --data-sync: ${JSON.stringify(dataSync)} (expected ${DATA_SYNCS.join(', ')})`);
+  }
+  if (dataDir === undefined && values['data-sync'] !== undefined) throw new Error('--data-sync needs --data-dir');
   return {
     kind: 'run',
     args: {
@@ -347,6 +415,8 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(metricsToken === undefined ? {} : { metricsToken }),
       logFormat: logFormat as LogFormat,
       logMessages: values['log-messages'] === true,
+      ...(dataDir === undefined ? {} : { dataDir }),
+      dataSync: dataSync as DataSync,
     },
   };
 }

@@ -2,6 +2,8 @@
 import type { LogOutput } from '../core/events';
 import { RelayUnreachableError, redisRelay } from '../relay/redis-relay';
 import { createChatServer } from '../server/create-chat-server';
+import type { ChatStore } from '../core/records';
+import { openChatStore } from '../store/open-chat-store';
 import { formatJsonConnectionLog, formatJsonLog, jsonLogLine } from '../format/json-log';
 import { formatLog } from '../format/log-format';
 import { createLogWriter } from './log-writer';
@@ -28,7 +30,31 @@ async function main(): Promise<void> {
     process.stderr.write(`rxchat-server: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const { quiet, httpPortNamed, logFormat, logMessages, redis, chat, nodeTimeoutSeconds, ...options } = parsed.args;
+  const {
+    quiet,
+    httpPortNamed,
+    logFormat,
+    logMessages,
+    redis,
+    chat,
+    nodeTimeoutSeconds,
+    dataDir,
+    dataSync,
+    ...options
+  } = parsed.args;
+  let store: ChatStore | undefined;
+  if (dataDir !== undefined) {
+    try {
+      store = openChatStore(dataDir, {
+        historyLimit: options.historyPerRoom,
+        sync: dataSync,
+        onLog: (m) => process.stderr.write(`rxchat-server: ${m}\n`),
+      });
+    } catch (error) {
+      process.stderr.write(`rxchat-server: cannot use --data-dir ${dataDir}: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   const json = logFormat === 'json';
   const print = createLogWriter(
     process.stdout,
@@ -46,6 +72,7 @@ async function main(): Promise<void> {
       ...options,
       httpPort,
       tls,
+      ...(store === undefined ? {} : { store }),
       ...(redis === undefined
         ? {}
         : { relay: redisRelay({ url: redis, chat, leaseMs: leaseFor(nodeTimeoutSeconds), onLog: relayLog }) }),

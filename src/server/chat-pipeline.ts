@@ -12,7 +12,8 @@ import {
 import { chat } from '../core/chat';
 import type { PipelineEvent } from '../pipeline/edge-signals';
 import type { ChatOperator } from '../pipeline/operator';
-import { createChatState, snapshotChat } from '../core/chat-state';
+import { type ChatState, createChatState, snapshotChat } from '../core/chat-state';
+import type { ChatStore, StoreRecord } from '../core/records';
 import type { ChatEvent, ChatOutput } from '../core/events';
 import type { ChatMetrics } from '../metrics/chat-metrics';
 import { builtinOperators, defaultOperators } from '../operators/builtin-operators';
@@ -66,7 +67,14 @@ export function chatPipeline(
   const outputs$ = new Subject<ChatOutput>();
   const { relay, clustered } = config;
   // The core's state, kept in view: the relay snapshots it for processes that start later.
-  const state = createChatState(undefined, config.rooms);
+  const state = createChatState(undefined, { ...config.rooms, ...config.history });
+  if (config.store !== undefined) restoreFromStore(state, config.store, config.now());
+  const deliver = (output: ChatOutput) => {
+    if (output.kind === 'log') config.onLog?.(output);
+    else if (output.kind !== 'record') for (const transport of transports) transport.handle(output);
+    outputs$.next(output);
+  };
+  const forward: Forward = config.store === undefined ? deliver : persistBeforeDelivering(config.store, deliver);
 
   const events$ = frontOperators(config, metrics)
     .reduce<Observable<PipelineEvent>>((s, op) => op(s), hub.asObservable())
@@ -110,11 +118,7 @@ export function chatPipeline(
     start(onFailure) {
       subscriptions.push(
         toTransports$.subscribe({
-          next: (output) => {
-            if (output.kind === 'log') config.onLog?.(output);
-            else for (const transport of transports) transport.handle(output);
-            outputs$.next(output);
-          },
+          next: forward,
           error: (error: unknown) => {
             failed = true;
             console.error('[!] chat pipeline failed:', error);
@@ -127,7 +131,61 @@ export function chatPipeline(
     },
     stop() {
       for (const subscription of subscriptions) subscription.unsubscribe();
+      forward.flush?.();
+      config.store?.close();
       outputs$.complete();
     },
   };
+}
+
+/** Where the chain's outputs go; `flush` hands on what is held, at once. */
+type Forward = ((output: ChatOutput) => void) & { flush?: () => void };
+
+/** A fresh state takes the store's history, and its sessions, detached: their connections are gone. */
+function restoreFromStore(state: ChatState, store: ChatStore, now: number): void {
+  const stored = store.load();
+  state.history.restore(stored.rooms);
+  state.sessions.restore(stored.sessions, now);
+}
+
+/**
+ * Hands outputs on once the records before them are in the store: a message that reached anyone is
+ * stored. Records gathered over one event-loop turn are written as one batch; outputs that follow
+ * no record in that turn go straight on.
+ */
+function persistBeforeDelivering(store: ChatStore, deliver: (output: ChatOutput) => void): Forward {
+  let records: StoreRecord[] = [];
+  let held: ChatOutput[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (records.length > 0) {
+      const batch = records;
+      records = [];
+      try {
+        store.write(batch);
+      } catch (error) {
+        // The chat goes on without its copy rather than stopping: say so loudly.
+        console.error(`[!] history store write failed (${batch.length} records): ${(error as Error).message}`);
+      }
+    }
+    const out = held;
+    held = [];
+    for (const output of out) deliver(output);
+  };
+  const forward = (output: ChatOutput) => {
+    if (output.kind === 'record') {
+      records.push(output.record);
+      hold();
+      return;
+    }
+    if (!scheduled) return deliver(output);
+    held.push(output);
+  };
+  const hold = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  return Object.assign(forward, { flush });
 }

@@ -3,6 +3,8 @@ import type { RoomLimits } from '../core/rooms';
 import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
 import type { ChatOperator } from '../pipeline/operator';
 import type { LogOutput } from '../core/events';
+import type { ChatStore } from '../core/records';
+import type { ChatStateOptions } from '../core/chat-state';
 import type { NameSource } from '../core/names';
 import type { ConnectionLogEntry } from '../metrics/connection-log';
 import type { BuiltinOperators, OperatorSlots, PolicyOptions } from '../operators/builtin-operators';
@@ -81,6 +83,20 @@ export interface ChatServerOptions extends PolicyOptions, RoomLimits {
   readonly closeTimeoutMs?: number;
   /** Serve TLS (and HTTPS/WSS on the HTTP port) with this certificate and key (PEM); the protocol inside is the same. */
   readonly tls?: { readonly cert: Buffer | string; readonly key: Buffer | string };
+  /** Messages of a room shown to whoever joins it (the default room on connect too). Default 20; 0 shows none. */
+  readonly scrollback?: number;
+  /** Messages kept per room for scrollback, /history and resumes. Default 1,000; 0 keeps none (and gives no ids). */
+  readonly historyPerRoom?: number;
+  /** Bytes of history kept over all rooms (text and names), oldest dropped first. Default 64 MiB. */
+  readonly historyMaxBytes?: number;
+  /** How long a dropped client's session waits for `/resume`, holding its name. Default 120. */
+  readonly resumeWindowSeconds?: number;
+  /**
+   * A durable copy of the history and sessions (`--data-dir`): loaded at start, and every change is
+   * written to it before the deliveries it causes go out (batched per event-loop turn). Closed by `close()`.
+   * One process only: in a cluster, history and sessions live in the relay's snapshots.
+   */
+  readonly store?: ChatStore;
 }
 
 /** Default of `ChatServerOptions.maxLineBytes`. */
@@ -127,6 +143,9 @@ export interface ChatServerConfig {
   readonly tls: ChatServerOptions['tls'];
   /** The default room and the room limits, for the core (and the text protocol's prefixes). */
   readonly rooms: RoomLimits;
+  /** What the core remembers: history bounds, scrollback, the resume window, records for a store. */
+  readonly history: ChatStateOptions;
+  readonly store: ChatStore | undefined;
 }
 
 /** Fills in every default of `options`. */
@@ -164,6 +183,14 @@ export function resolveOptions(options: ChatServerOptions): ChatServerConfig {
       maxRooms: options.maxRooms,
       maxRoomsPerClient: options.maxRoomsPerClient,
     },
+    history: {
+      ...(options.scrollback === undefined ? {} : { scrollback: options.scrollback }),
+      ...(options.historyPerRoom === undefined ? {} : { perRoom: options.historyPerRoom }),
+      ...(options.historyMaxBytes === undefined ? {} : { maxBytes: options.historyMaxBytes }),
+      ...(options.resumeWindowSeconds === undefined ? {} : { resumeWindowMs: options.resumeWindowSeconds * 1_000 }),
+      records: options.store !== undefined,
+    },
+    store: options.store,
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     tls: options.tls,
   };

@@ -62,7 +62,8 @@ function harness(options: ConstructorParameters<typeof TcpTransport>[1] = {}) {
   const h = {
     server,
     transport,
-    state: createChatState(),
+    // No scrollback: these specs count the lines a connection gets (history has specs of its own).
+    state: createChatState(undefined, { scrollback: 0 }),
     outputs: [] as ChatOutput[],
     keepOutputs: true,
     subscription: undefined as Subscription | undefined,
