@@ -39,6 +39,9 @@ export { stampEvents, type StampEventsOptions } from './server/stamp-events';
 export { fakerNames } from './server/faker-names';
 export { isValidName, nameKey, type NameSource } from './core/names';
 export { DEFAULT_ROOM, isValidRoomName, type RoomLimits } from './core/rooms';
+export type { HistoryOptions } from './core/chat-state';
+export type { HistoryLimits, SnapshotHistory } from './core/history';
+export type { ChatStore, HistoryEntry, SessionRecord, StoreRecord, StoredChat } from './core/records';
 
 // ----- Operator author: the chat's vocabulary -------------------------------------------------
 export {
@@ -86,6 +89,9 @@ export {
   type ShutdownMessage,
   type JoinedManyMessage,
   type LeftManyMessage,
+  type HistoryMessage,
+  type SessionMessage,
+  type ResumedMessage,
   type ChatMessage,
   // Outputs, what the core produces.
   type Delivery,
@@ -94,6 +100,7 @@ export {
   type LeaveReason,
   type LogEntry,
   type LogOutput,
+  type RecordOutput,
   type ChatOutput,
   isRecipient,
 } from './core/events';
