@@ -191,6 +191,7 @@ describe('a 100 MB line without LF', () => {
       SERVER_JS,
       '--port',
       '0',
+      '--no-irc',
     ]);
     const port = Number((await waitForStdout(proc, /Server listening on 127\.0\.0\.1:(\d+)/, WAIT_MS * 2))[1]);
     const pid = proc.child.pid!;

@@ -199,12 +199,18 @@ export class ServerProcess {
   }
 }
 
-/** Tests listen on port 0 only: the web page's default port 8080 is never theirs to take. */
+/**
+ * Tests listen on port 0 only: the web page's default port 8080 is never theirs to take, nor IRC's
+ * 6667 and 6697 (a test that wants IRC names its port).
+ */
 function withFreeHttpPort(args: readonly string[], env: Record<string, string>): readonly string[] {
-  const chosen =
-    args.some((arg) => arg === '--http-port' || arg === '--no-http' || arg === '--help' || arg === '-h') ||
-    'CHAT_HTTP_PORT' in env;
-  return chosen ? args : [...args, '--http-port', '0'];
+  const help = args.some((arg) => arg === '--help' || arg === '-h');
+  const chosen = help || args.some((arg) => arg === '--http-port' || arg === '--no-http') || 'CHAT_HTTP_PORT' in env;
+  const ircChosen =
+    help ||
+    args.some((arg) => arg === '--irc-port' || arg === '--irc-tls-port' || arg === '--no-irc') ||
+    'CHAT_IRC_PORT' in env;
+  return [...args, ...(chosen ? [] : ['--http-port', '0']), ...(ircChosen ? [] : ['--no-irc'])];
 }
 
 function output(proc: Spawned): string {

@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_TOTAL_BUFFER_BYTES,
 } from '../server/create-chat-server';
 import { DEFAULT_HTTP_PORT } from '../transports/websocket/websocket-transport';
+import { DEFAULT_IRC_PORT, DEFAULT_IRC_TLS_PORT } from '../transports/irc/irc-transport';
 
 export interface ServerArgs {
   readonly host: string;
@@ -39,6 +40,18 @@ export interface ServerArgs {
    */
   readonly httpPort?: number;
   readonly httpPortNamed: boolean;
+  /**
+   * IRC's port and IRC over TLS's (with --tls-cert/--tls-key); undefined with --no-irc. As for the
+   * HTTP port, a busy port the user named is an error, a busy default only a warning.
+   */
+  readonly ircPort?: number;
+  readonly ircPortNamed: boolean;
+  readonly ircTlsPort?: number;
+  readonly ircTlsPortNamed: boolean;
+  /** The server's name in IRC replies (default: the host name). */
+  readonly serverName?: string;
+  /** A file whose lines are IRC's message of the day. */
+  readonly motdFile?: string;
   /** Origins besides the page's own that may open the WebSocket. */
   readonly allowOrigins: readonly string[];
   /** Required as `Authorization: Bearer TOKEN` on /metrics. */
@@ -82,6 +95,12 @@ interface NumberFlag {
     | 'quiet'
     | 'httpPort'
     | 'httpPortNamed'
+    | 'ircPort'
+    | 'ircPortNamed'
+    | 'ircTlsPort'
+    | 'ircTlsPortNamed'
+    | 'serverName'
+    | 'motdFile'
     | 'allowOrigins'
     | 'metricsToken'
     | 'logFormat'
@@ -287,6 +306,11 @@ export const SERVER_USAGE = [
     `web chat page, WebSocket (/ws), /metrics, /healthz and /readyz port, 0 for any free port (env CHAT_HTTP_PORT, default ${DEFAULT_HTTP_PORT})`,
   ),
   usageLine('--no-http', 'no web page, no WebSocket, and no /metrics, /healthz or /readyz'),
+  usageLine('--irc-port PORT', `IRC port, 0 for any free port (env CHAT_IRC_PORT, default ${DEFAULT_IRC_PORT})`),
+  usageLine('--irc-tls-port PORT', `IRC over TLS port, with --tls-cert/--tls-key (default ${DEFAULT_IRC_TLS_PORT})`),
+  usageLine('--no-irc', 'no IRC (nor IRC over TLS)'),
+  usageLine('--server-name NAME', "the server's name in IRC replies (default: this machine's host name)"),
+  usageLine('--motd FILE', "IRC's message of the day, read from FILE at start (default: none)"),
   usageLine(
     '--metrics-token TOKEN',
     'require "Authorization: Bearer TOKEN" on /metrics (env CHAT_METRICS_TOKEN; default: none)',
@@ -324,6 +348,11 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     'tls-cert': { type: 'string' },
     'http-port': { type: 'string' },
     'no-http': { type: 'boolean' },
+    'irc-port': { type: 'string' },
+    'irc-tls-port': { type: 'string' },
+    'no-irc': { type: 'boolean' },
+    'server-name': { type: 'string' },
+    motd: { type: 'string' },
     'allow-origin': { type: 'string', multiple: true },
     'tls-key': { type: 'string' },
     'metrics-token': { type: 'string' },
@@ -368,6 +397,7 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       : httpText === undefined
         ? DEFAULT_HTTP_PORT
         : parsePort(httpText, 'http-port');
+  const irc = parseIrcArgs(values, env, tls !== undefined);
   const allowOrigins = ((values['allow-origin'] as string[] | undefined) ?? []).map(parseOrigin);
   const metricsToken = (values['metrics-token'] as string | undefined) ?? env['CHAT_METRICS_TOKEN'];
   if (metricsToken !== undefined && !/^[\x21-\x7e]+$/.test(metricsToken)) {
@@ -411,6 +441,7 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(tls ? { tls } : {}),
       ...(httpPort === undefined ? {} : { httpPort }),
       httpPortNamed: httpText !== undefined,
+      ...irc,
       allowOrigins,
       ...(metricsToken === undefined ? {} : { metricsToken }),
       logFormat: logFormat as LogFormat,
@@ -418,6 +449,36 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
       ...(dataDir === undefined ? {} : { dataDir }),
       dataSync: dataSync as DataSync,
     },
+  };
+}
+
+/** The IRC flags: ports (none with --no-irc; TLS only with a certificate), server name, MOTD file. */
+function parseIrcArgs(
+  values: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+  tls: boolean,
+): Pick<ServerArgs, 'ircPort' | 'ircPortNamed' | 'ircTlsPort' | 'ircTlsPortNamed' | 'serverName' | 'motdFile'> {
+  const noIrc = values['no-irc'] === true;
+  const ircText = (values['irc-port'] as string | undefined) ?? env['CHAT_IRC_PORT'];
+  const tlsText = values['irc-tls-port'] as string | undefined;
+  if (noIrc && (values['irc-port'] !== undefined || tlsText !== undefined))
+    throw new Error('--irc-port and --irc-tls-port contradict --no-irc');
+  if (tlsText !== undefined && !tls) throw new Error('--irc-tls-port needs --tls-cert and --tls-key');
+  const serverName = values['server-name'] as string | undefined;
+  if (serverName !== undefined && !/^[A-Za-z0-9.-]{1,63}$/.test(serverName)) {
+    throw new Error(`invalid --server-name: ${JSON.stringify(serverName)} (use 1-63 of A-Z a-z 0-9 . -)`);
+  }
+  const motdFile = values['motd'] as string | undefined;
+  const ircPort = noIrc ? undefined : ircText === undefined ? DEFAULT_IRC_PORT : parsePort(ircText, 'irc-port');
+  const ircTlsPort =
+    noIrc || !tls ? undefined : tlsText === undefined ? DEFAULT_IRC_TLS_PORT : parsePort(tlsText, 'irc-tls-port');
+  return {
+    ...(ircPort === undefined ? {} : { ircPort }),
+    ircPortNamed: ircText !== undefined,
+    ...(ircTlsPort === undefined ? {} : { ircTlsPort }),
+    ircTlsPortNamed: tlsText !== undefined,
+    ...(serverName === undefined ? {} : { serverName }),
+    ...(motdFile === undefined ? {} : { motdFile }),
   };
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import type { LogOutput } from '../core/events';
 import { RelayUnreachableError, redisRelay } from '../relay/redis-relay';
 import { createChatServer } from '../server/create-chat-server';
@@ -33,6 +34,9 @@ async function main(): Promise<void> {
   const {
     quiet,
     httpPortNamed,
+    ircPortNamed,
+    ircTlsPortNamed,
+    motdFile,
     logFormat,
     logMessages,
     redis,
@@ -42,6 +46,13 @@ async function main(): Promise<void> {
     dataSync,
     ...options
   } = parsed.args;
+  let motd: string[] | undefined;
+  try {
+    motd = motdFile === undefined ? undefined : readMotd(motdFile);
+  } catch (error) {
+    process.stderr.write(`rxchat-server: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   let store: ChatStore | undefined;
   if (dataDir !== undefined) {
     try {
@@ -67,10 +78,11 @@ async function main(): Promise<void> {
   // The relay's own news (outages, recoveries, resyncs) goes to the log whatever --quiet says.
   const relayLog = (message: string) =>
     print(json ? jsonLogLine(Date.now(), 'warn', 'relay', { message }) : `[!] relay: ${message}`);
-  const start = (httpPort: number | undefined) =>
+  const start = (ports: OptionalPorts) =>
     createChatServer({
       ...options,
-      httpPort,
+      ...ports,
+      ...(motd === undefined ? {} : { motd }),
       tls,
       ...(store === undefined ? {} : { store }),
       ...(redis === undefined
@@ -80,28 +92,50 @@ async function main(): Promise<void> {
       // Evictions and refusals have no text line today: the text log stays as it was.
       onConnectionLog: quiet || !json ? undefined : (entry) => print(formatJsonConnectionLog(entry)),
     });
-  const server = await start(options.httpPort)
-    .catch((error: NodeJS.ErrnoException & { port?: number }) => {
-      // A busy default web port is no reason to refuse the chat: two servers on one machine both run.
-      if (error.code !== 'EADDRINUSE' || error.port !== options.httpPort || httpPortNamed) throw error;
-      process.stderr.write(
-        `rxchat-server: web chat off: port ${options.httpPort} is in use (choose one with --http-port)\n`,
+  // A busy default port of the page or of IRC is no reason to refuse the chat: two servers on one
+  // machine both run, without what the first one took.
+  const optional: OptionalPort[] = [
+    { key: 'httpPort', named: httpPortNamed, what: 'web chat', flag: '--http-port' },
+    { key: 'ircPort', named: ircPortNamed, what: 'IRC', flag: '--irc-port' },
+    { key: 'ircTlsPort', named: ircTlsPortNamed, what: 'IRC over TLS', flag: '--irc-tls-port' },
+  ];
+  const startWithout = async (ports: OptionalPorts): Promise<Awaited<ReturnType<typeof start>>> => {
+    try {
+      return await start(ports);
+    } catch (caught) {
+      const error = caught as NodeJS.ErrnoException & { port?: number };
+      const busy = optional.find(
+        (port) =>
+          !port.named && ports[port.key] !== undefined && error.code === 'EADDRINUSE' && error.port === ports[port.key],
       );
-      return start(undefined);
-    })
-    .catch((error: NodeJS.ErrnoException & { port?: number }) => {
-      if (error instanceof RelayUnreachableError) {
-        process.stderr.write(`rxchat-server: ${error.message}\n`);
-        process.exit(1);
-      }
-      const port = error.port ?? parsed.args.port;
-      process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${port}: ${error.message}\n`);
+      if (busy === undefined) throw error;
+      process.stderr.write(
+        `rxchat-server: ${busy.what} off: port ${ports[busy.key]} is in use (choose one with ${busy.flag})\n`,
+      );
+      return startWithout({ ...ports, [busy.key]: undefined });
+    }
+  };
+  const server = await startWithout({
+    httpPort: options.httpPort,
+    ircPort: options.ircPort,
+    ircTlsPort: options.ircTlsPort,
+  }).catch((error: NodeJS.ErrnoException & { port?: number }) => {
+    if (error instanceof RelayUnreachableError) {
+      process.stderr.write(`rxchat-server: ${error.message}\n`);
       process.exit(1);
-    });
+    }
+    const port = error.port ?? parsed.args.port;
+    process.stderr.write(`rxchat-server: cannot listen on ${parsed.args.host}:${port}: ${error.message}\n`);
+    process.exit(1);
+  });
   const url =
     server.httpPort === undefined
       ? undefined
       : `${tls ? 'https' : 'http'}://${urlHost(server.host)}:${server.httpPort}/`;
+  const irc = {
+    ...(server.ircPort === undefined ? {} : { ircPort: server.ircPort }),
+    ...(server.ircTlsPort === undefined ? {} : { ircTlsPort: server.ircTlsPort }),
+  };
   if (json) {
     const web = url === undefined ? {} : { httpPort: server.httpPort, url };
     print(
@@ -110,11 +144,14 @@ async function main(): Promise<void> {
         port: server.port,
         tls: tls !== undefined,
         ...web,
+        ...irc,
       }),
     );
   } else {
     print(`Server listening on ${server.host}:${server.port}`);
     if (url !== undefined) print(`Web chat on ${url}`);
+    if (server.ircPort !== undefined) print(`IRC on ${server.host}:${server.ircPort}`);
+    if (server.ircTlsPort !== undefined) print(`IRC over TLS on ${server.host}:${server.ircTlsPort}`);
   }
   // A core that failed cannot serve anyone: say so and exit non-zero.
   server.outputs$.subscribe({
@@ -137,6 +174,32 @@ async function main(): Promise<void> {
   // The terminal that started the server went away (or an operator sent it): nothing to reload, so
   // leave as gracefully as on SIGTERM rather than die without a goodbye (Node's default).
   process.on('SIGHUP', stop);
+}
+
+/** The ports the server may run without when their default is busy. */
+interface OptionalPorts {
+  readonly httpPort: number | undefined;
+  readonly ircPort: number | undefined;
+  readonly ircTlsPort: number | undefined;
+}
+
+interface OptionalPort {
+  readonly key: keyof OptionalPorts;
+  /** Chosen by the user: busy, it is an error. */
+  readonly named: boolean;
+  readonly what: string;
+  readonly flag: string;
+}
+
+/** The message of the day: the file's lines, without trailing blanks (a missing file is an error). */
+function readMotd(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read --motd ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  return text.replace(/\s+$/, '').split(/\r?\n/);
 }
 
 /**

@@ -27,6 +27,8 @@ import { stampEvents } from './stamp-events';
 export interface ChatPipeline {
   /** Every output on its way to the transports (hot); errors when the pipeline fails, completes on `stop`. */
   readonly outputs$: Observable<ChatOutput>;
+  /** The core's state, kept up to date by the core: for reading only (the IRC transport's directory). */
+  readonly state: ChatState;
   /** Whether it has failed (its error is on `outputs$`): a failed pipeline serves no one. */
   readonly failed: boolean;
   /** Connects the transports' events to the chain; `onFailure` runs once, after `outputs$` errors, if the chain breaks. */
@@ -112,6 +114,7 @@ export function chatPipeline(
   let failed = false;
   return {
     outputs$: outputs$.asObservable(),
+    state,
     get failed() {
       return failed;
     },

@@ -7,6 +7,7 @@ import { processMetrics } from '../metrics/process-metrics';
 import type { ChatTransport } from '../transports/chat-transport';
 import { type ChatPipeline, chatPipeline } from './chat-pipeline';
 import { type ServerTransports, createTransports } from './create-transports';
+import { stateDirectory } from './chat-directory';
 import { Readiness } from './readiness';
 import { type ChatServerConfig, type ChatServerOptions, resolveOptions } from './server-options';
 
@@ -25,6 +26,10 @@ export interface ChatServer {
   readonly port: number;
   /** The HTTP(S) port of the page and WebSocket, when there is one. */
   readonly httpPort?: number;
+  /** The IRC port, when there is one. */
+  readonly ircPort?: number;
+  /** The IRC-over-TLS port, when there is one. */
+  readonly ircTlsPort?: number;
   /** Every output on its way to the transports (after storm summaries and `outputOperators`), as it happens (hot). */
   readonly outputs$: Observable<ChatOutput>;
   /**
@@ -101,7 +106,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     token: config.metricsToken,
     ready: readiness.reason,
   });
-  const transports = createTransports(config, metrics, monitoring);
+  // The IRC transport reads the core's state (taken nicks, member lists): the pipeline holds it.
+  const directory = stateDirectory(() => pipeline.state);
+  const transports = createTransports(config, metrics, monitoring, directory);
   const pipeline = chatPipeline(config, metrics, transports.all);
   const shutdown = shutdownOnce(config, transports, pipeline, readiness);
   // A broken pipeline must not leave a server that accepts and ignores clients.
@@ -124,10 +131,14 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
 
   const tcp = transports.tcp.address()!;
   const web = transports.web?.address();
+  const irc = transports.irc?.address();
+  const ircTls = transports.ircTls?.address();
   return {
     host: tcp.host,
     port: tcp.port,
     ...(web ? { httpPort: web.port } : {}),
+    ...(irc ? { ircPort: irc.port } : {}),
+    ...(ircTls ? { ircTlsPort: ircTls.port } : {}),
     outputs$: pipeline.outputs$,
     metrics: metrics.registry,
     ready: readiness.reason,

@@ -6,6 +6,8 @@ import { OutputBudget } from '../transports/output-budget';
 import { TcpTransport } from '../transports/tcp/tcp-transport';
 import { type RouteHandler, createWebServer, pageRoutes } from '../transports/http/web-server';
 import { WebSocketTransport } from '../transports/websocket/websocket-transport';
+import type { ChatDirectory } from '../transports/irc/chat-directory';
+import { IrcTransport, type IrcTransportOptions } from '../transports/irc/irc-transport';
 import type { ChatServerConfig } from './server-options';
 
 /** The server's transports, not yet listening. */
@@ -14,18 +16,22 @@ export interface ServerTransports {
   readonly tcp: ChatTransport;
   /** The web page, its WebSocket and the monitoring endpoints: when there is an HTTP port. */
   readonly web: ChatTransport | undefined;
+  /** IRC, and IRC over TLS: when their ports are given. */
+  readonly irc: ChatTransport | undefined;
+  readonly ircTls: ChatTransport | undefined;
   /** Every one of them, TCP first. */
   readonly all: readonly ChatTransport[];
 }
 
 /**
  * The transports the config asks for: TCP (or TLS) always; the web page, WebSocket and `monitoring`
- * routes with an HTTP port.
+ * routes with an HTTP port; IRC with an IRC port, reading the chat's state through `directory`.
  */
 export function createTransports(
   config: ChatServerConfig,
   metrics: TransportMetrics,
   monitoring: ReadonlyMap<string, RouteHandler>,
+  directory?: ChatDirectory,
 ): ServerTransports {
   const shared = {
     host: config.host,
@@ -48,7 +54,8 @@ export function createTransports(
     // A TLS socket is ready for lines only after its handshake.
     connectionEvent: tls ? 'secureConnection' : 'connection',
   });
-  if (config.httpPort === undefined) return { tcp, web: undefined, all: [tcp] };
+  const irc = ircTransports(config, shared, directory);
+  if (config.httpPort === undefined) return { tcp, web: undefined, ...irc, all: [tcp, ...irc.all] };
 
   const routes = new Map([...pageRoutes(), ...monitoring, ...config.httpRoutes]);
   const webServer = createWebServer({ tls, routes, handshakeTimeoutMs });
@@ -59,5 +66,46 @@ export function createTransports(
     secure: tls !== undefined,
     allowOrigins: config.allowOrigins,
   });
-  return { tcp, web, all: [tcp, web] };
+  return { tcp, web, ...irc, all: [tcp, web, ...irc.all] };
+}
+
+/** IRC on `ircPort`, IRC over TLS on `ircTlsPort` (with `tls`): the same transport on two servers. */
+function ircTransports(
+  config: ChatServerConfig,
+  shared: Omit<IrcTransportOptions, 'port' | 'idPrefix'>,
+  directory: ChatDirectory | undefined,
+): { irc: ChatTransport | undefined; ircTls: ChatTransport | undefined; all: ChatTransport[] } {
+  const options: IrcTransportOptions = {
+    ...shared,
+    defaultRoom: config.rooms.defaultRoom,
+    maxRoomsPerClient: config.rooms.maxRoomsPerClient,
+    serverName: config.serverName,
+    ...(config.motd === undefined ? {} : { motd: config.motd }),
+    version: packageVersion(),
+    directory,
+  };
+  const irc =
+    config.ircPort === undefined
+      ? undefined
+      : new IrcTransport(createServer(), { ...options, port: config.ircPort, idPrefix: `${config.idPrefix}i` });
+  const { tls } = config;
+  const ircTls =
+    config.ircTlsPort === undefined || tls === undefined
+      ? undefined
+      : new IrcTransport(
+          createTlsServer({ cert: tls.cert, key: tls.key, handshakeTimeout: config.handshakeTimeoutMs }),
+          {
+            ...options,
+            port: config.ircTlsPort,
+            idPrefix: `${config.idPrefix}s`,
+            connectionEvent: 'secureConnection',
+            name: 'irc-tls',
+          },
+        );
+  return { irc, ircTls, all: [irc, ircTls].filter((t): t is IrcTransport => t !== undefined) };
+}
+
+function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { RoomLimits } from '../core/rooms';
 import { type ChatRelay, inMemoryRelay } from '../relay/chat-relay';
 import type { ChatOperator } from '../pipeline/operator';
@@ -27,6 +28,14 @@ export interface ChatServerOptions extends PolicyOptions, RoomLimits {
   readonly httpPort?: number;
   /** Origins besides the page's own that may open the WebSocket. */
   readonly allowOrigins?: readonly string[];
+  /** Speak IRC on this port (0 picks a free one). Leave it out for no IRC. */
+  readonly ircPort?: number;
+  /** Speak IRC over TLS on this port (needs `tls`). Leave it out for none. */
+  readonly ircTlsPort?: number;
+  /** The server's name in IRC replies. Default: the machine's host name. */
+  readonly serverName?: string;
+  /** IRC's message of the day, one entry per line; none: IRC clients are told there is none (422). */
+  readonly motd?: readonly string[];
   /** Extra read-only routes on the HTTP port, by exact path (besides the page, /metrics, /healthz and /readyz). */
   readonly httpRoutes?: ReadonlyMap<string, RouteHandler>;
   /** When set, GET /metrics on the HTTP port requires `Authorization: Bearer TOKEN`. */
@@ -114,6 +123,10 @@ export interface ChatServerConfig {
   readonly port: number;
   readonly httpPort: number | undefined;
   readonly allowOrigins: readonly string[];
+  readonly ircPort: number | undefined;
+  readonly ircTlsPort: number | undefined;
+  readonly serverName: string;
+  readonly motd: readonly string[] | undefined;
   readonly httpRoutes: ReadonlyMap<string, RouteHandler>;
   readonly metricsToken: string | undefined;
   /** Readiness beyond listening and the relay, the caller's. */
@@ -157,6 +170,10 @@ export function resolveOptions(options: ChatServerOptions): ChatServerConfig {
     port: options.port ?? 5000,
     httpPort: options.httpPort,
     allowOrigins: options.allowOrigins ?? [],
+    ircPort: options.ircPort,
+    ircTlsPort: options.ircTlsPort,
+    serverName: options.serverName ?? hostname(),
+    motd: options.motd,
     httpRoutes: options.httpRoutes ?? new Map(),
     metricsToken: options.metricsToken,
     ready: options.ready,

@@ -66,7 +66,7 @@ export class ConnectionEvents implements LineSink {
   ) {}
 
   /**
-   * Emits `connected` to `subscriber`, then reads with `read` until the stream ends. Returns the
+   * Emits `connected` (with `names` when given) to `subscriber`, then reads with `read` until the stream ends. Returns the
    * teardown for an unsubscription from outside (no `disconnected` then).
    */
   start<S extends ConnectionEvents>(
@@ -74,8 +74,14 @@ export class ConnectionEvents implements LineSink {
     subscriber: Subscriber<PipelineEvent>,
     remote: RemoteAddress,
     read: LineReader<S>,
+    /** Name candidates for the core (an IRC client's nick); none: the server draws some. */
+    names?: readonly string[],
   ): () => void {
-    subscriber.next({ type: 'connected', id: this.id, remote });
+    subscriber.next(
+      names === undefined
+        ? { type: 'connected', id: this.id, remote }
+        : { type: 'connected', id: this.id, remote, names },
+    );
     // Installed only now, as the stream's lines always were: a hang-up during `connected` (an
     // admission refusal handled synchronously) does not end it; the socket's close will.
     if (subscriber.closed) return noop;
