@@ -1,6 +1,8 @@
 /** The history store's contract: what is written comes back in a new instance, bounded and in order. */
 import type { ChatStore, StoreRecord } from '../../src/core/records';
-import { openChatStore } from '../../src/store/open-data-dir';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { STORE_FILE, openChatStore } from '../../src/store/open-data-dir';
 import { entry, message, messages, removeTempDirs, session, tempDir } from './support/store-fixtures';
 
 const open: ChatStore[] = [];
@@ -47,6 +49,22 @@ describe('the history store', () => {
       ['#r2', [36, 37, 38, 39, 40]],
       ['#small', [1, 2]],
     ]);
+  });
+
+  it('prunes as it writes, not only at load', () => {
+    const dir = tempDir();
+    const store = openStore(dir, 5);
+    for (let batch = 0; batch < 10; batch++) store.write(messages(20, 2, 1 + batch * 10));
+    store.close();
+    const db = new Database(join(dir, STORE_FILE), { readonly: true });
+    try {
+      expect(db.prepare('SELECT room, count(*) AS n FROM messages GROUP BY room ORDER BY room').all()).toEqual([
+        { room: '#r0', n: 5 },
+        { room: '#r1', n: 5 },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('applies a lowered limit at the next start, and keeps it applied', () => {

@@ -169,7 +169,9 @@ function code(error: unknown): string | undefined {
 }
 
 function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const raw = (error as { message?: unknown } | null)?.message;
+  // Node's "ENOTDIR: not a directory, stat '/the/path'": the path is already in our message.
+  const message = typeof raw === 'string' ? raw.replace(/, \w+ '.*'$/, '') : String(error);
   const c = code(error);
   return c !== undefined && !message.includes(c) ? `${c}: ${message}` : message;
 }

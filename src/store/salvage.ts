@@ -7,6 +7,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { HistoryEntry } from '../core/records';
+import { rowChecksum } from './sqlite-store';
 
 /** The page size the store creates its files with (used when the file's own header is unreadable). */
 export const STORE_PAGE_SIZE = 4096;
@@ -197,7 +198,10 @@ function cellPayload(
   return have === total ? Buffer.concat(parts) : undefined;
 }
 
-/** The store's message row: (seq, room, id, at, type, name, text), seq being the row id (NULL here). */
+/**
+ * The store's message row: (seq, room, id, at, type, name, text, crc), seq being the row id (NULL
+ * here); a row whose checksum does not match its values was overwritten, and is not kept.
+ */
 function messageOfRecord(payload: Buffer): SalvagedMessage | undefined {
   const headerSize = readVarint(payload, 0, payload.length);
   if (!headerSize || headerSize.value > payload.length) return undefined;
@@ -208,7 +212,7 @@ function messageOfRecord(payload: Buffer): SalvagedMessage | undefined {
     types.push(t.value);
     at = t.next;
   }
-  if (types.length !== 7 || types[0] !== 0) return undefined;
+  if (types.length !== 8 || types[0] !== 0) return undefined;
   let at = headerSize.value;
   const values: (string | number)[] = [];
   for (const type of types.slice(1)) {
@@ -217,10 +221,11 @@ function messageOfRecord(payload: Buffer): SalvagedMessage | undefined {
     values.push(value.value);
     at = value.next;
   }
-  const [room, id, time, kind, name, text] = values;
+  const [room, id, time, kind, name, text, crc] = values;
   if (typeof room !== 'string' || room === '' || typeof id !== 'number' || id < 1 || typeof time !== 'number')
     return undefined;
   if ((kind !== 0 && kind !== 1) || typeof name !== 'string' || typeof text !== 'string') return undefined;
+  if (crc !== rowChecksum(room, id, time, kind, name, text)) return undefined;
   return { room, entry: { id, at: time, type: kind === 1 ? 'action' : 'said', name, text } };
 }
 

@@ -3,6 +3,7 @@
  * held by one process. Messages go in a table in the order they were written (a row id that only
  * grows, so each write appends) with an index by room and id for pruning; sessions are JSON by hash.
  */
+import { crc32 } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { ChatStore, HistoryEntry, SessionRecord, StoreRecord, StoredChat } from '../core/records';
 
@@ -25,6 +26,14 @@ export const STORE_VERSION = 1;
 
 const SYNCHRONOUS: Record<StoreSync, string> = { off: 'OFF', normal: 'NORMAL', full: 'FULL' };
 
+/**
+ * A row's checksum, kept beside it: SQLite checks its pages' structure but not their contents, so
+ * this is how a salvage tells an intact message from one whose bytes were overwritten in place.
+ */
+export function rowChecksum(room: string, id: number, at: number, type: number, name: string, text: string): number {
+  return crc32(`${room}\n${id}\n${at}\n${type}\n${name}\n${text}`);
+}
+
 /** An SQLite error whose code says the file's bytes are wrong (not the disk or the directory). */
 export function isDamage(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -39,7 +48,7 @@ export class ForeignStoreError extends Error {
 /** The opened store. Use `openChatStore` (open-data-dir.ts), which checks the directory and recovers. */
 export class SqliteChatStore implements ChatStore {
   private readonly db: Database.Database;
-  private readonly insertMessage: Database.Statement<[string, number, number, number, string, string]>;
+  private readonly insertMessage: Database.Statement<[string, number, number, number, string, string, number]>;
   private readonly pruneRoom: Database.Statement<[string, number]>;
   private readonly upsertSession: Database.Statement<[string, string]>;
   private readonly deleteSession: Database.Statement<[string]>;
@@ -61,15 +70,19 @@ export class SqliteChatStore implements ChatStore {
       // Exclusive: one process owns the store (a second one fails at once), and the log's index
       // lives in this process's memory instead of a shared-memory file.
       db.pragma('locking_mode = EXCLUSIVE');
+      // Checked before anything is written, so that a file that is not ours is left as it was.
+      const fresh = this.isNewOrOurs();
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${SYNCHRONOUS[sync]}`);
       db.pragma('journal_size_limit = 67108864');
-      this.createOrCheck();
+      if (fresh) this.create();
+      // Takes the exclusive lock now rather than at the first write: a second process fails at start.
+      else db.exec('BEGIN IMMEDIATE; COMMIT');
       if (db.pragma('quick_check', { simple: true }) !== 'ok') {
         throw Object.assign(new Error('quick_check found damage'), { code: 'SQLITE_CORRUPT' });
       }
       this.insertMessage = db.prepare(
-        'INSERT OR REPLACE INTO messages (room, id, at, type, name, text) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO messages (room, id, at, type, name, text, crc) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       this.pruneRoom = db.prepare('DELETE FROM messages WHERE room = ? AND id <= ?');
       this.upsertSession = db.prepare('INSERT OR REPLACE INTO sessions (hash, record) VALUES (?, ?)');
@@ -129,7 +142,16 @@ export class SqliteChatStore implements ChatStore {
       switch (record.type) {
         case 'message': {
           const { room, entry } = record;
-          this.insertMessage.run(room, entry.id, entry.at, entry.type === 'action' ? 1 : 0, entry.name, entry.text);
+          const type = entry.type === 'action' ? 1 : 0;
+          this.insertMessage.run(
+            room,
+            entry.id,
+            entry.at,
+            type,
+            entry.name,
+            entry.text,
+            rowChecksum(room, entry.id, entry.at, type, entry.name, entry.text),
+          );
           newest.set(room, Math.max(newest.get(room) ?? 0, entry.id));
           break;
         }
@@ -145,25 +167,13 @@ export class SqliteChatStore implements ChatStore {
     for (const [room, id] of newest) this.pruneRoom.run(room, id - this.historyLimit);
   }
 
-  /** Creates the tables in a new file; in an existing one, checks that they are ours. */
-  private createOrCheck(): void {
+  /** True for a new (empty) file; throws ForeignStoreError for a database that is not a store of ours. */
+  private isNewOrOurs(): boolean {
     const db = this.db;
     const applicationId = db.pragma('application_id', { simple: true }) as number;
     const version = db.pragma('user_version', { simple: true }) as number;
     const tables = db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number };
-    if (applicationId === 0 && tables.n === 0) {
-      db.transaction(() => {
-        db.pragma(`application_id = ${STORE_APPLICATION_ID}`);
-        db.pragma(`user_version = ${STORE_VERSION}`);
-        db.exec(`
-          CREATE TABLE messages (seq INTEGER PRIMARY KEY, room TEXT NOT NULL, id INTEGER NOT NULL,
-            at INTEGER NOT NULL, type INTEGER NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL);
-          CREATE UNIQUE INDEX messages_by_room ON messages (room, id);
-          CREATE TABLE sessions (hash TEXT PRIMARY KEY, record TEXT NOT NULL);
-        `);
-      })();
-      return;
-    }
+    if (applicationId === 0 && tables.n === 0) return true;
     if (applicationId !== STORE_APPLICATION_ID) {
       throw new ForeignStoreError(`${this.file} is a database, but not an rxchat history store`);
     }
@@ -172,7 +182,20 @@ export class SqliteChatStore implements ChatStore {
         `${this.file} is an rxchat history store of layout ${version}; this rxchat reads layout ${STORE_VERSION}`,
       );
     }
-    // Takes the exclusive lock now rather than at the first write: a second process fails at start.
-    db.exec('BEGIN IMMEDIATE; COMMIT');
+    return false;
+  }
+
+  private create(): void {
+    const db = this.db;
+    db.transaction(() => {
+      db.pragma(`application_id = ${STORE_APPLICATION_ID}`);
+      db.pragma(`user_version = ${STORE_VERSION}`);
+      db.exec(`
+        CREATE TABLE messages (seq INTEGER PRIMARY KEY, room TEXT NOT NULL, id INTEGER NOT NULL,
+          at INTEGER NOT NULL, type INTEGER NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL, crc INTEGER NOT NULL);
+        CREATE UNIQUE INDEX messages_by_room ON messages (room, id);
+        CREATE TABLE sessions (hash TEXT PRIMARY KEY, record TEXT NOT NULL);
+      `);
+    })();
   }
 }
