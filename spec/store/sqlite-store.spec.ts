@@ -51,7 +51,7 @@ describe('the history store', () => {
     ]);
   });
 
-  it('prunes as it writes, not only at load', () => {
+  it('prunes as it writes, not only at load (once every tenth of the limit per room)', () => {
     const dir = tempDir();
     const store = openStore(dir, 5);
     for (let batch = 0; batch < 10; batch++) store.write(messages(20, 2, 1 + batch * 10));

@@ -138,6 +138,7 @@ export class SqliteChatStore implements ChatStore {
 
   private apply(records: readonly StoreRecord[]): void {
     const newest = new Map<string, number>();
+    const counts = new Map<string, number>();
     for (const record of records) {
       switch (record.type) {
         case 'message': {
@@ -153,6 +154,7 @@ export class SqliteChatStore implements ChatStore {
             rowChecksum(room, entry.id, entry.at, type, entry.name, entry.text),
           );
           newest.set(room, Math.max(newest.get(room) ?? 0, entry.id));
+          counts.set(room, (counts.get(room) ?? 0) + 1);
           break;
         }
         case 'session':
@@ -163,8 +165,15 @@ export class SqliteChatStore implements ChatStore {
           break;
       }
     }
-    // Ids grow by one within a room, so the kept window is an id range: one indexed delete a room.
-    for (const [room, id] of newest) this.pruneRoom.run(room, id - this.historyLimit);
+    // Ids grow by one within a room, so the kept window is an id range. A room is pruned once every
+    // `pruneEvery` of its ids (one indexed range delete), so it holds at most that many extra rows on
+    // disk; load() trims to the limit exactly.
+    const every = Math.max(1, Math.ceil(this.historyLimit / 10));
+    for (const [room, id] of newest) {
+      if (Math.floor(id / every) !== Math.floor((id - (counts.get(room) ?? 1)) / every)) {
+        this.pruneRoom.run(room, id - this.historyLimit);
+      }
+    }
   }
 
   /** True for a new (empty) file; throws ForeignStoreError for a database that is not a store of ours. */
