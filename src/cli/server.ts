@@ -4,7 +4,7 @@ import type { LogOutput } from '../core/events';
 import { RelayUnreachableError, redisRelay } from '../relay/redis-relay';
 import { createChatServer } from '../server/create-chat-server';
 import type { ChatStore } from '../core/records';
-import { openChatStore } from '../store/open-chat-store';
+import { openChatStore } from '../store/open-data-dir';
 import { formatJsonConnectionLog, formatJsonLog, jsonLogLine } from '../format/json-log';
 import { formatLog } from '../format/log-format';
 import { createLogWriter } from './log-writer';
