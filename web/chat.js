@@ -22,6 +22,12 @@ const ROOM_PATTERN = /^#[A-Za-z0-9._-]{1,32}$/;
 const DEFAULT_ROOM = '#lobby';
 /** After a rate-limited notice, when to make sure the server's current room is the one in view. */
 const RESYNC_MS = 2_000;
+/** How many older messages one scroll to the top asks for (/history, at most 100). */
+const HISTORY_PAGE = 50;
+/** How near the top counts as "scrolled to the top" for loading older messages, in pixels. */
+const LOAD_OLDER_PX = 40;
+/** Where the session token is kept: this tab only, and a reload of it resumes. */
+const SESSION_KEY = 'rxchat.session';
 
 const CLOSE_REASONS = {
   1001: 'server going away',
@@ -56,7 +62,12 @@ const ui = {
  *   roster: Map<string, { name: string, item: HTMLElement }>, unlisted: number, more: HTMLElement,
  *   store: HTMLElement, scrollTop: number | undefined, unread: number, stale: boolean,
  *   item: HTMLElement, button: HTMLButtonElement, label: HTMLElement, badge: HTMLElement, badgeCount: HTMLElement,
+ *   ids: Map<number, number>, lastId: number, ownSince: boolean, loadingOlder: boolean, older: boolean,
  * }} Room
+ * `ids` maps the message ids shown to their times (a message is known by both: a restarted server
+ * without a store counts from 1 again); `lastId` is the newest shown; `ownSince` says the page sent
+ * a message to the room since then (the server never echoes it, so its id is unknown); `older` is
+ * false once the server said no earlier messages are kept.
  */
 
 const state = {
@@ -98,7 +109,33 @@ const state = {
   serverShutdown: false,
   /** Tries left after a shutdown, counting down. */
   shutdownTriesLeft: 0,
+  /** The session to resume after a dropped connection (issue 16). @type {string | undefined} */
+  token: readToken(),
+  /** A /resume was sent on this connection and not yet answered. */
+  resuming: false,
+  /** The page's own /session was sent and not yet answered: the answer is not printed. */
+  sessionAsked: false,
+  /** The server has no sessions: the page stops asking. */
+  noSessions: false,
 };
+
+function readToken() {
+  try {
+    return sessionStorage.getItem(SESSION_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage may be off
+  }
+}
+
+function keepToken(token) {
+  state.token = token;
+  try {
+    if (token === undefined) sessionStorage.removeItem(SESSION_KEY);
+    else sessionStorage.setItem(SESSION_KEY, token);
+  } catch {
+    // storage may be off: the token lives as long as the page then
+  }
+}
 
 function byId(id) {
   const element = document.getElementById(id);
@@ -194,6 +231,11 @@ function newRoom(name) {
     label,
     badge,
     badgeCount,
+    ids: new Map(),
+    lastId: 0,
+    ownSince: false,
+    loadingOlder: false,
+    older: true,
   };
   button.addEventListener('click', () => switchTo(room));
   return room;
@@ -473,6 +515,11 @@ function addEntryTo(room, kind, ...parts) {
   const entry = document.createElement('div');
   entry.className = `entry ${kind}`;
   entry.append(...parts);
+  return appendEntry(room, entry);
+}
+
+/** Appends a built entry to a room's log, as `addEntryTo`. */
+function appendEntry(room, entry) {
   if (room !== state.view) {
     room.store.append(entry);
     while (room.store.childElementCount > MAX_LOG_ENTRIES) room.store.firstElementChild?.remove();
@@ -498,10 +545,11 @@ function addEntry(kind, ...parts) {
 
 /** A message said in a room: counted as unread while the room is not in view. */
 function addMessage(room, kind, ...parts) {
-  addEntryTo(room, kind, ...parts);
-  if (room === state.view) return;
+  const entry = addEntryTo(room, kind, ...parts);
+  if (room === state.view) return entry;
   room.unread++;
   showUnread(room);
+  return entry;
 }
 
 function textSpan(className, text) {
@@ -520,11 +568,164 @@ function problem(text) {
 }
 
 function said(room, name, text, mine) {
-  addMessage(room, mine ? 'said mine' : 'said', nameElement(name), ': ', textSpan('text', text));
+  if (mine) room.ownSince = true;
+  return addMessage(room, mine ? 'said mine' : 'said', nameElement(name), ': ', textSpan('text', text));
 }
 
 function action(room, name, text, mine) {
-  addMessage(room, mine ? 'action mine' : 'action', '* ', nameElement(name), ' ', textSpan('text', text));
+  if (mine) room.ownSince = true;
+  return addMessage(room, mine ? 'action mine' : 'action', '* ', nameElement(name), ' ', textSpan('text', text));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message ids and history (issue 16): each room's messages are known by id, history is marked
+// ---------------------------------------------------------------------------------------------
+
+/** Where a room's entries are: #log for the room in view, its store otherwise. */
+function containerOf(room) {
+  return room === state.view ? ui.log : room.store;
+}
+
+/**
+ * Notes a message shown in a room. An id already shown with another time means the server's
+ * history started again (restarted without a store): what the page knew of ids no longer holds.
+ */
+function rememberId(room, id, at) {
+  const known = room.ids.get(id);
+  if (known !== undefined && known !== at) {
+    room.ids.clear();
+    room.lastId = 0;
+    for (const entry of containerOf(room).querySelectorAll('.entry[data-id]')) delete entry.dataset.id;
+  }
+  room.ids.set(id, at);
+  room.lastId = Math.max(room.lastId, id);
+  // Bounded like the log: the oldest ids are forgotten first.
+  while (room.ids.size > 2 * MAX_LOG_ENTRIES) room.ids.delete(room.ids.keys().next().value);
+}
+
+/** A live message with an id: remembered, and its entry marked, so that history can go around it. */
+function liveMessage(room, m, entry) {
+  if (!Number.isSafeInteger(m.id) || !Number.isFinite(m.at)) return;
+  // Ids only grow within a room: a smaller one is a history started again.
+  if (m.id <= room.lastId && room.ids.get(m.id) !== m.at) rememberId(room, m.id, Number.NaN);
+  rememberId(room, m.id, m.at);
+  room.ownSince = false;
+  entry.dataset.id = String(m.id);
+}
+
+/** `2026-12-05 23:10`: a history entry's time, in the reader's time zone. */
+function formatTime(at) {
+  const date = new Date(at);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** One history entry as a log entry: marked as history, with its time (exact, in UTC, on hover). */
+function historyEntry(entry) {
+  const time = document.createElement('time');
+  time.className = 'stamp';
+  time.dateTime = new Date(entry.at).toISOString();
+  time.title = new Date(entry.at).toUTCString();
+  time.textContent = formatTime(entry.at);
+  const mark = document.createElement('span');
+  mark.className = 'history-mark';
+  mark.append('[history ', time, '] ');
+  const element = document.createElement('div');
+  const body =
+    entry.type === 'said'
+      ? [nameElement(entry.name), ': ', textSpan('text', entry.text)]
+      : ['* ', nameElement(entry.name), ' ', textSpan('text', entry.text)];
+  element.className = `entry ${entry.type} history`;
+  element.dataset.id = String(entry.id);
+  element.append(mark, ...body);
+  return element;
+}
+
+const isEntry = (e) =>
+  e !== null &&
+  typeof e === 'object' &&
+  Number.isSafeInteger(e.id) &&
+  Number.isFinite(e.at) &&
+  (e.type === 'said' || e.type === 'action') &&
+  isString(e.name) &&
+  isString(e.text);
+
+/**
+ * Puts history entries in a room's log by id: newer than all shown, they are appended (following the
+ * log like live lines); older, they go where they belong, before the first message with a greater
+ * id. A message already shown (same id, same time) is not shown twice.
+ */
+function placeHistory(room, entries, counts) {
+  let added = 0;
+  for (const entry of entries) {
+    if (room.ids.get(entry.id) === entry.at) continue;
+    const newest = entry.id > room.lastId;
+    rememberId(room, entry.id, entry.at);
+    const element = historyEntry(entry);
+    added++;
+    if (newest) {
+      appendEntry(room, element);
+    } else {
+      const container = containerOf(room);
+      const after = [...container.querySelectorAll('.entry[data-id]')].find((e) => Number(e.dataset.id) > entry.id);
+      container.insertBefore(element, after ?? null);
+    }
+    if (counts && room !== state.view) room.unread++;
+  }
+  if (counts) showUnread(room);
+  return added;
+}
+
+/** A page of older messages: at the top of the room's log, the reader's place kept. */
+function prependHistory(room, entries, more) {
+  room.loadingOlder = false;
+  const container = containerOf(room);
+  const before = container.scrollHeight;
+  const fresh = entries.filter((entry) => room.ids.get(entry.id) !== entry.at);
+  for (const entry of fresh) rememberId(room, entry.id, entry.at);
+  const elements = fresh.map(historyEntry);
+  if (!more && room.older) {
+    room.older = false;
+    const start = document.createElement('div');
+    start.className = 'entry notice info history-start';
+    start.append(textSpan('mark', '[*]'), ` no earlier messages in ${room.name}`);
+    elements.unshift(start);
+  }
+  if (elements.length > 0) container.prepend(...elements);
+  if (room === state.view) ui.log.scrollTop += ui.log.scrollHeight - before;
+  // All of it already shown (a resumed connection pages from where it was sent): page on.
+  if (fresh.length === 0 && more) loadOlder();
+}
+
+/** The user scrolled to the top of a room: ask for the messages before those shown. */
+function loadOlder() {
+  const room = state.view;
+  if (room === state.nowhere || !room.listed || room.loadingOlder || !room.older) return;
+  if (!state.welcomed || state.resuming) return;
+  if (send(`/history ${room.name} ${HISTORY_PAGE}`)) room.loadingOlder = true;
+}
+
+function onLogScroll() {
+  if (ui.log.scrollTop <= LOAD_OLDER_PX) loadOlder();
+}
+
+/** A wheel turned up on a log too short to scroll still asks for older messages. */
+function onLogWheel(event) {
+  if (event.deltaY < 0 && ui.log.scrollTop <= LOAD_OLDER_PX) loadOlder();
+}
+
+/** `/resume TOKEN #room=ID ...`: per room, the last message shown, unless the page spoke there since. */
+function resumeLine() {
+  const pairs = [...state.rooms.values()]
+    .filter((room) => room.lastId > 0 && !room.ownSince)
+    .map((room) => ` ${room.name}=${room.lastId}`);
+  return `/resume ${state.token}${pairs.join('')}`;
+}
+
+/** The page's own /session, when it has none and the server has sessions. */
+function askSession() {
+  if (state.token !== undefined || state.noSessions) return;
+  if (send('/session')) state.sessionAsked = true;
 }
 
 function privateFrom(from, text) {
@@ -575,12 +776,45 @@ const handlers = {
       state.rooms = new Map([[state.home.key, state.home], ...state.rooms]);
       if (state.view === state.nowhere) showRoom(state.home);
     }
-    // The joins before ours were never sent to us: ask who is here, and keep the answer quiet.
-    state.silentWho = true;
     state.quietWho.clear();
     state.parted.clear();
-    send('/who');
-    rejoin();
+    // A resumed session brings its own rooms back: wait for the server's answer to /resume.
+    if (!state.resuming) startAfresh();
+  },
+  history(m) {
+    if (!isString(m.room) || !Array.isArray(m.entries)) return;
+    const room = roomOf(m);
+    if (room === undefined) return;
+    const entries = m.entries.filter(isEntry);
+    if (m.reason === 'page') return prependHistory(room, entries, m.more === true);
+    if (Number.isSafeInteger(m.missed) && m.missed > 0) {
+      const missed = m.missed === 1 ? '1 missed message is' : `${m.missed} missed messages are`;
+      addEntryTo(room, 'notice error', textSpan('mark', '[!]'), ` ${missed} no longer kept`);
+    }
+    // A replay is what the page missed: unread while its room is not in view; the scrollback is not.
+    placeHistory(room, entries, m.reason === 'replay');
+  },
+  session(m) {
+    if (!isString(m.token)) return;
+    keepToken(m.token);
+    const asked = state.sessionAsked;
+    state.sessionAsked = false;
+    // The page's own /session is bookkeeping; one the user typed gets its answer.
+    if (!asked) info(`session ${m.token} (kept by this tab; reconnecting resumes it)`);
+  },
+  resumed(m) {
+    if (!isString(m.name) || !Array.isArray(m.rooms) || !m.rooms.every(isString)) return;
+    state.resuming = false;
+    setMyName(m.name);
+    const keys = new Set(m.rooms.map(roomKey));
+    for (const room of [...state.rooms.values()]) if (!keys.has(room.key)) unlistRoom(room);
+    for (const name of m.rooms) roomOf({ room: name });
+    if (!state.view.listed) showRoom([...state.rooms.values()].at(-1) ?? state.nowhere);
+    // The server's current room is the session's: make it the one in view (a silent switch).
+    else send(`/join ${state.view.name}`);
+    // The default room was joined before the resume, with nobody listed: refresh its list quietly.
+    if (state.home.listed) refreshPeople(state.home);
+    info(`resumed as ${m.name}${m.rooms.length === 0 ? '' : ` in ${m.rooms.join(', ')}`}`);
     if (state.linkRoom !== undefined) {
       joinRoom(state.linkRoom);
       state.linkRoom = undefined;
@@ -630,7 +864,7 @@ const handlers = {
   said(m) {
     if (!isString(m.name) || !isString(m.text)) return;
     const room = roomOf(m);
-    if (room !== undefined) said(room, m.name, m.text, false);
+    if (room !== undefined) liveMessage(room, m, said(room, m.name, m.text, false));
   },
   left(m) {
     if (!isString(m.name)) return;
@@ -662,7 +896,7 @@ const handlers = {
   action(m) {
     if (!isString(m.name) || !isString(m.text)) return;
     const room = roomOf(m);
-    if (room !== undefined) action(room, m.name, m.text, false);
+    if (room !== undefined) liveMessage(room, m, action(room, m.name, m.text, false));
   },
   private(m) {
     if (isString(m.from) && isString(m.text)) privateFrom(m.from, m.text);
@@ -699,6 +933,21 @@ const handlers = {
   },
   notice(m) {
     if (!isString(m.text)) return;
+    // A server without sessions answers the page's own /session so: not worth a word.
+    if (state.sessionAsked && (m.code === 'no-sessions' || (m.code === 'unknown-command' && m.command === 'session'))) {
+      state.sessionAsked = false;
+      state.noSessions = true;
+      return;
+    }
+    if (m.code === 'cannot-resume' && state.resuming) {
+      // An ordinary new connection from here on, with a session of its own.
+      state.resuming = false;
+      keepToken(undefined);
+      problem(m.text);
+      startAfresh();
+      return;
+    }
+    if (m.code === 'rate-limited') for (const room of state.rooms.values()) room.loadingOlder = false;
     if (m.code === 'idle-timeout') state.idleKicked = true;
     // A /join or /part may have been dropped: make sure the server's current room is the one in view.
     if (m.code === 'rate-limited') scheduleResync();
@@ -807,6 +1056,9 @@ function connect() {
     state.serverShutdown = false;
     setState('connected', 'connected');
     info('connected');
+    // First of all: take the session back (the server's welcome and scrollback come before its answer).
+    state.sessionAsked = false;
+    state.resuming = state.token !== undefined && send(resumeLine());
   });
   socket.addEventListener('message', (event) => {
     if (state.socket === socket) receive(event.data);
@@ -814,6 +1066,19 @@ function connect() {
   socket.addEventListener('close', (event) => {
     if (state.socket === socket) lost(event);
   });
+}
+
+/** A new connection (not a resumed one): who is here, the rooms again, the address's room, a session. */
+function startAfresh() {
+  // The joins before ours were never sent to us: ask who is here, and keep the answer quiet.
+  state.silentWho = true;
+  send('/who');
+  rejoin();
+  if (state.linkRoom !== undefined) {
+    joinRoom(state.linkRoom);
+    state.linkRoom = undefined;
+  }
+  askSession();
 }
 
 /**
@@ -850,6 +1115,9 @@ function lost(event) {
   state.socket = undefined;
   state.connected = false;
   state.welcomed = false;
+  state.resuming = false;
+  state.sessionAsked = false;
+  for (const room of state.rooms.values()) room.loadingOlder = false;
   state.rejoining.clear();
   clearTimeout(state.resyncTimer);
   state.resyncTimer = undefined;
@@ -976,4 +1244,6 @@ ui.joinForm.addEventListener('submit', submitRoom);
 ui.part.addEventListener('click', partRoom);
 ui.reconnect.addEventListener('click', reconnectNow);
 window.addEventListener('hashchange', followAddress);
+ui.log.addEventListener('scroll', onLogScroll, { passive: true });
+ui.log.addEventListener('wheel', onLogWheel, { passive: true });
 connect();

@@ -32,6 +32,15 @@ describe('styleLine', () => {
     expect(styleLine('[-] bob left the chat.', true)).toBe(`${ESC}[2m[-] bob left the chat.${ESC}[0m`);
   });
 
+  it('dims history lines whole, mark and message, so that they do not pass for live ones', () => {
+    const line = '[#rust] [history 2026-12-05 23:10:02 UTC] alice: hi';
+    const styled = styleLine(line, true);
+    expect(plain(styled)).toBe(line);
+    expect(styled).toContain(`${ESC}[2m[history 2026-12-05 23:10:02 UTC]${ESC}[0m ${ESC}[2m`);
+    expect(styled).toContain(`${nameColour('alice')}alice`);
+    expect(styleLine('alice: [history 2026-12-05 23:10:02 UTC] hi', true)).not.toContain(`${ESC}[2m`);
+  });
+
   it('changes only colours, never the text', () => {
     const line = '[pm] alice: meet at 5: ok?';
     expect(plain(styleLine(line, true))).toBe(line);

@@ -133,4 +133,35 @@ describe('room tracker', () => {
     );
     expect(state).toEqual({ ...INITIAL_ROOM_STATE, me: 'alice2' });
   });
+
+  it('takes back the rooms a resumed session lists, and the current room it had before the drop', () => {
+    const beforeDrop = replay(
+      WELCOME,
+      '> /join #a',
+      '< [#a] alice joined',
+      '> /join #b',
+      '< [#B] alice joined',
+      '> /join #a',
+    );
+    expect(currentRoomName(beforeDrop)).toBe('#a');
+    // The new connection: another name, then the resume's renames and joins, then its summary.
+    const after = [
+      '[*] Welcome, eve! Type /help for commands.',
+      'eve is now known as alice',
+      '[#a] alice joined',
+      '[#B] alice joined',
+      '[*] resumed as alice in #lobby, #a, #B',
+    ].reduce((state, line) => trackReceived(state, line, beforeDrop), INITIAL_ROOM_STATE);
+    expect(after.me).toBe('alice');
+    expect(after.rooms).toEqual([DEFAULT, '#a', '#B']);
+    expect(after.current).toBe('#a');
+    // Without a room it had: the one joined last.
+    const gone = trackReceived(INITIAL_ROOM_STATE, '[*] resumed as alice in #lobby', beforeDrop);
+    expect(gone.rooms).toEqual([DEFAULT]);
+    expect(gone.current).toBe(DEFAULT);
+    expect(trackReceived(INITIAL_ROOM_STATE, '[*] resumed as alice in no room', beforeDrop)).toMatchObject({
+      rooms: [],
+      current: undefined,
+    });
+  });
 });

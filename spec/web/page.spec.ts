@@ -21,6 +21,7 @@ import {
   watchPage,
 } from './page-helpers';
 import { type StandIn, type StandInClient, startStandIn } from './stand-in-server';
+import { waitUntil } from '../support/waiting';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 /** The terminal client's name colours, in the order of the page's name-0 … name-9 classes. */
@@ -338,6 +339,84 @@ describeWithBrowser('the chat page', (browser: () => Browser) => {
     standIn.refuse(false);
     await standIn.nextClient();
     await waitForState(page, 'connected');
+  });
+
+  it('keeps a session and resumes it first thing after a drop, naming the last message seen per room', async () => {
+    const { page, client, standIn } = await joinAs('alice', ['alice', 'bob']);
+    await waitUntil(() => client.received.includes('/session'), PAGE_WAIT_MS, 'the page to ask /session');
+    client.send({ type: 'session', token: 'T0K3N', windowSeconds: 120 });
+    client.send({ type: 'said', name: 'bob', text: 'one', room: '#lobby', id: 7, at: 1_000 });
+    await expectLastLog(page, 'bob: one');
+    // Not printed: the page asked for it.
+    expect((await logTexts(page)).some((text) => text.includes('T0K3N'))).toBe(false);
+
+    client.terminate();
+    const second = await standIn.nextClient();
+    expect(await second.nextLine('the resume')).toBe('/resume T0K3N #lobby=7');
+    // The new connection's welcome and scrollback come first; the scrollback repeats what was shown.
+    second.send(
+      { type: 'welcome', name: 'eve' },
+      {
+        type: 'history',
+        room: '#lobby',
+        reason: 'scrollback',
+        entries: [
+          { id: 7, at: 1_000, type: 'said', name: 'bob', text: 'one' },
+          { id: 9, at: 3_000, type: 'said', name: 'bob', text: 'three' },
+        ],
+      },
+      { type: 'joined', name: 'eve', room: '#lobby' },
+      { type: 'renamed', from: 'eve', to: 'alice' },
+      { type: 'resumed', name: 'alice', rooms: ['#lobby'] },
+      {
+        type: 'history',
+        room: '#lobby',
+        reason: 'replay',
+        entries: [{ id: 8, at: 2_000, type: 'action', name: 'bob', text: 'waves' }],
+      },
+    );
+    await waitUntilAsync(
+      async () => (await logTexts(page)).some((text) => text.endsWith('* bob waves')),
+      'the replay',
+      async () => JSON.stringify(await logTexts(page)),
+    );
+    const texts = await logTexts(page);
+    expect(texts.filter((text) => /bob: one|bob waves|bob: three/.test(text))).toEqual([
+      'bob: one',
+      expect.stringMatching(/^\[history .*\] \* bob waves$/),
+      expect.stringMatching(/^\[history .*\] bob: three$/),
+    ]);
+    expect(texts).toContainEqual('[*] resumed as alice in #lobby');
+    expect(await page.textContent('#my-name')).toBe('alice');
+    // No /who after this welcome (the resume answers first); the list is refreshed once resumed.
+    expect(await second.nextLine()).toBe('/join #lobby');
+    expect(await second.nextLine()).toBe('/who');
+  });
+
+  it('carries on as a new connection when the resume is refused, with a new session', async () => {
+    const { page, client, standIn } = await joinAs('alice', ['alice']);
+    await waitUntil(() => client.received.includes('/session'), PAGE_WAIT_MS, 'the page to ask /session');
+    client.send({ type: 'session', token: 'OLD', windowSeconds: 120 });
+    await waitUntilAsync(
+      async () => (await page.evaluate(() => sessionStorage.getItem('rxchat.session'))) === 'OLD',
+      'the token to be kept',
+      async () => JSON.stringify(await logTexts(page)),
+    );
+    client.terminate();
+    const second = await standIn.nextClient();
+    expect(await second.nextLine('the resume')).toBe('/resume OLD');
+    second.send({ type: 'welcome', name: 'eve' }, { type: 'joined', name: 'eve' });
+    second.send({
+      type: 'notice',
+      code: 'cannot-resume',
+      reason: 'unknown',
+      level: 'error',
+      text: 'cannot resume: no such session (unknown, expired or ended)',
+    });
+    expect(await second.nextLine()).toBe('/who');
+    await waitUntil(() => second.received.includes('/session'), PAGE_WAIT_MS, 'a new /session');
+    await expectLastLog(page, '[!] cannot resume: no such session (unknown, expired or ended)');
+    expect(await page.textContent('#my-name')).toBe('eve');
   });
 
   it('after /quit it does not reconnect, and offers a Reconnect button that does', async () => {

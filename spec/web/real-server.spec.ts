@@ -175,4 +175,91 @@ describeWithBrowser('the page on the real server', (browser: () => Browser) => {
     await typeAndSend(page, 'back again');
     await nc.readUntil('dave: back again');
   });
+
+  describe('history and resumed sessions (issue 16)', () => {
+    /** Opens a page whose WebSockets the spec can reach, to drop them as a network would. */
+    async function openDroppablePage(port: number): Promise<Page> {
+      const context = await browser().newContext({ viewport: { width: 1280, height: 800 } });
+      await context.addInitScript(() => {
+        const sockets: WebSocket[] = [];
+        (window as unknown as { pageSockets: WebSocket[] }).pageSockets = sockets;
+        const Original = window.WebSocket;
+        window.WebSocket = class extends Original {
+          constructor(url: string | URL, protocols?: string | string[]) {
+            super(url, protocols);
+            sockets.push(this);
+          }
+        };
+      });
+      const page = await context.newPage();
+      opened.push({ context, watch: await watchPage(context, page) });
+      await page.goto(`http://127.0.0.1:${port}/`);
+      return page;
+    }
+
+    const entriesWith = async (page: Page, text: string) =>
+      (await logTexts(page)).filter((entry) => entry.includes(text));
+
+    it('resumes after a dropped connection: same name, and the line said meanwhile shows once, as history', async () => {
+      const server = await startServer({ httpPort: 0 });
+      servers.push(server);
+      const nc = await server.join(); // alice, over TCP
+      const page = await openDroppablePage(server.server.httpPort!);
+      await waitForName(page, 'bob');
+      await nc.readUntil('bob joined the chat');
+      nc.send('before the drop');
+      await seeInLog(page, 'alice: before the drop');
+      await waitUntilAsync(
+        async () => (await page.evaluate(() => sessionStorage.getItem('rxchat.session'))) !== null,
+        'the page to keep a session',
+        async () => `log: ${JSON.stringify((await logTexts(page)).slice(-6))}`,
+      );
+
+      await page.evaluate(() => (window as unknown as { pageSockets: WebSocket[] }).pageSockets.at(-1)!.close());
+      await nc.readUntil('[-] bob left the chat.');
+      nc.send('while you were away');
+      await seeInLog(page, /resumed as bob/);
+      await seeInLog(page, 'alice: while you were away');
+      await nc.readUntil('carol is now known as bob');
+      expect(await entriesWith(page, 'while you were away')).toHaveLength(1);
+      expect(await entriesWith(page, 'before the drop')).toHaveLength(1);
+      expect(await page.locator('#log .entry.history', { hasText: 'while you were away' }).count()).toBe(1);
+      expect(await page.locator('#log .entry.history time').first().getAttribute('datetime')).toMatch(/^\d{4}-/);
+      await expectPeople(page, ['alice', 'bob (you)']);
+
+      await typeAndSend(page, 'back again');
+      await nc.readUntil('bob: back again');
+    });
+
+    it('loads older messages when scrolled to the top, in order, until there are no more', async () => {
+      const server = await startServer({ httpPort: 0 });
+      servers.push(server);
+      const nc = await server.join();
+      const lines = Array.from({ length: 130 }, (_, i) => `line ${i + 1}`);
+      for (const line of lines) nc.send(line);
+      // Its /who answer comes after every line: they are all in the room's history.
+      nc.send('/who');
+      await nc.readUntil(/online/);
+      const page = await openPage(server.server.httpPort!);
+      await waitForName(page, 'bob');
+      await seeInLog(page, 'alice: line 130');
+      // The scrollback (the last 20), marked as history; more may be loaded already to fill the view.
+      expect(await page.locator('#log .entry.history').count()).toBeGreaterThanOrEqual(20);
+
+      await page.hover('#log');
+      await waitUntilAsync(
+        async () => {
+          await page.mouse.wheel(0, -2_000);
+          return (await logTexts(page)).some((text) => text.includes('no earlier messages'));
+        },
+        'the page to load every older message',
+        async () => `log: ${JSON.stringify((await logTexts(page)).slice(0, 6))}`,
+      );
+      const shown = (await logTexts(page))
+        .map((text) => /alice: (line \d+)$/.exec(text)?.[1])
+        .filter((line) => line !== undefined);
+      expect(shown).toEqual(lines);
+      expect((await logTexts(page))[0]).toContain('no earlier messages in #lobby');
+    });
+  });
 });

@@ -44,15 +44,21 @@ export class StandInClient {
     for (const message of messages) this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** The next frame the page sent that no earlier call returned. */
+  /**
+   * The next frame the page sent that no earlier call returned. The page's own `/session` (it asks
+   * for one after each welcome) is skipped: specs of sessions read `received`.
+   */
   async nextLine(what = 'a line from the page'): Promise<string> {
-    await waitUntil(
-      () => this.received.length > this.read,
-      WAIT_MS,
-      what,
-      () => `received: ${JSON.stringify(this.received)}`,
-    );
-    return this.received[this.read++]!;
+    for (;;) {
+      await waitUntil(
+        () => this.received.length > this.read,
+        WAIT_MS,
+        what,
+        () => `received: ${JSON.stringify(this.received)}`,
+      );
+      const line = this.received[this.read++]!;
+      if (line !== '/session') return line;
+    }
   }
 
   /** Welcomes the page as `name`, as the server does: welcome, its own join, then answers its /who. */

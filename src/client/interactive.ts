@@ -4,6 +4,7 @@ import { printAbovePrompt } from './prompt-printer';
 import { styleLine } from './line-style';
 import { roomPrompt } from './room-prompt';
 import { INITIAL_ROOM_STATE, type RoomState, trackReceived, trackSent } from './room-tracker';
+import { SessionKeeper } from './session-keeper';
 
 export interface InteractiveOptions {
   readonly input: NodeJS.ReadableStream;
@@ -16,6 +17,11 @@ export interface InteractiveOptions {
   readonly label: string;
   /** What the prompt ends with; the current room, unless it is the default room, comes before it. Default `> `. */
   readonly prompt?: string;
+  /**
+   * Keep a session and resume it on each reconnect: the same name, rooms and the lines missed
+   * meanwhile. Default: when the connection reconnects.
+   */
+  readonly resume?: boolean;
 }
 
 /**
@@ -41,6 +47,27 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
   // Local notices look like the server's own, so that they are styled alike.
   const notice = (text: string, newPrompt?: string) => print(styleLine(`[*] ${text}`, colour), newPrompt);
   const problem = (text: string) => print(styleLine(`[!] ${text}`, colour));
+  const keeper = (options.resume ?? connection.willReconnect) ? new SessionKeeper() : undefined;
+  /** While a resume is answered: the new connection's rooms, and those before the drop (the session's). */
+  let resuming: { rooms: RoomState; beforeDrop: RoomState } | undefined;
+
+  /** A server line: shown unless it is the answer to our own /session; the rooms follow it. */
+  const receive = (text: string) => {
+    const verdict = keeper?.receive(text) ?? { show: true };
+    if (verdict.send !== undefined) connection.send(verdict.send);
+    let newPrompt: string | undefined;
+    if (resuming !== undefined) {
+      resuming.rooms = trackReceived(resuming.rooms, text, resuming.beforeDrop);
+      if (keeper?.isResuming !== true) {
+        newPrompt = track(resuming.rooms);
+        resuming = undefined;
+      }
+    } else {
+      newPrompt = track(trackReceived(rooms, text));
+    }
+    if (verdict.show) print(styleLine(text, colour), newPrompt);
+    else if (newPrompt !== undefined) rl.setPrompt(newPrompt);
+  };
 
   return new Promise<number>((resolve) => {
     let finished = false;
@@ -59,7 +86,7 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
       next: (event) => {
         switch (event.type) {
           case 'line':
-            return print(styleLine(event.text, colour), track(trackReceived(rooms, event.text)));
+            return receive(event.text);
           case 'lost':
             return event.retryInMs === undefined
               ? problem(`disconnected from ${label}: ${event.reason}`)
@@ -68,9 +95,16 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
             return problem(
               `reconnect attempt ${event.attempt} failed: ${event.reason}; next in ${seconds(event.retryInMs)}`,
             );
-          case 'reconnected':
-            // A new session: back in the default room only.
+          case 'reconnected': {
+            // First of all, before any line the user types: take the session back, if there is one.
+            const resume = keeper?.resumeLine();
+            if (resume !== undefined) {
+              connection.send(resume);
+              resuming = { rooms: INITIAL_ROOM_STATE, beforeDrop: rooms };
+            }
+            // Back in the default room only, until the session's rooms are back.
             return notice(`reconnected to ${label}`, track(INITIAL_ROOM_STATE));
+          }
         }
       },
       // Completes only when the server went away and reconnecting is off.

@@ -12,6 +12,8 @@ const RENAMED = new RegExp(`^(${NAME}) is now known as (${NAME})$`);
 const ROOM_PREFIX = new RegExp(`^\\[(${ROOM_PATTERN_SOURCE})\\] `);
 /** `bob joined`: a join to a room (the prefix taken off), not to the chat. */
 const ENTERED = new RegExp(`^(${NAME}) joined$`);
+/** `[history 2026-12-05 23:10:02 UTC] `: a line from a room's history, not a live one. */
+const HISTORY = /^\[history [0-9: -]+ UTC\] /;
 
 const RESET = '\x1b[0m';
 const BOLD_RED = '\x1b[1;31m';
@@ -69,8 +71,12 @@ function styleText(text: string): string {
   const name = (s: string) => paint(nameColour(s), s);
 
   if (text.startsWith('[!] ')) return paint(BOLD_RED, text);
+  let m = HISTORY.exec(text);
+  // History reads dimmed, so that it does not pass for what is being said now.
+  if (m)
+    return `${paint(DIM, m[0].trimEnd())} ${paint(DIM, styleText(text.slice(m[0].length)).replaceAll(RESET, `${RESET}${DIM}`))}`;
   if (text.startsWith('[*] ') || text.startsWith('[-] ')) return paint(DIM, text);
-  let m = PRIVATE.exec(text);
+  m = PRIVATE.exec(text);
   if (m) return `${paint(MAGENTA, '[pm]')} ${name(m[1]!)}: ${text.slice(m[0].length)}`;
   m = ACTION.exec(text);
   if (m) return `* ${name(m[1]!)} ${text.slice(m[0].length)}`;

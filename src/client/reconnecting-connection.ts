@@ -50,6 +50,11 @@ export class ReconnectingConnection {
 
   private constructor(private readonly options: ReconnectingConnectionOptions) {}
 
+  /** True when a lost connection is dialled again (`reconnect` on), until close(). */
+  get willReconnect(): boolean {
+    return this.options.reconnect && !this.closed;
+  }
+
   get connected(): boolean {
     return this.socket !== undefined;
   }

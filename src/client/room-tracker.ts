@@ -45,6 +45,8 @@ const NO_ROOM = new RegExp(`^\\[!\\] you are in no room \\(try /join (${ROOM})\\
 const NOT_IN_ROOM = new RegExp(`^\\[!\\] you are not in (${ROOM})$`);
 /** The refusals of a /join of a valid room name (`too many rooms: ...`, `too many rooms on the server ...`). */
 const JOIN_REFUSED = /^\[!\] too many rooms/;
+/** `[*] resumed as alice in #lobby, #rust` (or `in no room`): a session taken back. */
+const RESUMED = new RegExp(`^\\[\\*\\] resumed as (${NAME}) in (.*)$`);
 
 /** The state after the client sent `line` (applied on send: the server does not confirm these). */
 export function trackSent(state: RoomState, line: string): RoomState {
@@ -70,9 +72,14 @@ export function trackSent(state: RoomState, line: string): RoomState {
   }
 }
 
-/** The state after the server sent `line`. */
-export function trackReceived(state: RoomState, line: string): RoomState {
-  let m = WELCOME.exec(line);
+/**
+ * The state after the server sent `line`. `beforeDrop` is the state before the connection dropped,
+ * for a connection that resumes a session: its current room is the session's, if it is still in it.
+ */
+export function trackReceived(state: RoomState, line: string, beforeDrop?: RoomState): RoomState {
+  let m = RESUMED.exec(line);
+  if (m) return resumed(state, m[1]!, m[2]!, beforeDrop ?? state);
+  m = WELCOME.exec(line);
   if (m) return { ...INITIAL_ROOM_STATE, me: m[1]! };
   m = RENAMED.exec(line);
   if (m) return isMe(state, m[1]!) ? withoutNick({ ...state, me: m[2]! }) : state;
@@ -102,6 +109,20 @@ export function trackReceived(state: RoomState, line: string): RoomState {
   }
   if (JOIN_REFUSED.test(line)) return { ...state, pending: state.pending.slice(1) };
   return state;
+}
+
+/** The session's name and rooms, as the server lists them; the current room as before the drop when it can be. */
+function resumed(state: RoomState, me: string, list: string, before: RoomState): RoomState {
+  const names = list === 'no room' ? [] : list.split(', ').filter(isValidRoomName);
+  const defaultKey = state.defaultRoom === undefined ? undefined : roomKey(state.defaultRoom);
+  const rooms = names.map((name) => (roomKey(name) === defaultKey ? DEFAULT : name));
+  const was = before.current;
+  const current =
+    was === undefined
+      ? undefined
+      : rooms.find((room) => (was === DEFAULT ? room === DEFAULT : room !== DEFAULT && roomKey(room) === roomKey(was)));
+  const { nick: _, ...rest } = state;
+  return { ...rest, me, rooms, current: current ?? rooms.at(-1), pending: [] };
 }
 
 /** The name of the room plain lines go to (`defaultRoom`'s for the default room when known), if any. */

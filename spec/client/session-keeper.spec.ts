@@ -1,0 +1,51 @@
+import { SessionKeeper } from '../../src/client/session-keeper';
+
+const WELCOME = '[*] Welcome, alice! Type /help for commands.';
+const SESSION = '[*] session T0K3N (reconnect within 120 s and send /resume T0K3N first)';
+
+describe('SessionKeeper', () => {
+  it('asks for a session after a welcome, hides the answer and resumes with its token', () => {
+    const keeper = new SessionKeeper();
+    expect(keeper.resumeLine()).toBeUndefined();
+    expect(keeper.receive(WELCOME)).toEqual({ show: true, send: '/session' });
+    expect(keeper.receive('alice joined the chat')).toEqual({ show: true });
+    expect(keeper.receive(SESSION)).toEqual({ show: false });
+    expect(keeper.hasSession).toBe(true);
+
+    expect(keeper.resumeLine()).toBe('/resume T0K3N');
+    expect(keeper.isResuming).toBe(true);
+    // The new connection's welcome comes before the answer to /resume: no second session.
+    expect(keeper.receive('[*] Welcome, eve! Type /help for commands.')).toEqual({ show: true });
+    expect(keeper.receive('[*] resumed as alice in #lobby')).toEqual({ show: true });
+    expect(keeper.isResuming).toBe(false);
+    expect(keeper.resumeLine()).toBe('/resume T0K3N');
+  });
+
+  it('carries on as a new connection when the resume is refused, with a new session', () => {
+    const keeper = new SessionKeeper();
+    keeper.receive(WELCOME);
+    keeper.receive(SESSION);
+    keeper.resumeLine();
+    expect(keeper.receive('[*] Welcome, eve! Type /help for commands.')).toEqual({ show: true });
+    expect(keeper.receive('[!] cannot resume: no such session (unknown, expired or ended)')).toEqual({
+      show: true,
+      send: '/session',
+    });
+    expect(keeper.hasSession).toBe(false);
+    expect(keeper.receive('[*] session N3W (reconnect within 120 s and send /resume N3W first)')).toEqual({
+      show: false,
+    });
+    expect(keeper.resumeLine()).toBe('/resume N3W');
+  });
+
+  it('shows a session line the user asked for, and stops asking a server without sessions', () => {
+    const keeper = new SessionKeeper();
+    expect(keeper.receive(SESSION)).toEqual({ show: true });
+    const old = new SessionKeeper();
+    old.receive(WELCOME);
+    expect(old.receive('[!] unknown command: /session (try /help)')).toEqual({ show: false });
+    expect(old.receive('[!] unknown command: /session (try /help)')).toEqual({ show: true });
+    expect(old.receive(WELCOME)).toEqual({ show: true });
+    expect(old.resumeLine()).toBeUndefined();
+  });
+});

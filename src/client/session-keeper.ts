@@ -1,0 +1,88 @@
+/**
+ * The terminal client's half of lossless reconnects (issue 16), on the text protocol: ask for a
+ * session after each new welcome, keep its token out of sight, and send `/resume TOKEN` first on
+ * every reconnect. The text protocol carries no message ids, so the resume relies on the server's
+ * record of what the connection was sent before it dropped.
+ */
+
+const WELCOME = /^\[\*\] Welcome, \S+! /;
+/** `[*] session TOKEN (reconnect within N s and send /resume TOKEN first)`. */
+const SESSION = /^\[\*\] session (\S+) \(reconnect within \d+ s and send \/resume \S+ first\)$/;
+const RESUMED = /^\[\*\] resumed as \S+ in /;
+const CANNOT_RESUME = /^\[!\] cannot resume: /;
+/** What a server without sessions answers to /session. */
+const NO_SESSIONS = /^\[!\] (unknown command: \/session \(try \/help\)|sessions are not available on this server)$/;
+
+/** What to do with a server line. */
+export interface SessionVerdict {
+  /** False for the answer to the client's own /session: the user did not ask for it. */
+  readonly show: boolean;
+  /** A line to send now (a /session after a new welcome), if any. */
+  readonly send?: string;
+}
+
+/** Follows the server's lines on one reconnecting connection and keeps a session for it. */
+export class SessionKeeper {
+  private token: string | undefined;
+  /** A /session was sent and its answer not yet seen. */
+  private asked = false;
+  /** A /resume was sent on this connection and its answer not yet seen. */
+  private resuming = false;
+  /** The server has no sessions: never ask again. */
+  private unsupported = false;
+
+  /** True while a token is kept (the next reconnect resumes with it). */
+  get hasSession(): boolean {
+    return this.token !== undefined;
+  }
+
+  /** True between a `/resume` sent and the server's answer to it. */
+  get isResuming(): boolean {
+    return this.resuming;
+  }
+
+  /** The first line for a fresh connection: `/resume TOKEN` when a session is kept, else nothing. */
+  resumeLine(): string | undefined {
+    this.asked = false;
+    if (this.token === undefined) return undefined;
+    this.resuming = true;
+    return `/resume ${this.token}`;
+  }
+
+  /** Reads one server line: whether to show it, and what to send in answer. */
+  receive(line: string): SessionVerdict {
+    if (WELCOME.test(line)) {
+      // A resumed connection keeps its session: no new one until the resume is refused.
+      return this.resuming || this.unsupported ? { show: true } : this.ask();
+    }
+    const session = SESSION.exec(line);
+    if (session) {
+      // The user may have asked too: the token is kept either way, the line hidden only if it was ours.
+      this.token = session[1]!;
+      const show = !this.asked;
+      this.asked = false;
+      return { show };
+    }
+    if (this.asked && NO_SESSIONS.test(line)) {
+      this.asked = false;
+      this.unsupported = true;
+      return { show: false };
+    }
+    if (this.resuming && RESUMED.test(line)) {
+      this.resuming = false;
+      return { show: true };
+    }
+    if (this.resuming && CANNOT_RESUME.test(line)) {
+      // An ordinary new connection from here on, with a session of its own.
+      this.resuming = false;
+      this.token = undefined;
+      return this.ask();
+    }
+    return { show: true };
+  }
+
+  private ask(): SessionVerdict {
+    this.asked = true;
+    return { show: true, send: '/session' };
+  }
+}
