@@ -12,13 +12,15 @@ describe('SessionKeeper', () => {
     expect(keeper.receive(SESSION)).toEqual({ show: false });
     expect(keeper.hasSession).toBe(true);
 
-    expect(keeper.resumeLine()).toBe('/resume T0K3N');
+    expect(keeper.resumeLine()).toBe('/resume T0K3N all');
     expect(keeper.isResuming).toBe(true);
     // The new connection's welcome comes before the answer to /resume: no second session.
     expect(keeper.receive('[*] Welcome, eve! Type /help for commands.')).toEqual({ show: true });
+    // Its scrollback is held back: with `all`, the server replays it in order after what came before.
+    expect(keeper.receive('[#rust] [history 2026-12-05 23:10:02 UTC] bob: hi')).toEqual({ show: false });
     expect(keeper.receive('[*] resumed as alice in #lobby')).toEqual({ show: true });
     expect(keeper.isResuming).toBe(false);
-    expect(keeper.resumeLine()).toBe('/resume T0K3N');
+    expect(keeper.resumeLine()).toBe('/resume T0K3N all');
   });
 
   it('carries on as a new connection when the resume is refused, with a new session', () => {
@@ -27,15 +29,18 @@ describe('SessionKeeper', () => {
     keeper.receive(SESSION);
     keeper.resumeLine();
     expect(keeper.receive('[*] Welcome, eve! Type /help for commands.')).toEqual({ show: true });
+    expect(keeper.receive('[history 2026-12-05 23:10:02 UTC] bob: held back')).toEqual({ show: false });
+    // Refused: the scrollback held back is shown after all.
     expect(keeper.receive('[!] cannot resume: no such session (unknown, expired or ended)')).toEqual({
       show: true,
       send: '/session',
+      release: ['[history 2026-12-05 23:10:02 UTC] bob: held back'],
     });
     expect(keeper.hasSession).toBe(false);
     expect(keeper.receive('[*] session N3W (reconnect within 120 s and send /resume N3W first)')).toEqual({
       show: false,
     });
-    expect(keeper.resumeLine()).toBe('/resume N3W');
+    expect(keeper.resumeLine()).toBe('/resume N3W all');
   });
 
   it('shows a session line the user asked for, and stops asking a server without sessions', () => {

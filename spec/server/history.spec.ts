@@ -84,6 +84,27 @@ describe('history on a real server', () => {
     expect(await alice.readUntil(/is now known as bob$/)).toMatch(/^\S+ is now known as bob$/);
   });
 
+  it('with `/resume TOKEN all` (the client hid its scrollback), replays everything missed, in order, after the resume', async () => {
+    server = await startServer({ scrollback: 2 });
+    const alice = await server.join();
+    const bob = await server.join();
+    bob.send('/session');
+    const token = (await bob.readUntil(SESSION)).match(SESSION)![1]!;
+    bob.destroy();
+    await alice.readUntil('[-] bob left the chat.');
+    for (let i = 1; i <= 4; i++) alice.send(`missed ${i}`);
+    const back = await LineClient.connect(server.port, 'bob again');
+    await back.readUntil(/ joined the chat$/);
+    back.send(`/resume ${token} all`);
+    await back.readUntil('[*] resumed as bob in #lobby');
+    back.send('/rooms');
+    await back.readUntil(/^\[\*\] 1 room: /);
+    const afterResume = back.lines.slice(back.lines.indexOf('[*] resumed as bob in #lobby'));
+    expect(afterResume.filter((line) => HISTORY.test(line)).map(unmarked)).toEqual(
+      [1, 2, 3, 4].map((i) => `alice: missed ${i}`),
+    );
+  });
+
   it('refuses a forged token and a token already resumed, and the connection goes on as a new one', async () => {
     server = await startServer();
     const alice = await server.join();

@@ -55,6 +55,7 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
   const receive = (text: string) => {
     const verdict = keeper?.receive(text) ?? { show: true };
     if (verdict.send !== undefined) connection.send(verdict.send);
+    for (const line of verdict.release ?? []) print(styleLine(line, colour));
     let newPrompt: string | undefined;
     if (resuming !== undefined) {
       resuming.rooms = trackReceived(resuming.rooms, text, resuming.beforeDrop);

@@ -1,8 +1,11 @@
 /**
  * The terminal client's half of lossless reconnects (issue 16), on the text protocol: ask for a
- * session after each new welcome, keep its token out of sight, and send `/resume TOKEN` first on
+ * session after each new welcome, keep its token out of sight, and send `/resume TOKEN all` first on
  * every reconnect. The text protocol carries no message ids, so the resume relies on the server's
- * record of what the connection was sent before it dropped.
+ * record of what the connection was sent before it dropped. The scrollback a new connection gets
+ * before its /resume is answered is held back (`all` asks the server to replay those lines too, in
+ * order after the older ones), so the missed lines show once and in order; it is shown after all if
+ * the resume is refused.
  */
 
 const WELCOME = /^\[\*\] Welcome, \S+! /;
@@ -10,6 +13,8 @@ const WELCOME = /^\[\*\] Welcome, \S+! /;
 const SESSION = /^\[\*\] session (\S+) \(reconnect within \d+ s and send \/resume \S+ first\)$/;
 const RESUMED = /^\[\*\] resumed as \S+ in /;
 const CANNOT_RESUME = /^\[!\] cannot resume: /;
+/** A history line (scrollback), in any room. */
+const HISTORY = /^(\[#\S+\] )?\[history /;
 /** What a server without sessions answers to /session. */
 const NO_SESSIONS = /^\[!\] (unknown command: \/session \(try \/help\)|sessions are not available on this server)$/;
 
@@ -19,6 +24,8 @@ export interface SessionVerdict {
   readonly show: boolean;
   /** A line to send now (a /session after a new welcome), if any. */
   readonly send?: string;
+  /** Lines held back earlier, to show before this one. */
+  readonly release?: readonly string[];
 }
 
 /** Follows the server's lines on one reconnecting connection and keeps a session for it. */
@@ -30,6 +37,8 @@ export class SessionKeeper {
   private resuming = false;
   /** The server has no sessions: never ask again. */
   private unsupported = false;
+  /** Scrollback received while a resume is answered: dropped if it resumes (replayed), shown if not. */
+  private held: string[] = [];
 
   /** True while a token is kept (the next reconnect resumes with it). */
   get hasSession(): boolean {
@@ -46,7 +55,8 @@ export class SessionKeeper {
     this.asked = false;
     if (this.token === undefined) return undefined;
     this.resuming = true;
-    return `/resume ${this.token}`;
+    this.held = [];
+    return `/resume ${this.token} all`;
   }
 
   /** Reads one server line: whether to show it, and what to send in answer. */
@@ -70,13 +80,20 @@ export class SessionKeeper {
     }
     if (this.resuming && RESUMED.test(line)) {
       this.resuming = false;
+      this.held = [];
       return { show: true };
     }
     if (this.resuming && CANNOT_RESUME.test(line)) {
       // An ordinary new connection from here on, with a session of its own.
       this.resuming = false;
       this.token = undefined;
-      return this.ask();
+      const release = this.held;
+      this.held = [];
+      return { ...this.ask(), release };
+    }
+    if (this.resuming && HISTORY.test(line)) {
+      this.held.push(line);
+      return { show: false };
     }
     return { show: true };
   }

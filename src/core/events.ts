@@ -248,6 +248,11 @@ export type Command =
       readonly token?: string;
       readonly hash?: string;
       readonly seen?: Readonly<Record<string, number>>;
+      /**
+       * This connection showed none of what it was sent before the resume (a client that hid the
+       * scrollback it got on connecting): replay everything missed, the scrollback's range included.
+       */
+      readonly all?: boolean;
     };
 
 /** How a client shows a notice: as information or as an error. */

@@ -196,6 +196,7 @@ export function onResume(
   const sent = sentFromOf(state, client.id);
   for (const room of state.rooms.roomsOf(client.id)) {
     const last = state.history.lastId(room.name);
+    if (command.all === true) sent.set(room.key, last + 1);
     const seen = Math.min(seenByKey.get(room.key) ?? last, last);
     const from = sent.get(room.key) ?? last + 1;
     if (seen + 1 >= from) continue;

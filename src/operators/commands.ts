@@ -76,19 +76,29 @@ function parseHistory(rest: string): Parsed {
   };
 }
 
-/** `/resume TOKEN [#ROOM=ID ...]`: the ids are the last message the client got in each room. */
+/**
+ * `/resume TOKEN [all] [#ROOM=ID ...]`: the ids are the last message the client got in each room;
+ * `all` says the client hid what it was sent before (its scrollback): replay all it missed.
+ */
 function parseResume(rest: string): Parsed {
-  const [token, ...pairs] = rest === '' ? [] : rest.split(/\s+/);
+  const [token, ...words] = rest === '' ? [] : rest.split(/\s+/);
+  const all = words[0] === 'all';
+  const pairs = all ? words.slice(1) : words;
   if (token === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(token) || pairs.length > 64) {
-    return usage('/resume TOKEN [#ROOM=ID ...]');
+    return usage('/resume TOKEN [all] [#ROOM=ID ...]');
   }
   const seen: Record<string, number> = {};
   for (const pair of pairs) {
     const match = /^(#[^=\s]{1,32})=([0-9]{1,15})$/.exec(pair);
-    if (match === null) return usage('/resume TOKEN [#ROOM=ID ...]');
+    if (match === null) return usage('/resume TOKEN [all] [#ROOM=ID ...]');
     seen[match[1]!] = Number(match[2]);
   }
-  return pairs.length === 0 ? { name: 'resume', token } : { name: 'resume', token, seen };
+  return {
+    name: 'resume',
+    token,
+    ...(pairs.length === 0 ? {} : { seen }),
+    ...(all ? { all: true } : {}),
+  };
 }
 
 function toEvent(id: ClientId, parsed: Parsed): ChatEvent {
