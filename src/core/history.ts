@@ -218,6 +218,11 @@ export class HistoryTable {
     history.places += 1;
     // Stale places pile up while rooms drop their own oldest: rebuild once they are half of it.
     if (this.order.length - this.orderHead > 2 * this.count + 1024) this.rebuildOrder();
+    // The places the byte bound passed pile up before `orderHead`: let them go once they are half of it.
+    else if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
   }
 
   /** Keeps, for each room, only the places of its kept entries (its latest places), in order. */
