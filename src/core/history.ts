@@ -165,15 +165,23 @@ export class HistoryTable {
     this.orderHead = 0;
     this.bytes = 0;
     this.count = 0;
-    // Kept in the order of their ids per room; overall, rooms interleave by time.
-    const all: { history: RoomHistory; entry: HistoryEntry }[] = [];
+    // Kept in the order of their ids per room; overall, rooms interleave by time. Times may go
+    // backwards within a room (processes' clocks differ): the sort only says which room's next entry
+    // comes next, so each room keeps its own order.
+    const all: { history: RoomHistory; at: number }[] = [];
+    const pending = new Map<RoomHistory, HistoryEntry[]>();
     for (const room of rooms) {
       const history = this.roomFor(room.name);
-      for (const entry of room.entries) all.push({ history, entry });
+      for (const entry of room.entries) all.push({ history, at: entry.at });
+      pending.set(history, [...(pending.get(history) ?? []), ...room.entries]);
       history.lastId = Math.max(history.lastId, room.lastId ?? 0, room.entries[room.entries.length - 1]?.id ?? 0);
     }
-    all.sort((a, b) => a.entry.at - b.entry.at);
-    for (const { history, entry } of all) {
+    all.sort((a, b) => a.at - b.at);
+    const next = new Map<RoomHistory, number>();
+    for (const { history } of all) {
+      const index = next.get(history) ?? 0;
+      next.set(history, index + 1);
+      const entry = pending.get(history)![index]!;
       history.entries.push(entry);
       this.place(history);
       this.bytes += entryBytes(entry);
