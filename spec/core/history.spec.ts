@@ -233,16 +233,17 @@ describe('HistoryTable', () => {
       expect(say(restored, '#a', ['a3'], 20)).toEqual([3]);
     });
 
-    it('restores a history with gaps (a store lost some): reads by id, and ids go on after the last', () => {
+    it('restores a history with gaps (a store lost some): ranges by id, pages by entries, ids go on after the last', () => {
       const entry = (id: number): HistoryEntry => ({ id, at: id, type: 'said', name: 'bob', text: `m${id}` });
       const table = new HistoryTable();
       table.restore([{ name: '#lobby', entries: [entry(3), entry(4), entry(7), entry(9)] }]);
       expect(table.firstId('#lobby')).toBe(3);
       expect(table.lastId('#lobby')).toBe(9);
       expect(ids(table.between('#lobby', 3, 9))).toEqual([4, 7]);
-      expect(ids(table.before('#lobby', 9, 4))).toEqual([7]);
+      // Pages count entries, not ids: a gap does not shorten them (nor stop paging back).
+      expect(ids(table.before('#lobby', 9, 2))).toEqual([4, 7]);
       expect(ids(table.before('#lobby', 8, 100))).toEqual([3, 4, 7]);
-      expect(ids(table.last('#lobby', 3))).toEqual([7, 9]);
+      expect(ids(table.last('#lobby', 3))).toEqual([4, 7, 9]);
       expect(say(table, '#lobby', ['next'], 100)).toEqual([10]);
       // A `lastId` past the last entry: its drops are remembered.
       table.restore([{ name: '#lobby', entries: [entry(3)], lastId: 12 }]);

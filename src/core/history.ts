@@ -46,6 +46,12 @@ class RoomHistory {
     return entry;
   }
 
+  /** The last `count` kept entries with an id below `before`, oldest first (by entries: a gap does not shorten it). */
+  lastBefore(before: number, count: number): HistoryEntry[] {
+    const end = this.indexAfter(before - 1);
+    return this.entries.slice(Math.max(this.head, end - count), end);
+  }
+
   /** Kept entries with `after < id < before`, oldest first. */
   between(after: number, before: number): HistoryEntry[] {
     const start = this.indexAfter(after);
@@ -124,18 +130,18 @@ export class HistoryTable {
     return this.rooms.get(roomKey(room))?.firstId ?? 1;
   }
 
-  /** The last `count` messages of `room`, oldest first. */
+  /** The last `count` messages kept in `room`, oldest first. */
   last(room: string, count: number): HistoryEntry[] {
     const history = this.rooms.get(roomKey(room));
     if (history === undefined || count <= 0) return [];
-    return history.between(history.lastId - count, history.lastId + 1);
+    return history.lastBefore(history.lastId + 1, count);
   }
 
-  /** Up to `count` messages of `room` just before id `before`, oldest first. */
+  /** Up to `count` messages kept in `room` just before id `before`, oldest first (past any gap in the ids). */
   before(room: string, before: number, count: number): HistoryEntry[] {
     const history = this.rooms.get(roomKey(room));
     if (history === undefined || count <= 0) return [];
-    return history.between(Math.max(0, before - 1 - count), before);
+    return history.lastBefore(before, count);
   }
 
   /** Kept messages of `room` with `after < id < before`, oldest first. */
