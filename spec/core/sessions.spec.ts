@@ -272,6 +272,23 @@ describe('/history', () => {
     expect(chat.linesOf('c1').at(-1)).toBe('[!] you are not in #nowhere');
   });
 
+  it('pages past a gap in the ids (a store that lost some) to the oldest kept', () => {
+    const entry = (id: number) => ({ id, at: T0 + id, type: 'said' as const, name: 'alice', text: `m${id}` });
+    const snapshot: ChatSnapshot = {
+      clients: [],
+      closing: false,
+      stoppedNodes: [],
+      history: [{ name: '#lobby', entries: [1, 2, 3, 50, 51, 52].map(entry) }],
+    };
+    const chat = new Chat({ scrollback: 2 }, snapshot);
+    chat.connect('b1', 'bob');
+    expect(textsIn(chat.messagesOf('b1'))).toEqual(['m51', 'm52']);
+    chat.line('b1', '/history 2');
+    expect(textsIn([pageOf(chat, 'b1')])).toEqual(['m3', 'm50']);
+    chat.line('b1', '/history 5');
+    expect(pageOf(chat, 'b1')).toMatchObject({ entries: [{ id: 1 }, { id: 2 }], more: false });
+  });
+
   it('pages back from the scrollback, not from live lines: a connection there all along has nothing earlier', () => {
     const chat = new Chat({ scrollback: 0 });
     chat.connect('a1', 'alice');
