@@ -46,6 +46,12 @@ class RoomHistory {
     return entry;
   }
 
+  /** The last `count` kept entries with an id below `before`, oldest first (by entries: a gap does not shorten it). */
+  lastBefore(before: number, count: number): HistoryEntry[] {
+    const end = this.indexAfter(before - 1);
+    return this.entries.slice(Math.max(this.head, end - count), end);
+  }
+
   /** Kept entries with `after < id < before`, oldest first. */
   between(after: number, before: number): HistoryEntry[] {
     const start = this.indexAfter(after);
@@ -124,18 +130,18 @@ export class HistoryTable {
     return this.rooms.get(roomKey(room))?.firstId ?? 1;
   }
 
-  /** The last `count` messages of `room`, oldest first. */
+  /** The last `count` messages kept in `room`, oldest first. */
   last(room: string, count: number): HistoryEntry[] {
     const history = this.rooms.get(roomKey(room));
     if (history === undefined || count <= 0) return [];
-    return history.between(history.lastId - count, history.lastId + 1);
+    return history.lastBefore(history.lastId + 1, count);
   }
 
-  /** Up to `count` messages of `room` just before id `before`, oldest first. */
+  /** Up to `count` messages kept in `room` just before id `before`, oldest first (past any gap in the ids). */
   before(room: string, before: number, count: number): HistoryEntry[] {
     const history = this.rooms.get(roomKey(room));
     if (history === undefined || count <= 0) return [];
-    return history.between(Math.max(0, before - 1 - count), before);
+    return history.lastBefore(before, count);
   }
 
   /** Kept messages of `room` with `after < id < before`, oldest first. */
@@ -165,15 +171,23 @@ export class HistoryTable {
     this.orderHead = 0;
     this.bytes = 0;
     this.count = 0;
-    // Kept in the order of their ids per room; overall, rooms interleave by time.
-    const all: { history: RoomHistory; entry: HistoryEntry }[] = [];
+    // Kept in the order of their ids per room; overall, rooms interleave by time. Times may go
+    // backwards within a room (processes' clocks differ): the sort only says which room's next entry
+    // comes next, so each room keeps its own order.
+    const all: { history: RoomHistory; at: number }[] = [];
+    const pending = new Map<RoomHistory, HistoryEntry[]>();
     for (const room of rooms) {
       const history = this.roomFor(room.name);
-      for (const entry of room.entries) all.push({ history, entry });
+      for (const entry of room.entries) all.push({ history, at: entry.at });
+      pending.set(history, [...(pending.get(history) ?? []), ...room.entries]);
       history.lastId = Math.max(history.lastId, room.lastId ?? 0, room.entries[room.entries.length - 1]?.id ?? 0);
     }
-    all.sort((a, b) => a.entry.at - b.entry.at);
-    for (const { history, entry } of all) {
+    all.sort((a, b) => a.at - b.at);
+    const next = new Map<RoomHistory, number>();
+    for (const { history } of all) {
+      const index = next.get(history) ?? 0;
+      next.set(history, index + 1);
+      const entry = pending.get(history)![index]!;
       history.entries.push(entry);
       this.place(history);
       this.bytes += entryBytes(entry);
@@ -218,6 +232,11 @@ export class HistoryTable {
     history.places += 1;
     // Stale places pile up while rooms drop their own oldest: rebuild once they are half of it.
     if (this.order.length - this.orderHead > 2 * this.count + 1024) this.rebuildOrder();
+    // The places the byte bound passed pile up before `orderHead`: let them go once they are half of it.
+    else if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
   }
 
   /** Keeps, for each room, only the places of its kept entries (its latest places), in order. */
