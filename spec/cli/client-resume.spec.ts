@@ -31,7 +31,7 @@ describeWithTool(PYTHON3, 'rxchat resumes its session after a dropped connection
       '--port',
       new URL(proxy.url).port,
     ]);
-    const screen = new Screen(80);
+    const screen = new Screen(200);
     let seen = 0;
     const lines = () => {
       screen.write(run.stdout().slice(seen));
