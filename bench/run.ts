@@ -503,6 +503,7 @@ const RESUME_SPECS: MetricSpec[] = [
   { key: 'missed', label: 'numbered lines missed (must be 0)', unit: 'count' },
   { key: 'duplicates', label: 'numbered lines seen twice (must be 0)', unit: 'count' },
   { key: 'scrollbackRepeats', label: 'seen again in the scrollback before /resume', unit: 'count' },
+  { key: 'evicted', label: 'resumed, then evicted (not counted above)', unit: 'count' },
   { key: 'reportedMissed', label: '"no longer kept" counted by the server', unit: 'count' },
   { key: 'lines', label: 'numbered lines said', unit: 'count' },
   { key: 'linesWhileAway', label: 'of them from the drop until all were back', unit: 'count' },

@@ -35,6 +35,8 @@ export interface ResumeResult {
    * shown before its `/resume` arrives (by design: exactly once is per connection).
    */
   readonly scrollbackRepeats: number;
+  /** Resumed clients whose new connection the server closed before the end (evicted): not counted above. */
+  readonly evicted: number;
   /** Messages the server said were no longer kept (`missed` in a replay). */
   readonly reportedMissed: number;
   /** Numbered lines sent, and what the watcher (never dropped) lost of them. */
@@ -58,7 +60,7 @@ class Viewer {
   name = '';
   token = '';
   lastId = 0;
-  /** 0: first connection; 1: second, before it was resumed; 2: after. */
+  /** 0: first connection; 1: second, before it was resumed; 2: after; 3: the second one closed (evicted). */
   phase = 0;
   resumedAt = 0;
   readonly counts: Uint8Array[];
@@ -77,7 +79,7 @@ interface Conn {
 type Handler = (line: string) => void;
 type FrameHandler = (frame: Record<string, unknown>) => void;
 
-function tcpConn(port: number, onLine: Handler): Conn {
+function tcpConn(port: number, onLine: Handler, onClose: () => void): Conn {
   const socket = connect({ host: '127.0.0.1', port, noDelay: true });
   socket.setEncoding('utf8');
   let carry = '';
@@ -91,6 +93,7 @@ function tcpConn(port: number, onLine: Handler): Conn {
     carry = text.slice(at);
   });
   socket.on('error', () => undefined);
+  socket.on('close', onClose);
   const opened = new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
@@ -99,11 +102,12 @@ function tcpConn(port: number, onLine: Handler): Conn {
   return { write: (line) => socket.write(`${line}\n`), close: () => socket.destroy(), opened };
 }
 
-function wsConn(port: number, onFrame: FrameHandler): Conn {
+function wsConn(port: number, onFrame: FrameHandler, onClose: () => void): Conn {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, 'rxchat.v1', { perMessageDeflate: false });
   const queued: string[] = [];
   ws.on('message', (data: Buffer) => onFrame(JSON.parse(data.toString('utf8')) as Record<string, unknown>));
   ws.on('error', () => undefined);
+  ws.on('close', onClose);
   const opened = new Promise<void>((resolve, reject) => {
     ws.once('open', () => {
       for (const line of queued.splice(0)) ws.send(line);
@@ -143,7 +147,7 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
 
   const see = (viewer: Viewer | undefined, text: string) => {
     const m = MARK.exec(text);
-    if (m === null) return;
+    if (m === null || viewer?.phase === 3) return;
     const key = Number(m[1]) * perSender + Number(m[2]);
     if (viewer === undefined) watcherSeen[key] = 1;
     else viewer.counts[viewer.phase]![key]!++;
@@ -194,10 +198,15 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
     else if (type === 'resumed') onResumed(viewer, String(frame['name']));
     else if (type === 'notice' && frame['code'] === 'cannot-resume') refused++;
   };
+  let closing = false;
+  /** A second connection the server closed (an eviction for a backlog): the client is out of the count. */
+  const onClose = (viewer: Viewer | undefined) => () => {
+    if (!closing && viewer !== undefined && viewer.phase >= 1) viewer.phase = 3;
+  };
   const open = (viewer: Viewer | undefined): Conn =>
     ws
-      ? wsConn(server.port, (frame) => onFrame(viewer, frame))
-      : tcpConn(server.port, (line) => onTcpLine(viewer, line));
+      ? wsConn(server.port, (frame) => onFrame(viewer, frame), onClose(viewer))
+      : tcpConn(server.port, (line) => onTcpLine(viewer, line), onClose(viewer));
 
   const conns: Conn[] = [];
   const others: Conn[] = [];
@@ -232,9 +241,11 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
 
     pace();
     const sentAtDrop = sent.reduce((a, b) => a + b, 0);
+    closing = true;
     for (const conn of conns) conn.close();
-    for (const viewer of viewers) viewer.phase = 1;
     await sleep(options.offlineMs);
+    closing = false;
+    for (const viewer of viewers) viewer.phase = 1;
 
     const cpu0 = server.cpuMicros();
     const t1 = Date.now();
@@ -245,7 +256,11 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
       return conn;
     });
     conns.push(...again);
-    const back = await waitUntil(() => resumedCount + refused >= n, options.timeoutMs, 5);
+    const back = await waitUntil(
+      () => viewers.every((v) => v.phase >= 2) || resumedCount + refused >= n,
+      options.timeoutMs,
+      5,
+    );
     const resumeSeconds = back ? (Math.max(...viewers.map((v) => v.resumedAt)) - t1) / 1000 : NaN;
     const resumeCpuSeconds = (server.cpuMicros() - cpu0) / 1e6;
     pace();
@@ -279,7 +294,11 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
           const c0 = viewer.counts[0]![key]!;
           const c1 = viewer.counts[1]![key]!;
           const c2 = viewer.counts[2]![key]!;
-          if (c0 + c1 + c2 === 0) missed++;
+          if (c0 + c1 + c2 === 0) {
+            missed++;
+            if (process.env['RXCHAT_BENCH_DEBUG'] !== undefined && viewer === viewers[0])
+              process.stderr.write(`missed s${s} #${k} (drop at ${sentAtDrop}, resumed at ${sentAtResume})\n`);
+          }
           // Once per connection; a line from the first connection may come again only in the scrollback.
           if (c0 > 1 || c1 + c2 > 1 || (c0 > 0 && c2 > 0)) duplicates++;
           if (c0 > 0 && c1 > 0) scrollbackRepeats++;
@@ -295,6 +314,7 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
       duplicates,
       scrollbackRepeats,
       reportedMissed,
+      evicted: viewers.filter((v) => v.phase === 3).length,
       lines: sent.reduce((a, b) => a + b, 0),
       watcherLost,
       linesWhileAway: sentAtResume - sentAtDrop,
