@@ -17,6 +17,8 @@ import { sleep } from './load/sync';
 import { runChurn } from './scenarios/churn';
 import { runClusterUneven } from './scenarios/cluster-uneven';
 import { runFanout } from './scenarios/fanout';
+import { runHistoryMemory } from './scenarios/history-memory';
+import { runResume } from './scenarios/resume';
 import { type FloodContent, runFloodCost } from './scenarios/hostile-flood';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runJoinStorm } from './scenarios/join-storm';
@@ -77,6 +79,20 @@ const hostile = {
   storm: { clients: flags.quick ? 2_000 : 10_000, concurrency: 250, timeoutMs: 120_000 },
   /** /rooms and /who on a server holding --max-rooms (10,000) rooms, made by 1,000 clients. */
   listing: { makers: 1_000, rooms: 10_000, repeats: flags.quick ? 20 : 100, timeoutMs: 120_000 },
+};
+
+/** History and resume (issue 16), together by `--only history`. */
+const history = {
+  resume: {
+    clients: 1_000,
+    senders: 2,
+    linesPerSecond: 100,
+    beforeDropMs: flags.quick ? 500 : 1_000,
+    offlineMs: 200,
+    afterMs: flags.quick ? 500 : 1_000,
+    timeoutMs: 60_000,
+  },
+  memory: { rooms: 1_000, messagesPerRoom: 1_000, textBytes: 100, timeoutMs: 300_000 },
 };
 
 /** The rooms scenarios, selected by name or together by `--only all-rooms`. */
@@ -332,6 +348,7 @@ function scenarios(): Scenario[] {
     },
   ];
   list.push(...roomsScenarios(timing));
+  list.push(...historyScenarios(timing));
   list.push(...hostileScenarios());
   list.push(nonReadersScenario('non-readers', c.nonReaders.clients));
   const only = flags.only?.split(',');
@@ -474,6 +491,91 @@ function roomsScenarios(timing: {
           timeoutMs: 120_000,
         })),
       }),
+    },
+  ];
+}
+
+const RESUME_SPECS: MetricSpec[] = [
+  { key: 'resumeSeconds', label: 'seconds until all resumed', unit: 's' },
+  { key: 'resumed', label: 'clients resumed', unit: 'count' },
+  { key: 'refused', label: 'resumes refused', unit: 'count' },
+  { key: 'wrongName', label: 'resumed under another name', unit: 'count' },
+  { key: 'missed', label: 'numbered lines missed (must be 0)', unit: 'count' },
+  { key: 'duplicates', label: 'numbered lines seen twice (must be 0)', unit: 'count' },
+  { key: 'scrollbackRepeats', label: 'seen again in the scrollback before /resume', unit: 'count' },
+  { key: 'evicted', label: 'resumed, then evicted (not counted above)', unit: 'count' },
+  { key: 'reportedMissed', label: '"no longer kept" counted by the server', unit: 'count' },
+  { key: 'lines', label: 'numbered lines said', unit: 'count' },
+  { key: 'linesWhileAway', label: 'of them from the drop until all were back', unit: 'count' },
+  { key: 'watcherLost', label: 'lines the watcher lost', unit: 'count' },
+  { key: 'resumeCpuSeconds', label: 'server CPU seconds, the resumes', unit: 's' },
+];
+
+/**
+ * History and lossless reconnects (issue 16): fan-out with history against without, 1,000 clients
+ * dropped and resumed at once (TCP; WebSocket; WebSocket with the last ids seen), memory per message
+ * kept and the core's restore time.
+ */
+function historyScenarios(timing: {
+  warmupMs: number;
+  measureMs: number;
+  maxLinesPerSender: number;
+  drainMs: number;
+}): Scenario[] {
+  const { fanout } = config;
+  const web = (kind: ServerKind): ServerKind => ({
+    ...kind,
+    args: [...kind.args.filter((a) => a !== '--no-http'), '--http-port', '0'],
+    web: true,
+  });
+  const r = history.resume;
+  const resumeScenario = (name: string, transport: 'tcp' | 'ws' | 'ws-ids', how: string): Scenario => ({
+    name,
+    group: 'history',
+    title: `resume${transport === 'tcp' ? '' : ', WebSocket'}: ${r.clients} clients with a session dropped at once while ${r.senders} others say ${r.linesPerSecond} numbered lines/s each, back after ${r.offlineMs} ms, all at once, ${how} (rxchat only)`,
+    specs: RESUME_SPECS,
+    kinds: (tcp) => ({ rxchat: transport === 'tcp' ? tcp.rxchat : web(tcp.rxchat) }),
+    run: async (server) => ({ ...(await runResume(server, { ...r, transport })) }),
+  });
+  return [
+    {
+      name: 'fanout-history',
+      group: 'history',
+      title: `fan-out with history: ${fanout.clients} clients all sending (window ${fanout.window}); plain = rxchat --history 0 (nothing kept), rxchat = rxchat keeping history in memory (the default, 1,000 a room): rxchat/plain is the cost of history (target >= 0.9x the lines/s)`,
+      specs: fanoutSpecs,
+      // The durable store's column goes here once --data-dir lands (tuned = rxchat --data-dir DIR, a
+      // fresh DIR per start: ServerKind needs a per-start hook for that).
+      kinds: (tcp) => ({ plain: { ...tcp.rxchat, args: [...tcp.rxchat.args, '--history', '0'] }, rxchat: tcp.rxchat }),
+      run: async (server) => ({
+        ...(await runFanout(server, { ...fanout, senders: fanout.clients, ...timing })),
+      }),
+    },
+    resumeScenario('resume', 'tcp', 'each sending /resume TOKEN first'),
+    resumeScenario('resume-ws', 'ws', 'each sending /resume TOKEN first'),
+    resumeScenario('resume-ws-ids', 'ws-ids', 'each sending /resume TOKEN #lobby=ID, the last id it saw'),
+    // The durable store's resume and start-up scenarios go here once --data-dir lands: the same
+    // resume with `--data-dir`, one across a kill -9 and restart, and start-up with 1,000,000 stored.
+    {
+      name: 'history-memory',
+      group: 'history',
+      reps: 1,
+      title: `history memory: ${history.memory.rooms} rooms x ${history.memory.messagesPerRoom} messages of ${history.memory.textBytes} bytes kept (--history-bytes 1 GiB), heap after a full GC minus the rooms empty; then the core alone in a process of its own: restoring as many (rxchat only)`,
+      specs: [
+        { key: 'heapBytesPerMessage', label: 'server heap bytes/message (after GC)', unit: 'count' },
+        { key: 'rssBytesPerMessage', label: 'server RSS bytes/message', unit: 'count' },
+        { key: 'messages', label: 'messages kept', unit: 'count' },
+        { key: 'fillSeconds', label: 'seconds to say them all', unit: 's' },
+        { key: 'sampleMismatches', label: 'sampled rooms missing their last line', unit: 'count' },
+        { key: 'coreHeapBytesPerMessage', label: 'core: HistoryTable heap bytes/message', unit: 'count' },
+        { key: 'restoreTableMs', label: 'core: HistoryTable.restore ms', unit: 'ms' },
+        { key: 'createStateMs', label: 'core: createChatState(snapshot) ms', unit: 'ms' },
+        { key: 'snapshotJsonMb', label: 'snapshot as JSON, MB', unit: 'count' },
+        { key: 'snapshotParseMs', label: 'JSON.parse of it, ms', unit: 'ms' },
+      ],
+      kinds: (tcp) => ({
+        rxchat: { ...tcp.rxchat, args: [...tcp.rxchat.args, '--history-bytes', String(1 << 30)], memoryProbe: true },
+      }),
+      run: async (server) => ({ ...(await runHistoryMemory(server, history.memory)) }),
     },
   ];
 }
@@ -667,7 +769,7 @@ async function main(): Promise<void> {
     startedAt: started.toISOString(),
     seconds,
     machine,
-    config: { ...config, hostile },
+    config: { ...config, hostile, history },
     rxchatFlags: kinds.rxchat.args,
     note,
     summaries,

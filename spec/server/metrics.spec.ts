@@ -40,7 +40,7 @@ async function scrape(): Promise<Map<string, number>> {
 }
 
 async function joinWs(name: string): Promise<WsClient> {
-  const client = await WsClient.connect(httpPort(), name, { keepDefaultRoom: true });
+  const client = await WsClient.connect(httpPort(), name, { keepDefaultRoom: true, keepIds: true });
   expect(await client.next()).toEqual({ type: 'welcome', name });
   expect(await client.next()).toEqual({ type: 'joined', name, room: '#lobby' });
   return client;
