@@ -527,18 +527,39 @@ describe('/resume', () => {
       refused(chat, '/resume tok1', 'unknown');
     });
 
-    it('a token held by another connection: two resumes of one session, one wins', () => {
+    it('a token this connection holds already', () => {
       const chat = reconnected();
-      chat.connect('a3', 'alice');
-      chat.line('a3', '/resume tok1');
-      expect(chat.linesOf('a3')).toContain('[*] resumed as alice in #lobby, #rust');
+      chat.line('a2', '/resume tok1');
       refused(chat, '/resume tok1', 'in-use');
     });
+  });
 
-    it('someone else’s token while its holder is online', () => {
+  describe('a session held by another connection (half-open, or another device)', () => {
+    it('two resumes of one session: one wins, the connection holding it is let go', () => {
+      const chat = reconnected();
+      chat.connect('a3', 'alice');
+      chat.line('a2', '/resume tok1');
+      expect(chat.linesOf('a2')).toContain('[*] resumed as alice in #lobby, #rust');
+      const outputs = chat.line('a3', '/resume tok1');
+      // The holder is told, closed, and its leave announced; the newcomer takes the name and rooms.
+      expect(outputs).toContainEqual(expect.objectContaining({ kind: 'close', id: 'a2' }));
+      expect(formatText({ type: 'notice', notice: { code: 'session-taken' } })).toBe(
+        '[!] your session was resumed by another connection',
+      );
+      expect(chat.state.registry.get('a2')).toBeUndefined();
+      expect(chat.state.registry.get('a3')!.name).toBe('alice');
+      expect(chat.state.rooms.membershipOf('a3').rooms).toEqual(['#lobby', '#rust']);
+      expect(chat.linesOf('a3')).toContain('[*] resumed as alice in #lobby, #rust');
+      // Only one holds it: the one let go cannot take it back from a new connection without the token.
+      expect(chat.state.sessions.holderOf(tokenHash('tok1'))).toBe('a3');
+    });
+
+    it('someone else’s token while its holder is online: the token is the proof, the holder gives way', () => {
       const chat = reconnected();
       chat.line('b1', '/session');
-      refused(chat, '/resume tok2', 'in-use');
+      chat.line('a2', '/resume tok2');
+      expect(chat.state.registry.get('b1')).toBeUndefined();
+      expect(chat.state.registry.get('a2')!.name).toBe('bob');
     });
   });
 });

@@ -105,7 +105,7 @@ describe('history on a real server', () => {
     );
   });
 
-  it('refuses a forged token and a token already resumed, and the connection goes on as a new one', async () => {
+  it('refuses a forged token; a second resume of one session takes it over, the first connection let go', async () => {
     server = await startServer();
     const alice = await server.join();
     alice.send('/session');
@@ -115,14 +115,43 @@ describe('history on a real server', () => {
     await first.readUntil(/ joined the chat$/);
     const second = await LineClient.connect(server.port, 'second');
     await second.readUntil(/ joined the chat$/);
+    second.send(`/resume ${'A'.repeat(24)}`);
+    await second.readUntil('[!] cannot resume: no such session (unknown, expired or ended)');
     first.send(`/resume ${token}`);
     await first.readUntil('[*] resumed as alice in #lobby');
     second.send(`/resume ${token}`);
-    await second.readUntil('[!] cannot resume: the session is in use by another connection');
-    second.send(`/resume ${'A'.repeat(24)}`);
-    await second.readUntil('[!] cannot resume: no such session (unknown, expired or ended)');
-    second.send('still here');
-    await first.readUntil(/: still here$/);
+    await first.readUntil('[!] your session was resumed by another connection');
+    await first.waitClosed();
+    await second.readUntil('[*] resumed as alice in #lobby');
+    const third = await LineClient.connect(server.port, 'third');
+    await third.readUntil(/ joined the chat$/);
+    third.send('still here');
+    await second.readUntil(/: still here$/);
+  });
+
+  it('words the lines of a client that asked for ids with each message id (`@id=N `), and only its lines', async () => {
+    server = await startServer();
+    const alice = await server.join();
+    const bob = await server.join();
+    bob.send('/session ids');
+    const token = (await bob.readUntil(SESSION)).match(SESSION)![1]!;
+    alice.send('hello');
+    alice.send('/me waves');
+    expect(await bob.readUntil(/hello$/)).toBe('@id=1 alice: hello');
+    expect(await bob.nextLine()).toBe('@id=2 * alice waves');
+    const carol = await server.join();
+    carol.send('/who');
+    expect(await carol.readUntil(/online/)).toMatch(/^\[\*\] 3 online/);
+    expect(carol.lines.filter((line) => line.startsWith('@id='))).toEqual([]);
+    // A resume with ids: the replay's history lines carry them too.
+    bob.destroy();
+    await alice.readUntil('[-] bob left the chat.');
+    alice.send('while away');
+    const back = await LineClient.connect(server.port, 'bob again');
+    await back.readUntil(/ joined the chat$/);
+    back.send(`/resume ${token} all ids #lobby=2`);
+    await back.readUntil('[*] resumed as bob in #lobby');
+    expect(await back.nextLine()).toMatch(/^@id=3 \[history [^\]]+\] alice: while away$/);
   });
 
   it('gives WebSocket clients ids and times, and the scrollback as one history frame', async () => {

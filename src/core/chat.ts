@@ -456,6 +456,8 @@ const resumeActions: ResumeActions = {
   rename,
   notice,
   deliver: (to, message, at) => deliver(to, message, at),
+  kick: (state, id, reason, at) =>
+    depart(state, id, at, { notice: reason, reason: { kind: 'kicked', notice: reason } }).outputs as ChatOutput[],
 };
 
 /** The leave of a client that was in `rooms` (already out of them): nothing when nobody shared one. */

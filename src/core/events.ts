@@ -237,7 +237,13 @@ export type Command =
    * Open a session this client can resume after its connection drops. The edge (`stampEvents`) draws
    * the `token` and its `hash`; the core keeps the hash only and tells the client the token.
    */
-  | { readonly name: 'session'; readonly token?: string; readonly hash?: string }
+  | {
+      readonly name: 'session';
+      readonly token?: string;
+      readonly hash?: string;
+      /** The client wants each message's id on the text protocol (`@id=42 ` before the line). */
+      readonly ids?: boolean;
+    }
   /**
    * Take back a detached session: its name, its rooms and what it missed. The edge replaces the
    * client's `token` with its `hash`. `seen` is, per room, the last message id the client got (the
@@ -253,6 +259,8 @@ export type Command =
        * scrollback it got on connecting): replay everything missed, the scrollback's range included.
        */
       readonly all?: boolean;
+      /** As for `session`: this connection wants message ids on the text protocol. */
+      readonly ids?: boolean;
     };
 
 /** How a client shows a notice: as information or as an error. */
@@ -288,8 +296,10 @@ export type Notice =
   | { readonly code: 'not-in-room'; readonly room: string }
   | { readonly code: 'no-such-room'; readonly room: string }
   | { readonly code: 'excess-flood' }
-  /** A `/resume` refused: no such session (unknown, expired or ended), or another connection holds it. */
+  /** A `/resume` refused: no such session (unknown, expired or ended), or (`in-use`) this connection holds it already. */
   | { readonly code: 'cannot-resume'; readonly reason: 'unknown' | 'in-use' }
+  /** This connection's session was resumed by another connection (it is let go). */
+  | { readonly code: 'session-taken' }
   /** Sessions need the edge's token (`stampEvents`): this chat has none. */
   | { readonly code: 'no-sessions' }
   | { readonly code: 'text'; readonly level: NoticeLevel; readonly text: string };
@@ -449,12 +459,16 @@ export interface SessionMessage {
   readonly type: 'session';
   readonly token: string;
   readonly windowSeconds: number;
+  /** The client asked for message ids: its transport words its messages with them from now on. */
+  readonly ids?: true;
 }
 /** To a client that resumed a session: its name and rooms are back. What it missed follows. */
 export interface ResumedMessage {
   readonly type: 'resumed';
   readonly name: string;
   readonly rooms: readonly string[];
+  /** As `SessionMessage.ids`. */
+  readonly ids?: true;
 }
 
 /** Every message a delivery may carry; each transport words them its own way (`formatText`, `formatJson`). */

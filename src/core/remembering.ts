@@ -17,6 +17,8 @@ export interface ResumeActions {
   rename(state: ChatState, client: Client, name: string, at: number): ChatOutput[];
   notice(id: ClientId, notice: Notice, at: number): ChatOutput;
   deliver(to: readonly ClientId[], message: ChatMessage, at: number): ChatOutput;
+  /** Lets a client go with a notice, its leave announced (as a `kick`). */
+  kick(state: ChatState, id: ClientId, notice: Notice, at: number): ChatOutput[];
 }
 
 /** The per-room record of what `id`'s connection was sent (see `ChatState.sentFrom`). */
@@ -131,7 +133,15 @@ export function onSession(
   return [
     ...(ended === undefined ? [] : record(state, { type: 'session-ended', hash: ended })),
     ...sessionRecord(state, opened),
-    { kind: 'deliver', to: [client.id], message: { type: 'session', token: command.token, windowSeconds }, at },
+    {
+      kind: 'deliver',
+      to: [client.id],
+      message:
+        command.ids === true
+          ? { type: 'session', token: command.token, windowSeconds, ids: true }
+          : { type: 'session', token: command.token, windowSeconds },
+      at,
+    },
   ];
 }
 
@@ -149,9 +159,17 @@ export function onResume(
   actions: ResumeActions,
 ): ChatOutput[] {
   if (command.hash === undefined) return [actions.notice(client.id, { code: 'no-sessions' }, at)];
-  const found = state.sessions.check(command.hash, at);
-  if (typeof found === 'string') return [actions.notice(client.id, { code: 'cannot-resume', reason: found }, at)];
   const outputs: ChatOutput[] = [];
+  let found = state.sessions.check(command.hash, at);
+  const holder = found === 'in-use' ? state.sessions.holderOf(command.hash) : undefined;
+  if (holder !== undefined && holder !== client.id) {
+    // The token is the proof: the connection holding the session (one the network left half-open,
+    // or another device) gives way, its session detached as at any drop, then it is let go.
+    outputs.push(...leaveSession(state, holder, at, false));
+    outputs.push(...actions.kick(state, holder, { code: 'session-taken' }, at));
+    found = state.sessions.check(command.hash, at);
+  }
+  if (typeof found === 'string') return [actions.notice(client.id, { code: 'cannot-resume', reason: found }, at)];
   // A session this connection held gives way to the one it resumes.
   const own = state.sessions.end(client.id);
   if (own !== undefined) outputs.push(...record(state, { type: 'session-ended', hash: own }));
@@ -185,7 +203,11 @@ export function onResume(
     if (current !== undefined && state.rooms.isMember(client.id, current)) state.rooms.join(client.id, current.name);
   }
   const held = state.rooms.membershipOf(client.id);
-  outputs.push(actions.deliver([client.id], { type: 'resumed', name: self.name, rooms: held.rooms }, at));
+  const resumed: ChatMessage =
+    command.ids === true
+      ? { type: 'resumed', name: self.name, rooms: held.rooms, ids: true }
+      : { type: 'resumed', name: self.name, rooms: held.rooms };
+  outputs.push(actions.deliver([client.id], resumed, at));
 
   // What it missed, per room: after the last it got, before what this connection was sent already.
   const seenByKey = new Map<string, number>();
@@ -200,9 +222,12 @@ export function onResume(
     const seen = Math.min(seenByKey.get(room.key) ?? last, last);
     const from = sent.get(room.key) ?? last + 1;
     if (seen + 1 >= from) continue;
-    const entries = state.history.between(room.name, seen, from);
-    const missed = from - 1 - seen - entries.length;
+    const kept = state.history.between(room.name, seen, from);
+    const missed = from - 1 - seen - kept.length;
+    // Its own lines it knows: said under the session's name (held for it while it was away).
+    const entries = kept.filter((entry) => entry.name !== found.name);
     sent.set(room.key, seen + 1);
+    if (entries.length === 0 && missed <= 0) continue;
     outputs.push(
       actions.deliver(
         [client.id],

@@ -98,6 +98,11 @@ export class SessionTable {
     return toRecord(session);
   }
 
+  /** The connection holding a session, if one does. */
+  holderOf(hash: string): ClientId | undefined {
+    return this.byHash.get(hash)?.holder;
+  }
+
   /** `id` takes the detached session back. */
   attach(hash: string, id: ClientId): SessionRecord | undefined {
     const session = this.byHash.get(hash);

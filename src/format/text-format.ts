@@ -50,7 +50,9 @@ export function formatNotice(notice: Notice): string {
     case 'excess-flood':
       return 'excess flood';
     case 'cannot-resume':
-      return `cannot resume: ${notice.reason === 'in-use' ? 'the session is in use by another connection' : 'no such session (unknown, expired or ended)'}`;
+      return `cannot resume: ${notice.reason === 'in-use' ? 'this connection holds that session already' : 'no such session (unknown, expired or ended)'}`;
+    case 'session-taken':
+      return 'your session was resumed by another connection';
     case 'no-sessions':
       return 'sessions are not available on this server';
     case 'text':
@@ -63,7 +65,10 @@ export function formatNotice(notice: Notice): string {
  * them, none at the end). Lines about a room other than `defaultRoom` start with `[#room] `; lines
  * about the default room read as they did before rooms.
  */
-export function formatText(message: ChatMessage, defaultRoom: string = DEFAULT_ROOM): string {
+export function formatText(message: ChatMessage, defaultRoom: string = DEFAULT_ROOM, ids = false): string {
+  if (ids && (message.type === 'said' || message.type === 'action') && message.id !== undefined) {
+    return `@id=${message.id} ${formatText(message, defaultRoom)}`;
+  }
   switch (message.type) {
     case 'welcome':
       return `[*] Welcome, ${message.name}! Type /help for commands.`;
@@ -108,7 +113,7 @@ export function formatText(message: ChatMessage, defaultRoom: string = DEFAULT_R
     case 'left-many':
       return `${roomPrefix(message.room, defaultRoom)}[-] ${message.count} left: ${nameList(message.names, message.count)}`;
     case 'history':
-      return formatHistory(message, defaultRoom);
+      return formatHistory(message, defaultRoom, ids);
     case 'session':
       return `[*] session ${message.token} (reconnect within ${message.windowSeconds} s and send /resume ${message.token} first)`;
     case 'resumed':
@@ -120,14 +125,14 @@ export function formatText(message: ChatMessage, defaultRoom: string = DEFAULT_R
  * History as lines that no live line can look like: `[history 2026-12-05 23:10:02 UTC] alice: hi`
  * (after the room's prefix), then what a replay could not give or a page's end.
  */
-function formatHistory(message: HistoryMessage, defaultRoom: string): string {
+function formatHistory(message: HistoryMessage, defaultRoom: string, ids: boolean): string {
   const prefix = roomPrefix(message.room, defaultRoom);
   const lines: string[] = [];
   if (message.missed !== undefined && message.missed > 0) {
     lines.push(`${prefix}[!] ${message.missed} missed message${message.missed === 1 ? ' is' : 's are'} no longer kept`);
   }
   for (const entry of message.entries) {
-    const mark = `${prefix}[history ${historyTime(entry.at)}] `;
+    const mark = `${ids ? `@id=${entry.id} ` : ''}${prefix}[history ${historyTime(entry.at)}] `;
     lines.push(entry.type === 'said' ? `${mark}${entry.name}: ${entry.text}` : `${mark}* ${entry.name} ${entry.text}`);
   }
   if (message.reason === 'page' && message.more === false) lines.push(`${prefix}[*] no earlier messages`);
@@ -176,6 +181,6 @@ function nameList(names: readonly string[], count: number): string {
 }
 
 /** The bytes of one protocol line: the message's text and LF, encoded once for all recipients. */
-export function encodeLine(message: ChatMessage, defaultRoom: string = DEFAULT_ROOM): Buffer {
-  return Buffer.from(`${formatText(message, defaultRoom)}\n`, 'utf8');
+export function encodeLine(message: ChatMessage, defaultRoom: string = DEFAULT_ROOM, ids = false): Buffer {
+  return Buffer.from(`${formatText(message, defaultRoom, ids)}\n`, 'utf8');
 }

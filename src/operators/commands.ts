@@ -54,7 +54,8 @@ export function parseCommand(text: string): Parsed {
     case 'history':
       return parseHistory(rest);
     case 'session':
-      return rest === '' ? { name: 'session' } : usage('/session');
+      if (rest === '') return { name: 'session' };
+      return rest === 'ids' ? { name: 'session', ids: true } : usage('/session [ids]');
     case 'resume':
       return parseResume(rest);
     default:
@@ -82,15 +83,18 @@ function parseHistory(rest: string): Parsed {
  */
 function parseResume(rest: string): Parsed {
   const [token, ...words] = rest === '' ? [] : rest.split(/\s+/);
-  const all = words[0] === 'all';
-  const pairs = all ? words.slice(1) : words;
+  // Flags first, in any order: `all` and `ids`.
+  const flags = new Set<string>();
+  while (words[0] === 'all' || words[0] === 'ids') flags.add(words.shift()!);
+  const all = flags.has('all');
+  const pairs = words;
   if (token === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(token) || pairs.length > 64) {
-    return usage('/resume TOKEN [all] [#ROOM=ID ...]');
+    return usage('/resume TOKEN [all] [ids] [#ROOM=ID ...]');
   }
   const seen: Record<string, number> = {};
   for (const pair of pairs) {
     const match = /^(#[^=\s]{1,32})=([0-9]{1,15})$/.exec(pair);
-    if (match === null) return usage('/resume TOKEN [all] [#ROOM=ID ...]');
+    if (match === null) return usage('/resume TOKEN [all] [ids] [#ROOM=ID ...]');
     seen[match[1]!] = Number(match[2]);
   }
   return {
@@ -98,6 +102,7 @@ function parseResume(rest: string): Parsed {
     token,
     ...(pairs.length === 0 ? {} : { seen }),
     ...(all ? { all: true } : {}),
+    ...(flags.has('ids') ? { ids: true } : {}),
   };
 }
 

@@ -51,7 +51,7 @@ export function stampEvents(options: StampEventsOptions): MonoTypeOperatorFuncti
       // Sessions: the token is drawn here; the core sees its hash (and tells the client the token once).
       if (command.name === 'session' && command.hash === undefined) {
         const token = tokens();
-        stamped = { ...stamped, command: { name: 'session', token, hash: tokenHash(token) } };
+        stamped = { ...stamped, command: { ...command, token, hash: tokenHash(token) } };
       } else if (command.name === 'resume' && command.token !== undefined) {
         const { token, ...rest } = command;
         stamped = { ...stamped, command: { ...rest, hash: tokenHash(token) } };

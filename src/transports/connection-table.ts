@@ -24,6 +24,8 @@ export interface ConnectionTableOptions<W> extends OutputQueueOptions {
 export class Connection<W> extends ConnectionEvents implements QueuedPeer, MuteSwitch {
   /** Muted until then (Date.now ms); 0 when not muted. */
   until = 0;
+  /** Its own wording of messages, when it asked for one (see `QueuedPeer.encode`). */
+  encode: ((message: ChatMessage) => Buffer) | undefined = undefined;
 
   constructor(
     id: ClientId,
@@ -96,6 +98,11 @@ export class ConnectionTable<W> {
   /** Acts on a core output addressed to this table's connections (deliveries and closes); ignores the rest. */
   handle(output: ChatOutput): void {
     this.queue.handle(output);
+  }
+
+  /** An open connection by id, if this table holds it. */
+  get(id: ClientId): Connection<W> | undefined {
+    return this.connections.get(id);
   }
 
   /** Mutes a client until `until` (Date.now ms); nothing for a connection this table does not hold. */

@@ -37,6 +37,8 @@ export interface QueuedPeer {
   end(): void;
   /** The server let the client go: its event stream ends now, even while its last output flushes. */
   hangUp(): void;
+  /** This peer's own wording of messages, instead of the queue's shared one (a client that asked for message ids). */
+  readonly encode?: ((message: ChatMessage) => Buffer) | undefined;
 }
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
@@ -225,7 +227,8 @@ export class OutputQueue {
     const delivery = this.delivery!;
     if (connection.closing || connection.peer.id === delivery.except) return;
     // Encoded once, and only if one of the recipients is ours (other transports hold the rest).
-    const bytes = (this.bytes ??= this.encode(delivery.message));
+    const own = connection.peer.encode;
+    const bytes = own === undefined ? (this.bytes ??= this.encode(delivery.message)) : own(delivery.message);
     if (this.overLimit(connection)) return;
     if (!this.writeThrough) {
       this.enqueue(connection, bytes);

@@ -2,7 +2,7 @@ import type { Server, Socket } from 'node:net';
 import type { PipelineEvent } from '../../pipeline/edge-signals';
 import type { TLSSocket } from 'node:tls';
 import { Observable, fromEvent, mergeMap } from 'rxjs';
-import type { ChatOutput, ClientId } from '../../core/events';
+import type { ChatOutput, ClientId, Delivery } from '../../core/events';
 import { DEFAULT_ROOM } from '../../core/rooms';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
@@ -66,6 +66,7 @@ export class TcpTransport implements ChatTransport {
   /** Every accepted connection's events, merged. Subscribe once. */
   readonly events$: Observable<PipelineEvent>;
   private readonly table: ConnectionTable<Socket>;
+  private readonly defaultRoom: string;
   /** TLS only: connections in their handshake (refused ones included), by peer, until done or closed. */
   private readonly handshakesByPeer = new Map<string, Handshake>();
   /** TLS only: connections in their handshake whose event stream is open, by id, for the outputs addressed to them. */
@@ -76,6 +77,7 @@ export class TcpTransport implements ChatTransport {
     private readonly options: TcpTransportOptions = {},
   ) {
     const defaultRoom = options.defaultRoom ?? DEFAULT_ROOM;
+    this.defaultRoom = defaultRoom;
     this.table = new ConnectionTable<Socket>((message) => encodeLine(message, defaultRoom), {
       ...options,
       end: endSocket,
@@ -108,7 +110,19 @@ export class TcpTransport implements ChatTransport {
 
   handle(output: ChatOutput): void {
     if (this.handshakes.size > 0 && this.heldForHandshake(output)) return;
+    if (output.kind === 'deliver') this.wordIdsFor(output);
     this.table.handle(output);
+  }
+
+  /**
+   * A client that opened or resumed a session asking for ids gets its lines with each message's id
+   * (`@id=42 `) from then on, worded for it alone: the others keep the shared wording.
+   */
+  private wordIdsFor(delivery: Delivery): void {
+    const { message } = delivery;
+    if ((message.type !== 'session' && message.type !== 'resumed') || message.ids !== true) return;
+    const connection = this.table.get(delivery.to[0]!);
+    if (connection !== undefined) connection.encode ??= (m) => encodeLine(m, this.defaultRoom, true);
   }
 
   /** The client's complete lines are discarded unread until `until` (Date.now ms), except /quit. */
