@@ -52,8 +52,9 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
   let resuming: { rooms: RoomState; beforeDrop: RoomState } | undefined;
 
   /** A server line: shown unless it is the answer to our own /session; the rooms follow it. */
-  const receive = (text: string) => {
-    const verdict = keeper?.receive(text) ?? { show: true };
+  const receive = (received: string) => {
+    const verdict = keeper?.receive(received) ?? { show: true };
+    const text = verdict.text ?? received;
     if (verdict.send !== undefined) connection.send(verdict.send);
     for (const line of verdict.release ?? []) print(styleLine(line, colour));
     let newPrompt: string | undefined;
@@ -98,7 +99,7 @@ export function runInteractive(options: InteractiveOptions): Promise<number> {
             );
           case 'reconnected': {
             // First of all, before any line the user types: take the session back, if there is one.
-            const resume = keeper?.resumeLine();
+            const resume = keeper?.resumeLine(rooms.defaultRoom);
             if (resume !== undefined) {
               connection.send(resume);
               resuming = { rooms: INITIAL_ROOM_STATE, beforeDrop: rooms };

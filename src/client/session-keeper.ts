@@ -1,8 +1,9 @@
 /**
  * The terminal client's half of lossless reconnects (issue 16), on the text protocol: ask for a
- * session after each new welcome, keep its token out of sight, and send `/resume TOKEN all` first on
- * every reconnect. The text protocol carries no message ids, so the resume relies on the server's
- * record of what the connection was sent before it dropped. The scrollback a new connection gets
+ * session with ids after each new welcome (`/session ids`: the server then puts `@id=N ` before each
+ * chat line, which this strips), keep its token out of sight, and send
+ * `/resume TOKEN all ids #room=ID ...` first on every reconnect, naming per room the last message it
+ * got: what was lost in flight when the connection dropped is replayed too. The scrollback a new connection gets
  * before its /resume is answered is held back (`all` asks the server to replay those lines too, in
  * order after the older ones), so the missed lines show once and in order; it is shown after all if
  * the resume is refused.
@@ -26,7 +27,16 @@ export interface SessionVerdict {
   readonly send?: string;
   /** Lines held back earlier, to show before this one. */
   readonly release?: readonly string[];
+  /** The line to show and track instead of the one received (its `@id=N ` taken off). */
+  readonly text?: string;
 }
+
+/** `@id=42 ` before a chat line of a client that asked for ids. */
+const TAGGED = /^@id=(\d{1,15}) /;
+/** `[#rust] ` before a line about a room other than the default one. */
+const ROOM_PREFIX = /^\[(#[^\]\s]+)\] /;
+/** The key of the default room's lines (unprefixed) in `lastIds`. */
+const DEFAULT_KEY = '';
 
 /** Follows the server's lines on one reconnecting connection and keeps a session for it. */
 export class SessionKeeper {
@@ -39,6 +49,8 @@ export class SessionKeeper {
   private unsupported = false;
   /** Scrollback received while a resume is answered: dropped if it resumes (replayed), shown if not. */
   private held: string[] = [];
+  /** Per room (DEFAULT_KEY for the default room), the highest message id received. */
+  private readonly lastIds = new Map<string, number>();
 
   /** True while a token is kept (the next reconnect resumes with it). */
   get hasSession(): boolean {
@@ -50,17 +62,35 @@ export class SessionKeeper {
     return this.resuming;
   }
 
-  /** The first line for a fresh connection: `/resume TOKEN` when a session is kept, else nothing. */
-  resumeLine(): string | undefined {
+  /**
+   * The first line for a fresh connection: `/resume TOKEN all ids #room=ID ...` when a session is
+   * kept, else nothing. `defaultRoom` names the default room's ids (left out when unknown).
+   */
+  resumeLine(defaultRoom?: string): string | undefined {
     this.asked = false;
     if (this.token === undefined) return undefined;
     this.resuming = true;
     this.held = [];
-    return `/resume ${this.token} all`;
+    const pairs: string[] = [];
+    for (const [room, id] of this.lastIds) {
+      const name = room === DEFAULT_KEY ? defaultRoom : room;
+      if (name !== undefined) pairs.push(`${name}=${id}`);
+    }
+    return [`/resume ${this.token} all ids`, ...pairs].join(' ');
   }
 
-  /** Reads one server line: whether to show it, and what to send in answer. */
-  receive(line: string): SessionVerdict {
+  /** Reads one server line: whether to show it (and as what), and what to send in answer. */
+  receive(received: string): SessionVerdict {
+    const tagged = TAGGED.exec(received);
+    if (tagged === null) return this.read(received);
+    const line = received.slice(tagged[0].length);
+    const room = ROOM_PREFIX.exec(line)?.[1] ?? DEFAULT_KEY;
+    const id = Number(tagged[1]);
+    if (id > (this.lastIds.get(room) ?? 0)) this.lastIds.set(room, id);
+    return { ...this.read(line), text: line };
+  }
+
+  private read(line: string): SessionVerdict {
     if (WELCOME.test(line)) {
       // A resumed connection keeps its session: no new one until the resume is refused.
       return this.resuming || this.unsupported ? { show: true } : this.ask();
@@ -87,6 +117,8 @@ export class SessionKeeper {
       // An ordinary new connection from here on, with a session of its own.
       this.resuming = false;
       this.token = undefined;
+      // Ids of another chat's history (a server restarted without its store) mean nothing here.
+      this.lastIds.clear();
       const release = this.held;
       this.held = [];
       return { ...this.ask(), release };
@@ -100,6 +132,6 @@ export class SessionKeeper {
 
   private ask(): SessionVerdict {
     this.asked = true;
-    return { show: true, send: '/session' };
+    return { show: true, send: '/session ids' };
   }
 }
