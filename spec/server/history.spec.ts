@@ -41,6 +41,10 @@ describe('history on a real server', () => {
     const page = [await bob.nextLine(), await bob.nextLine()];
     expect(page.map(unmarked)).toEqual(['alice: one', 'alice: two']);
     expect(await bob.nextLine()).toBe('[*] no earlier messages');
+    bob.send('/history #lobby 1 before=3');
+    expect(unmarked(await bob.nextLine())).toBe('alice: two');
+    bob.send('/history 1 before=x');
+    expect(await bob.nextLine()).toBe('[!] usage: /history [#ROOM] [N] [before=ID]');
   });
 
   it('resumes a dropped TCP client: its name held, then back, every missed line once, the scrollback not repeated', async () => {

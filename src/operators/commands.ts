@@ -63,17 +63,21 @@ export function parseCommand(text: string): Parsed {
   }
 }
 
-/** `/history [#ROOM] [N]`: either or both, in that order. */
+/** `/history [#ROOM] [N] [before=ID]`: each part optional, in that order. */
 function parseHistory(rest: string): Parsed {
   const words = rest === '' ? [] : rest.split(/\s+/);
   const room = words[0]?.startsWith('#') ? words.shift() : undefined;
-  const count = words.shift();
-  if (words.length > 0 || (count !== undefined && !/^[1-9][0-9]{0,5}$/.test(count)))
-    return usage('/history [#ROOM] [N]');
+  const count = words[0] !== undefined && /^\d/.test(words[0]) ? words.shift() : undefined;
+  const before = /^before=([1-9][0-9]{0,14})$/.exec(words[0] ?? '');
+  if (before !== null) words.shift();
+  if (words.length > 0 || (count !== undefined && !/^[1-9][0-9]{0,5}$/.test(count))) {
+    return usage('/history [#ROOM] [N] [before=ID]');
+  }
   return {
     name: 'history',
     ...(room === undefined ? {} : { room }),
     ...(count === undefined ? {} : { count: Number(count) }),
+    ...(before === null ? {} : { before: Number(before[1]) }),
   };
 }
 
