@@ -93,6 +93,8 @@ class IrcClient {
   requested = '';
   /** Welcomed, and waiting for its own JOIN of the default room to get the NAMES after it. */
   awaitingNames = false;
+  /** The default room's scrollback, which the chat sends before that JOIN: held until after the NAMES. */
+  scrollback: Delivery | undefined;
   /** Rooms it asked to PART (key → the reason it gave), until it is out of them. */
   readonly parts = new Map<string, string | undefined>();
   /** Its CHATHISTORY queries sent to the core, oldest first, each with its room's key. */
@@ -197,6 +199,11 @@ export class IrcTransport implements ChatTransport {
     if (to.length === 1) {
       const pending = this.registering.get(to[0]!);
       if (pending !== undefined) return this.refusal(pending, output);
+    }
+    if (output.message.type === 'history' && output.message.reason === 'scrollback' && to.length === 1) {
+      // History of a channel the client has not been told it joined would be lost or misplaced.
+      const client = this.registered.get(to[0]!);
+      if (client?.awaitingNames) return void (client.scrollback = output);
     }
     this.before(output);
     this.encodingAt = output.at;
@@ -335,6 +342,9 @@ export class IrcTransport implements ChatTransport {
       const room = message.room ?? this.defaultRoom;
       const members = this.options.directory?.room(room)?.members ?? [message.name];
       this.send(client, namesLines(this.info, client.session!.nick, room, members));
+      const scrollback = client.scrollback;
+      client.scrollback = undefined;
+      if (scrollback !== undefined) this.handle(scrollback);
     } else if (message.type === 'parted') {
       const client = this.byNick.get(foldName(message.name));
       if (client === undefined) return;
