@@ -115,7 +115,7 @@ describe('IRC registration', () => {
   it('registers once NICK and USER are in and capability negotiation has ended', () => {
     const registration = new IrcRegistration(context);
     expect(registration.handle(parse('CAP LS 302')).reply).toEqual([
-      ':irc.test CAP * LS :message-tags server-time echo-message',
+      ':irc.test CAP * LS :message-tags server-time echo-message batch draft/chathistory',
     ]);
     expect(registration.handle(parse('NICK bob'))).toEqual({ reply: [] });
     expect(registration.handle(parse('USER bob 0 * :Bob'))).toEqual({ reply: [] });

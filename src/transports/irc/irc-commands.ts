@@ -2,6 +2,7 @@ import type { ClientId } from '../../core/events';
 import { isValidName, nameKey } from '../../core/names';
 import { roomKey } from '../../core/rooms';
 import type { ChatDirectory } from './chat-directory';
+import { type ChatHistoryQuery, invalidTargetLines, parseChatHistory } from './irc-chathistory';
 import type { IrcMessage } from './irc-message';
 import {
   type IrcServerInfo,
@@ -15,7 +16,7 @@ import {
 } from './irc-replies';
 
 /** The IRCv3 capabilities this server offers. */
-export const IRC_CAPABILITIES = ['message-tags', 'server-time', 'echo-message'] as const;
+export const IRC_CAPABILITIES = ['message-tags', 'server-time', 'echo-message', 'batch', 'draft/chathistory'] as const;
 export type IrcCapability = (typeof IRC_CAPABILITIES)[number];
 
 /**
@@ -26,14 +27,16 @@ export type IrcCapability = (typeof IRC_CAPABILITIES)[number];
  * - `charge`: a blank line for the chat, which the core ignores but the rate limit counts, so that
  *   commands answered by the transport cost what a line costs;
  * - `part`: a PART was asked for this room: the client gets its PART line once it is out;
- * - `echo`: with echo-message, the client's own message as the others get it.
+ * - `echo`: with echo-message, the client's own message as the others get it;
+ * - `history`: a CHATHISTORY query, for the transport to plan and ask of the core.
  */
 export type IrcStep =
   | { readonly chat: string }
   | { readonly reply: readonly string[] }
   | { readonly charge: true }
   | { readonly part: string; readonly reason?: string }
-  | { readonly echo: readonly string[] };
+  | { readonly echo: readonly string[] }
+  | { readonly history: ChatHistoryQuery };
 
 const CHARGE: IrcStep = { charge: true };
 
@@ -314,6 +317,15 @@ export function mapCommand(command: IrcMessage, session: IrcSession, context: Ir
       return reply([serverLine(info, 'PONG', info.serverName, params[0] ?? '')]);
     case 'PONG':
       return [CHARGE];
+    case 'CHATHISTORY': {
+      const parsed = parseChatHistory(command, info);
+      if ('fail' in parsed) return reply(parsed.fail);
+      const { query } = parsed;
+      if (isChannel(query.target) && directory !== undefined && !directory.isMember(session.id, query.target)) {
+        return reply(invalidTargetLines(info, query));
+      }
+      return [{ history: query }, CHARGE];
+    }
     case 'CAP':
       return reply(capReply(command, me, info, session.capabilities));
     case 'USER':

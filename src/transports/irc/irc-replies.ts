@@ -1,4 +1,4 @@
-import type { ChatMessage, Notice } from '../../core/events';
+import type { ChatMessage, HistoryMessage, Notice } from '../../core/events';
 import { NAME_MAX_LENGTH } from '../../core/names';
 import { formatNotice, formatText } from '../../format/text-format';
 import type { ChatDirectory } from './chat-directory';
@@ -48,8 +48,12 @@ export function textLines(source: string, command: string, target: string, text:
   return splitText(text, Math.max(room, 16)).map((piece) => head + piece);
 }
 
-/** The ISUPPORT tokens: what a client needs to know of the chat's limits. */
-export function isupportTokens(info: IrcServerInfo): string[] {
+/**
+ * The ISUPPORT tokens: what a client needs to know of the chat's limits (and, to a client that
+ * negotiated draft/chathistory, how much one CHATHISTORY request gives and how it names messages).
+ */
+export function isupportTokens(info: IrcServerInfo, capabilities?: ReadonlySet<string>): string[] {
+  const history = capabilities?.has('draft/chathistory') ? ['CHATHISTORY=100', 'MSGREFTYPES=msgid,timestamp'] : [];
   return [
     `NETWORK=${info.network ?? 'rxchat'}`,
     'CASEMAPPING=ascii',
@@ -61,11 +65,17 @@ export function isupportTokens(info: IrcServerInfo): string[] {
     'CHANMODES=b,,,nt',
     'TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:10,PART:10,NAMES:10,WHOIS:1',
     'MODES=0',
+    ...history,
   ];
 }
 
 /** 001-005, LUSERS and MOTD: what a client gets once registered. */
-export function welcomeLines(info: IrcServerInfo, nick: string, directory: ChatDirectory | undefined): string[] {
+export function welcomeLines(
+  info: IrcServerInfo,
+  nick: string,
+  directory: ChatDirectory | undefined,
+  capabilities?: ReadonlySet<string>,
+): string[] {
   const { serverName, version } = info;
   const lines = [
     numeric(info, '001', nick, `Welcome to the ${info.network ?? 'rxchat'} IRC network, ${nick}`),
@@ -77,7 +87,7 @@ export function welcomeLines(info: IrcServerInfo, nick: string, directory: ChatD
       params: [nick, serverName, `rxchat-${version}`, 'i', 'nt'],
     }),
   ];
-  const tokens = isupportTokens(info);
+  const tokens = isupportTokens(info, capabilities);
   for (let i = 0; i < tokens.length; i += 12) {
     lines.push(numeric(info, '005', nick, ...tokens.slice(i, i + 12), 'are supported by this server'));
   }
@@ -178,6 +188,8 @@ export function isClosingNotice(notice: Notice): boolean {
 /** Who receives a delivery on IRC, for the replies that name it. */
 export interface IrcRecipient {
   readonly nick: string;
+  /** What it negotiated, for the ISUPPORT tokens that depend on it. */
+  readonly capabilities?: ReadonlySet<string>;
 }
 
 /**
@@ -195,7 +207,7 @@ export function messageLines(
   const me = recipient?.nick ?? '*';
   switch (message.type) {
     case 'welcome':
-      return welcomeLines(info, message.name, directory);
+      return welcomeLines(info, message.name, directory, recipient?.capabilities);
     case 'joined':
       return [`:${userSource(message.name)} JOIN ${message.room ?? defaultRoom}`];
     case 'entered':
@@ -243,14 +255,18 @@ export function messageLines(
       ];
     case 'history':
       // Marked as history in the words of the text protocol, as NOTICEs to the channel: no client
-      // can take them for live lines.
-      return formatText(message, message.room)
-        .split('\n')
-        .map((line) => serverLine(info, 'NOTICE', message.room, line));
+      // can take them for live lines. (The transport sends a batch instead to clients that take one.)
+      return historyNoticeLines(info, message);
     case 'session':
     case 'resumed':
       return [serverLine(info, 'NOTICE', me, formatText(message, defaultRoom).replace(/^\[\*\] /, ''))];
   }
+}
+
+/** History as NOTICEs to the channel in the words of the text protocol, which no live line can look like. */
+export function historyNoticeLines(info: IrcServerInfo, message: HistoryMessage): string[] {
+  const text = formatText(message, message.room);
+  return text === '' ? [] : text.split('\n').map((line) => serverLine(info, 'NOTICE', message.room, line));
 }
 
 function summary(message: { readonly names: readonly string[]; readonly count: number }): string {

@@ -13,9 +13,18 @@ import { isMuted } from '../muted-input';
 import { DEFAULT_CLOSE_TIMEOUT_MS, type OutputQueueOptions } from '../output-queue';
 import type { ChatDirectory } from './chat-directory';
 import { type IrcContext, IrcRegistration, type IrcSession, type IrcStep, mapCommand } from './irc-commands';
+import {
+  type ChatHistoryPlan,
+  type ChatHistoryQuery,
+  RoomTimeIndex,
+  keepPlanned,
+  planChatHistory,
+} from './irc-chathistory';
+import { type IrcFlavour, entryLines, flavourKey, flavourOf, historyBatchLines, withMessageTags } from './irc-history';
 import { IRC_MAX_INPUT_BYTES, parseIrcLine } from './irc-message';
 import {
   type IrcServerInfo,
+  historyNoticeLines,
   isClosingNotice,
   messageLines,
   namesLines,
@@ -61,6 +70,8 @@ const DEFAULT_REGISTRATION_TIMEOUT_MS = 60_000;
 const MAX_REGISTRATION_LINES = 64;
 const KEEPALIVE_MS = 60_000;
 const LISTEN_BACKLOG = 4096;
+/** CHATHISTORY queries of one client waiting for the core's answer: more are refused. */
+const MAX_PENDING_QUERIES = 16;
 const noop = () => undefined;
 const endSocket = (socket: Socket) => void socket.end();
 
@@ -82,8 +93,12 @@ class IrcClient {
   requested = '';
   /** Welcomed, and waiting for its own JOIN of the default room to get the NAMES after it. */
   awaitingNames = false;
+  /** The default room's scrollback, which the chat sends before that JOIN: held until after the NAMES. */
+  scrollback: Delivery | undefined;
   /** Rooms it asked to PART (key → the reason it gave), until it is out of them. */
   readonly parts = new Map<string, string | undefined>();
+  /** Its CHATHISTORY queries sent to the core, oldest first, each with its room's key. */
+  readonly queries: { readonly room: string; readonly plan: Exclude<ChatHistoryPlan, 'empty'> }[] = [];
   /** An ERROR line was sent: the connection is ending. */
   errorSent = false;
   detach: () => void = noop;
@@ -119,9 +134,14 @@ export class IrcTransport implements ChatTransport {
   private readonly info: IrcServerInfo;
   private readonly context: IrcContext;
   private readonly defaultRoom: string;
-  /** Clients without tags, and those that asked for server-time or message-tags. */
-  private readonly plain: ConnectionTable<Socket>;
-  private readonly tagged: ConnectionTable<Socket>;
+  /** One output table per flavour of client (plain, server-time, ...): a delivery is encoded once per flavour. */
+  private readonly tables = new Map<string, ConnectionTable<Socket>>();
+  private readonly tableOptions: ConstructorParameters<typeof ConnectionTable<Socket>>[1];
+  /** Where CHATHISTORY finds a message by its time. */
+  private readonly times = new RoomTimeIndex();
+  private nextBatch = 0;
+  /** The CHATHISTORY query a page being encoded answers. */
+  private answering: Exclude<ChatHistoryPlan, 'empty'> | undefined;
   private readonly registering = new Map<ClientId, IrcClient>();
   private readonly registered = new Map<ClientId, IrcClient>();
   /** Registered clients by folded nick, to see which deliveries are about them. */
@@ -147,9 +167,8 @@ export class IrcTransport implements ChatTransport {
       maxLineBytes: options.maxLineBytes ?? 0,
     };
     this.context = { info: this.info, directory: options.directory };
-    const tableOptions = { ...options, end: endSocket, maxLineBytes: options.maxLineBytes ?? 0 };
-    this.plain = new ConnectionTable<Socket>((message) => this.encode(message, false), tableOptions);
-    this.tagged = new ConnectionTable<Socket>((message) => this.encode(message, true), tableOptions);
+    this.tableOptions = { ...options, end: endSocket, maxLineBytes: options.maxLineBytes ?? 0 };
+    this.tableFor(flavourOf(new Set()));
     this.events$ = fromEvent<Socket>(server, options.connectionEvent ?? 'connection').pipe(
       mergeMap((socket) => this.accept(socket)),
     );
@@ -157,7 +176,20 @@ export class IrcTransport implements ChatTransport {
 
   /** Open connections, registering ones included. */
   get size(): number {
-    return this.registering.size + this.plain.size + this.tagged.size;
+    let size = this.registering.size;
+    for (const table of this.tables.values()) size += table.size;
+    return size;
+  }
+
+  /** The output table of clients of one flavour, made when the first registers. */
+  private tableFor(flavour: IrcFlavour): ConnectionTable<Socket> {
+    const key = flavourKey(flavour);
+    let table = this.tables.get(key);
+    if (table === undefined) {
+      table = new ConnectionTable<Socket>((message) => this.encode(message, flavour), this.tableOptions);
+      this.tables.set(key, table);
+    }
+    return table;
   }
 
   handle(output: ChatOutput): void {
@@ -168,21 +200,25 @@ export class IrcTransport implements ChatTransport {
       const pending = this.registering.get(to[0]!);
       if (pending !== undefined) return this.refusal(pending, output);
     }
+    if (output.message.type === 'history' && output.message.reason === 'scrollback' && to.length === 1) {
+      // History of a channel the client has not been told it joined would be lost or misplaced.
+      const client = this.registered.get(to[0]!);
+      if (client?.awaitingNames) return void (client.scrollback = output);
+    }
     this.before(output);
     this.encodingAt = output.at;
     this.recipient = to.length === 1 ? this.registered.get(to[0]!) : undefined;
     try {
-      this.plain.handle(output);
-      this.tagged.handle(output);
+      for (const table of this.tables.values()) table.handle(output);
     } finally {
       this.recipient = undefined;
+      this.answering = undefined;
     }
     this.after(output);
   }
 
   mute(id: ClientId, until: number): void {
-    this.plain.mute(id, until);
-    this.tagged.mute(id, until);
+    for (const table of this.tables.values()) table.mute(id, until);
   }
 
   address(): { readonly host: string; readonly port: number } | undefined {
@@ -205,18 +241,28 @@ export class IrcTransport implements ChatTransport {
   }
 
   destroyAll(): void {
-    this.plain.destroyAll();
-    this.tagged.destroyAll();
+    for (const table of this.tables.values()) table.destroyAll();
     for (const client of this.registering.values()) client.socket.destroy();
   }
 
   // ---- outputs ------------------------------------------------------------------------------
 
-  private encode(message: ChatMessage, tagged: boolean): Buffer {
+  private encode(message: ChatMessage, flavour: IrcFlavour): Buffer {
     const recipient = this.recipient;
     let lines: readonly string[];
     if (this.raw !== undefined) {
       lines = this.raw;
+    } else if ((message.type === 'said' || message.type === 'action') && flavour.time) {
+      // With its own time, and its msgid for a client that takes tags.
+      const room = message.room ?? this.defaultRoom;
+      lines = withMessageTags(entryLines(room, message), flavour, message.at ?? this.encodingAt, room, message.id);
+    } else if (message.type === 'history') {
+      const answering = this.answering;
+      const shown =
+        answering === undefined ? message : { ...message, entries: keepPlanned(answering, message.entries) };
+      lines = flavour.batch
+        ? historyBatchLines(this.info, shown, flavour, this.batchRef())
+        : historyNoticeLines(this.info, shown);
     } else {
       lines = messageLines(this.info, message, recipient?.session, this.options.directory, this.defaultRoom);
       if (message.type === 'welcome' && recipient !== undefined && recipient.requested !== message.name) {
@@ -227,16 +273,40 @@ export class IrcTransport implements ChatTransport {
         recipient.errorSent = true;
       }
     }
-    const tags = tagged ? `@time=${new Date(this.encodingAt || Date.now()).toISOString()} ` : '';
+    const tags = flavour.time ? `@time=${new Date(this.encodingAt || Date.now()).toISOString()} ` : '';
     let text = '';
-    for (const line of lines) text += `${tags}${line}\r\n`;
+    // Lines with tags of their own (history, messages with an id) keep them.
+    for (const line of lines) text += line.startsWith('@') ? `${line}\r\n` : `${tags}${line}\r\n`;
     return Buffer.from(text);
+  }
+
+  /** A batch reference: unique on the connection while its batch is open (a batch is written at once). */
+  private batchRef(): string {
+    this.nextBatch = (this.nextBatch + 1) % 0x7fffffff;
+    return `h${this.nextBatch.toString(36)}`;
   }
 
   /** Bookkeeping before a delivery is written: who its client is now. */
   private before(delivery: Delivery): void {
     const message = delivery.message;
-    if (message.type === 'shutdown') {
+    if (
+      (message.type === 'said' || message.type === 'action') &&
+      message.id !== undefined &&
+      message.at !== undefined
+    ) {
+      // Indexed for CHATHISTORY's timestamps in the rooms where IRC clients are.
+      if (delivery.to.some((id) => this.registered.has(id))) {
+        this.times.add(roomKey(message.room ?? this.defaultRoom), message.id, message.at);
+      }
+    } else if (message.type === 'history') {
+      const key = roomKey(message.room);
+      this.times.addOlder(key, message.entries);
+      const client = delivery.to.length === 1 ? this.registered.get(delivery.to[0]!) : undefined;
+      if (message.reason !== 'page' || client === undefined) return;
+      // IRC clients page only with CHATHISTORY: the first query waiting on this room is answered.
+      const at = client.queries.findIndex((query) => query.room === key);
+      if (at !== -1) this.answering = client.queries.splice(at, 1)[0]!.plan;
+    } else if (message.type === 'shutdown') {
       // Its ERROR line is the goodbye: no other when the connection closes.
       for (const client of this.registered.values()) client.errorSent = true;
     } else if (message.type === 'welcome') {
@@ -272,6 +342,9 @@ export class IrcTransport implements ChatTransport {
       const room = message.room ?? this.defaultRoom;
       const members = this.options.directory?.room(room)?.members ?? [message.name];
       this.send(client, namesLines(this.info, client.session!.nick, room, members));
+      const scrollback = client.scrollback;
+      client.scrollback = undefined;
+      if (scrollback !== undefined) this.handle(scrollback);
     } else if (message.type === 'parted') {
       const client = this.byNick.get(foldName(message.name));
       if (client === undefined) return;
@@ -312,8 +385,7 @@ export class IrcTransport implements ChatTransport {
       client.errorSent = true;
       this.send(client, [`ERROR :Closing Link: ${client.session?.nick ?? '*'}`]);
     }
-    this.plain.handle({ kind: 'close', id });
-    this.tagged.handle({ kind: 'close', id });
+    for (const table of this.tables.values()) table.handle({ kind: 'close', id });
   }
 
   /** A refusal (admission) for a connection not registered yet: its words as ERROR, written at once. */
@@ -445,6 +517,8 @@ export class IrcTransport implements ChatTransport {
         this.send(client, step.reply);
       } else if ('echo' in step) {
         this.send(client, step.echo);
+      } else if ('history' in step) {
+        this.chatHistory(client, step.history);
       } else if ('part' in step) {
         client.parts.set(roomKey(step.part), step.reason);
         // In one process the chat has acted already: out of the room, the client gets its PART now.
@@ -456,6 +530,29 @@ export class IrcTransport implements ChatTransport {
         connection.line('');
       }
     }
+  }
+
+  /**
+   * A CHATHISTORY query becomes the core's `history` command (a page before an id); its answer, a
+   * `history` page, is shown as the plan says. What can match nothing is answered here, empty.
+   */
+  private chatHistory(client: IrcClient, query: ChatHistoryQuery): void {
+    const room = this.options.directory?.room(query.target)?.name ?? query.target;
+    const key = room.startsWith('#') ? roomKey(room) : '';
+    const plan = key === '' ? 'empty' : planChatHistory(query, key, this.times);
+    if (plan === 'empty' || client.queries.length >= MAX_PENDING_QUERIES) {
+      const flavour = flavourOf(client.registration.capabilities);
+      if (flavour.batch)
+        this.send(client, historyBatchLines(this.info, { room: query.target, entries: [] }, flavour, this.batchRef()));
+      return;
+    }
+    client.queries.push({ room: key, plan });
+    if (client.subscriber.closed) return;
+    client.subscriber.next({
+      type: 'command',
+      id: client.id,
+      command: { name: 'history', room, count: plan.count, before: plan.before },
+    });
   }
 
   private onRegistrationLine(client: IrcClient, text: string): void {
@@ -475,7 +572,7 @@ export class IrcTransport implements ChatTransport {
   private register(client: IrcClient, nick: string): void {
     clearTimeout(client.timer);
     const { capabilities } = client.registration;
-    const table = capabilities.has('server-time') || capabilities.has('message-tags') ? this.tagged : this.plain;
+    const table = this.tableFor(flavourOf(capabilities));
     client.requested = nick;
     client.table = table;
     client.connection = table.open(client.id, client.socket, client.socket);
