@@ -295,7 +295,8 @@ export class IrcTransport implements ChatTransport {
       message.at !== undefined
     ) {
       // Indexed for CHATHISTORY's timestamps in the rooms where IRC clients are.
-      if (delivery.to.some((id) => this.registered.has(id))) {
+      // No IRC client, no walk over the audience: a chat without IRC pays nothing per line.
+      if (this.registered.size > 0 && delivery.to.some((id) => this.registered.has(id))) {
         this.times.add(roomKey(message.room ?? this.defaultRoom), message.id, message.at);
       }
     } else if (message.type === 'history') {
