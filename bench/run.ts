@@ -13,7 +13,7 @@ import { openFilesLimit } from './load/proc';
 import { type MetricSpec, type RunRecord, SERVERS, type ServerName, renderTable, summarise } from './load/report';
 import { type RunningServer, type ServerKind, rxchatFlags, startServer } from './load/server-process';
 import { type Connect, closeAll, connectClients } from './load/client';
-import { sleep } from './load/sync';
+import { sleep, waitUntil } from './load/sync';
 import { runChurn } from './scenarios/churn';
 import { runClusterUneven } from './scenarios/cluster-uneven';
 import { runFanout } from './scenarios/fanout';
@@ -372,7 +372,16 @@ function scenarios(): Scenario[] {
     : list;
 }
 
-/** Messages in a store file (read-only, beside the server that writes it: SQLite's WAL allows it). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Messages in a store file, read after its server stopped. */
 function countStoredMessages(file: string): number {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Database = require('better-sqlite3') as typeof import('better-sqlite3');
@@ -626,6 +635,9 @@ function historyScenarios(timing: {
       run: async (server) => {
         const result = await runStoreThroughput(server, history.store);
         if (server.dataDir === undefined) return { ...result };
+        // The server holds its store exclusively: stop it (its data directory stays until stop()).
+        process.kill(server.pid, 'SIGTERM');
+        await waitUntil(() => !isAlive(server.pid), 10_000, 20);
         const storedRows = countStoredMessages(join(server.dataDir, 'chat.db'));
         return { ...result, storedRows, notStored: result.said - storedRows };
       },
