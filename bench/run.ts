@@ -566,12 +566,13 @@ function historyScenarios(timing: {
     transport: 'tcp' | 'tcp-ids' | 'ws' | 'ws-ids',
     how: string,
     linesPerSecond = r.linesPerSecond,
+    dataDir = false,
   ): Scenario => ({
     name,
     group: 'history',
     title: `resume${transport.startsWith('tcp') ? '' : ', WebSocket'}: ${r.clients} clients with a session dropped at once while ${r.senders} others say ${linesPerSecond} numbered lines/s each, back after ${r.offlineMs} ms, all at once, ${how} (rxchat only)`,
     specs: RESUME_SPECS,
-    kinds: (tcp) => ({ rxchat: transport.startsWith('tcp') ? tcp.rxchat : web(tcp.rxchat) }),
+    kinds: (tcp) => ({ rxchat: { ...(transport.startsWith('tcp') ? tcp.rxchat : web(tcp.rxchat)), dataDir } }),
     run: async (server) => ({ ...(await runResume(server, { ...r, linesPerSecond, transport })) }),
   });
   return [
@@ -597,6 +598,13 @@ function historyScenarios(timing: {
       'tcp-ids',
       'each having asked /session ids and sending /resume TOKEN all ids #lobby=ID first',
       history.resume.slowLinesPerSecond,
+    ),
+    resumeScenario(
+      'resume-store',
+      'tcp-ids',
+      'each having asked /session ids and sending /resume TOKEN all ids #lobby=ID first, with --data-dir (a fresh DIR)',
+      history.resume.slowLinesPerSecond,
+      true,
     ),
     resumeScenario('resume-noids', 'tcp', 'each sending /resume TOKEN first (no ids: what was in flight is lost)'),
     {
@@ -663,7 +671,7 @@ function historyScenarios(timing: {
     },
     resumeScenario('resume-ws', 'ws', 'each sending /resume TOKEN first'),
     resumeScenario('resume-ws-ids', 'ws-ids', 'each sending /resume TOKEN #lobby=ID, the last id it saw'),
-    // Still to come: the resume with `--data-dir`, and one across a kill -9 and restart.
+    // Still to come: a resume across a kill -9 and restart with `--data-dir`.
     {
       name: 'history-memory',
       group: 'history',
