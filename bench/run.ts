@@ -13,12 +13,14 @@ import { openFilesLimit } from './load/proc';
 import { type MetricSpec, type RunRecord, SERVERS, type ServerName, renderTable, summarise } from './load/report';
 import { type RunningServer, type ServerKind, rxchatFlags, startServer } from './load/server-process';
 import { type Connect, closeAll, connectClients } from './load/client';
-import { sleep } from './load/sync';
+import { sleep, waitUntil } from './load/sync';
 import { runChurn } from './scenarios/churn';
 import { runClusterUneven } from './scenarios/cluster-uneven';
 import { runFanout } from './scenarios/fanout';
 import { runHistoryMemory } from './scenarios/history-memory';
 import { runResume } from './scenarios/resume';
+import { runStoreStartup } from './scenarios/store-startup';
+import { runStoreThroughput } from './scenarios/store-throughput';
 import { type FloodContent, runFloodCost } from './scenarios/hostile-flood';
 import { runIdleMemory } from './scenarios/idle-memory';
 import { runJoinStorm } from './scenarios/join-storm';
@@ -87,12 +89,18 @@ const history = {
     clients: 1_000,
     senders: 2,
     linesPerSecond: 100,
+    /** `resume-slow`: a chat slow enough that history outlasts the resume storm. */
+    slowLinesPerSecond: 10,
     beforeDropMs: flags.quick ? 500 : 1_000,
     offlineMs: 200,
     afterMs: flags.quick ? 500 : 1_000,
     timeoutMs: 60_000,
   },
   memory: { rooms: 1_000, messagesPerRoom: 1_000, textBytes: 100, timeoutMs: 300_000 },
+  /** `store-throughput`: rooms of two, a sender and a receiver, at full speed (`--rate 0`). */
+  store: { rooms: 50, window: 100, warmupMs: 1_000, measureMs: flags.quick ? 2_000 : 5_000, timeoutMs: 60_000 },
+  /** `store-startup`: a store of rooms x messagesPerRoom messages (kept: the default 1,000 a room). */
+  startup: { rooms: 1_000, messagesPerRoom: 1_000, textBytes: 100, starts: flags.quick ? 1 : 3 },
 };
 
 /** The rooms scenarios, selected by name or together by `--only all-rooms`. */
@@ -364,6 +372,27 @@ function scenarios(): Scenario[] {
     : list;
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Messages in a store file, read after its server stopped. */
+function countStoredMessages(file: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
 /** Three processes over Redis holding 2, N and N clients of one chat, all sending: what the small one pays. */
 function clusterUnevenScenario(timing: {
   warmupMs: number;
@@ -500,9 +529,12 @@ const RESUME_SPECS: MetricSpec[] = [
   { key: 'resumed', label: 'clients resumed', unit: 'count' },
   { key: 'refused', label: 'resumes refused', unit: 'count' },
   { key: 'wrongName', label: 'resumed under another name', unit: 'count' },
-  { key: 'missed', label: 'numbered lines missed (must be 0)', unit: 'count' },
+  { key: 'missed', label: 'numbered lines missed', unit: 'count' },
+  { key: 'silentlyMissed', label: 'of them not reported as no longer kept', unit: 'count' },
   { key: 'duplicates', label: 'numbered lines seen twice (must be 0)', unit: 'count' },
+  { key: 'liveReplayed', label: 'of them live before resumed, then replayed', unit: 'count' },
   { key: 'scrollbackRepeats', label: 'seen again in the scrollback before /resume', unit: 'count' },
+  { key: 'ignoredBeforeResume', label: 'history lines before resumed, ignored (ids)', unit: 'count' },
   { key: 'evicted', label: 'resumed, then evicted (not counted above)', unit: 'count' },
   { key: 'reportedMissed', label: '"no longer kept" counted by the server', unit: 'count' },
   { key: 'lines', label: 'numbered lines said', unit: 'count' },
@@ -529,13 +561,19 @@ function historyScenarios(timing: {
     web: true,
   });
   const r = history.resume;
-  const resumeScenario = (name: string, transport: 'tcp' | 'ws' | 'ws-ids', how: string): Scenario => ({
+  const resumeScenario = (
+    name: string,
+    transport: 'tcp' | 'tcp-ids' | 'ws' | 'ws-ids',
+    how: string,
+    linesPerSecond = r.linesPerSecond,
+    dataDir = false,
+  ): Scenario => ({
     name,
     group: 'history',
-    title: `resume${transport === 'tcp' ? '' : ', WebSocket'}: ${r.clients} clients with a session dropped at once while ${r.senders} others say ${r.linesPerSecond} numbered lines/s each, back after ${r.offlineMs} ms, all at once, ${how} (rxchat only)`,
+    title: `resume${transport.startsWith('tcp') ? '' : ', WebSocket'}: ${r.clients} clients with a session dropped at once while ${r.senders} others say ${linesPerSecond} numbered lines/s each, back after ${r.offlineMs} ms, all at once, ${how} (rxchat only)`,
     specs: RESUME_SPECS,
-    kinds: (tcp) => ({ rxchat: transport === 'tcp' ? tcp.rxchat : web(tcp.rxchat) }),
-    run: async (server) => ({ ...(await runResume(server, { ...r, transport })) }),
+    kinds: (tcp) => ({ rxchat: { ...(transport.startsWith('tcp') ? tcp.rxchat : web(tcp.rxchat)), dataDir } }),
+    run: async (server) => ({ ...(await runResume(server, { ...r, linesPerSecond, transport })) }),
   });
   return [
     {
@@ -543,18 +581,97 @@ function historyScenarios(timing: {
       group: 'history',
       title: `fan-out with history: ${fanout.clients} clients all sending (window ${fanout.window}); plain = rxchat --history 0 (nothing kept), rxchat = rxchat keeping history in memory (the default, 1,000 a room): rxchat/plain is the cost of history (target >= 0.9x the lines/s)`,
       specs: fanoutSpecs,
-      // The durable store's column goes here once --data-dir lands (tuned = rxchat --data-dir DIR, a
-      // fresh DIR per start: ServerKind needs a per-start hook for that).
+      // The durable store's column is `fanout-store`.
       kinds: (tcp) => ({ plain: { ...tcp.rxchat, args: [...tcp.rxchat.args, '--history', '0'] }, rxchat: tcp.rxchat }),
       run: async (server) => ({
         ...(await runFanout(server, { ...fanout, senders: fanout.clients, ...timing })),
       }),
     },
-    resumeScenario('resume', 'tcp', 'each sending /resume TOKEN first'),
+    resumeScenario(
+      'resume',
+      'tcp-ids',
+      'each having asked /session ids and sending /resume TOKEN all ids #lobby=ID first',
+    ),
+    // Slow enough that the resume storm ends before the 1,000-line history wraps: nothing may be missed.
+    resumeScenario(
+      'resume-slow',
+      'tcp-ids',
+      'each having asked /session ids and sending /resume TOKEN all ids #lobby=ID first',
+      history.resume.slowLinesPerSecond,
+    ),
+    resumeScenario(
+      'resume-store',
+      'tcp-ids',
+      'each having asked /session ids and sending /resume TOKEN all ids #lobby=ID first, with --data-dir (a fresh DIR)',
+      history.resume.slowLinesPerSecond,
+      true,
+    ),
+    resumeScenario('resume-noids', 'tcp', 'each sending /resume TOKEN first (no ids: what was in flight is lost)'),
+    {
+      name: 'fanout-store',
+      group: 'history',
+      title: `fan-out with history in a store: ${fanout.clients} clients all sending (window ${fanout.window}); plain = rxchat --history 0 (nothing kept), tuned = rxchat keeping history in memory (the default), rxchat = rxchat --data-dir DIR (a fresh DIR per start): rxchat/tuned is the store's cost, rxchat/plain the cost of durable history (target >= 0.9x the lines/s)`,
+      specs: fanoutSpecs,
+      kinds: (tcp) => ({
+        plain: { ...tcp.rxchat, args: [...tcp.rxchat.args, '--history', '0'] },
+        tuned: tcp.rxchat,
+        rxchat: { ...tcp.rxchat, dataDir: true },
+      }),
+      run: async (server) => ({
+        ...(await runFanout(server, { ...fanout, senders: fanout.clients, ...timing })),
+      }),
+    },
+    {
+      name: 'store-throughput',
+      group: 'history',
+      title: `store throughput through the server: ${history.store.rooms} rooms of two (a sender at full speed, window ${history.store.window}, and a receiver), --history 10000000 --history-bytes 1 GiB; plain = in memory, rxchat = --data-dir DIR (a fresh DIR per start; rows counted in its chat.db at the end)`,
+      specs: [
+        { key: 'messagesPerSec', label: 'messages kept/s', unit: 'rate', ratio: true },
+        { key: 'serverCpuNsPerMessage', label: 'server CPU ns/message', unit: 'ns', ratio: true },
+        { key: 'serverCpuShare', label: 'server CPU', unit: 'share' },
+        { key: 'said', label: 'messages said in the run', unit: 'count' },
+        { key: 'storedRows', label: 'rows in the store at the end', unit: 'count' },
+        { key: 'notStored', label: 'said but not in the store', unit: 'count' },
+      ],
+      kinds: (tcp) => {
+        const big = {
+          ...tcp.rxchat,
+          args: [...tcp.rxchat.args, '--history', '10000000', '--history-bytes', String(1 << 30)],
+        };
+        return { plain: big, rxchat: { ...big, dataDir: true } };
+      },
+      run: async (server) => {
+        const result = await runStoreThroughput(server, history.store);
+        if (server.dataDir === undefined) return { ...result };
+        // The server holds its store exclusively: stop it (its data directory stays until stop()).
+        process.kill(server.pid, 'SIGTERM');
+        await waitUntil(() => !isAlive(server.pid), 10_000, 20);
+        const storedRows = countStoredMessages(join(server.dataDir, 'chat.db'));
+        return { ...result, storedRows, notStored: result.said - storedRows };
+      },
+    },
+    {
+      name: 'store-startup',
+      group: 'history',
+      reps: 1,
+      title: `start-up with a store of ${history.startup.rooms} rooms x ${history.startup.messagesPerRoom} messages of ${history.startup.textBytes} bytes (written with the store's own write, batches of 1,000, sync off), then openChatStore + createChatServer until listening, ${history.startup.starts} fresh processes, medians (rxchat only; the server the bench starts is not used)`,
+      specs: [
+        { key: 'messages', label: 'messages in the store', unit: 'count' },
+        { key: 'fillPerSec', label: 'written/s (store alone, batches of 1,000)', unit: 'rate' },
+        { key: 'fileMb', label: 'store file MB', unit: 'count' },
+        { key: 'openMs', label: 'openChatStore ms', unit: 'ms' },
+        { key: 'createMs', label: 'createChatServer until listening ms', unit: 'ms' },
+        { key: 'startMs', label: 'both, ms', unit: 'ms' },
+        { key: 'rssMb', label: 'RSS after start, MB', unit: 'count' },
+        { key: 'emptyStartMs', label: 'both, empty store, ms', unit: 'ms' },
+        { key: 'emptyRssMb', label: 'RSS after start, empty store, MB', unit: 'count' },
+      ],
+      kinds: (tcp) => ({ rxchat: tcp.rxchat }),
+      run: async () => ({ ...runStoreStartup(history.startup) }),
+    },
     resumeScenario('resume-ws', 'ws', 'each sending /resume TOKEN first'),
     resumeScenario('resume-ws-ids', 'ws-ids', 'each sending /resume TOKEN #lobby=ID, the last id it saw'),
-    // The durable store's resume and start-up scenarios go here once --data-dir lands: the same
-    // resume with `--data-dir`, one across a kill -9 and restart, and start-up with 1,000,000 stored.
+    // Still to come: a resume across a kill -9 and restart with `--data-dir`.
     {
       name: 'history-memory',
       group: 'history',

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,6 +20,8 @@ export interface ServerKind {
   readonly cluster?: number;
   /** Start node with --expose-gc and the preload's memory probe: `RunningServer.memoryAfterGc`. */
   readonly memoryProbe?: boolean;
+  /** Keep history in a store: `--data-dir` with a fresh temporary directory per start, removed at stop. */
+  readonly dataDir?: boolean;
 }
 
 /** What the memory probe reports: `process.memoryUsage()` right after a full GC. */
@@ -34,6 +36,8 @@ export interface RunningServer {
   readonly kind: ServerKind;
   readonly pid: number;
   readonly port: number;
+  /** With `dataDir`: the directory the server was given. */
+  readonly dataDir?: string;
   cpuMicros(): number;
   rssBytes(): number;
   /** With `memoryProbe`: the server's memory after a full GC; undefined if it did not answer within 10 s. */
@@ -80,9 +84,11 @@ export function startServer(kind: ServerKind): Promise<RunningServer> {
   if (kind.web) env['RXCHAT_BENCH_ANNOUNCE'] = 'Web chat on ';
   if (memoryFile !== undefined) env['RXCHAT_BENCH_MEMORY_FILE'] = memoryFile;
   const nodeArgs = [...(kind.nodeArgs ?? []), ...(memoryFile === undefined ? [] : ['--expose-gc'])];
+  const dataDir = kind.dataDir ? mkdtempSync(join(tmpdir(), 'rxchat-bench-data-')) : undefined;
+  const storeArgs = dataDir === undefined ? [] : ['--data-dir', dataDir];
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '--require', PRELOAD, kind.script, '--host', '127.0.0.1', '--port', '0', ...kind.args],
+    [...nodeArgs, '--require', PRELOAD, kind.script, '--host', '127.0.0.1', '--port', '0', ...kind.args, ...storeArgs],
     { stdio: ['ignore', devNull, 'inherit', 'pipe'], env },
   );
   closeSync(devNull);
@@ -96,6 +102,7 @@ export function startServer(kind: ServerKind): Promise<RunningServer> {
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
+      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
       reject(error);
     };
     child.once('exit', (code) => fail(new Error(`${kind.name}: exited with ${code} before listening`)));
@@ -113,12 +120,14 @@ export function startServer(kind: ServerKind): Promise<RunningServer> {
         kind,
         pid,
         port: Number(match[2]),
+        ...(dataDir === undefined ? {} : { dataDir }),
         cpuMicros: () => processCpuMicros(pid),
         rssBytes: () => processRssBytes(pid),
         ...(memoryFile === undefined ? {} : { memoryAfterGc: () => probeMemory(child, memoryFile) }),
         stop: async () => {
           await stopChild(child);
           if (memoryFile !== undefined) rmSync(memoryFile, { force: true });
+          if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
         },
       });
     });

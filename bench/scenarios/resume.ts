@@ -14,8 +14,12 @@ export interface ResumeOptions {
   readonly beforeDropMs: number;
   readonly offlineMs: number;
   readonly afterMs: number;
-  /** `tcp`: `/resume TOKEN`; `ws`: the same as a text frame; `ws-ids`: `/resume TOKEN #lobby=ID` with the last id seen. */
-  readonly transport: 'tcp' | 'ws' | 'ws-ids';
+  /**
+   * `tcp`: `/session`, then `/resume TOKEN`; `tcp-ids`: `/session ids`, then `/resume TOKEN all ids #lobby=ID`
+   * with the last id seen (the history lines shown before `[*] resumed as` are ignored: `all` replays
+   * them after it); `ws`: `/resume TOKEN` as a text frame; `ws-ids`: `/resume TOKEN #lobby=ID`.
+   */
+  readonly transport: 'tcp' | 'tcp-ids' | 'ws' | 'ws-ids';
   readonly timeoutMs: number;
 }
 
@@ -28,6 +32,8 @@ export interface ResumeResult {
   readonly wrongName: number;
   /** Numbered lines a resumed client never saw, on either connection (must be 0). */
   readonly missed: number;
+  /** Of `missed`, per client beyond what the server said was no longer kept: lost in silence. */
+  readonly silentlyMissed: number;
   /** Numbered lines a client saw twice, not counting the one case below (must be 0). */
   readonly duplicates: number;
   /**
@@ -35,6 +41,13 @@ export interface ResumeResult {
    * shown before its `/resume` arrives (by design: exactly once is per connection).
    */
   readonly scrollbackRepeats: number;
+  /**
+   * Of `duplicates`: a live line the new connection was sent before `[*] resumed as`, then again in
+   * the replay (with `all`, the replay covers everything after the id named, live lines included).
+   */
+  readonly liveReplayed: number;
+  /** `tcp-ids`: history lines the new connection was shown before `[*] resumed as`, ignored (replayed after it). */
+  readonly ignoredBeforeResume: number;
   /** Resumed clients whose new connection the server closed before the end (evicted): not counted above. */
   readonly evicted: number;
   /** Messages the server said were no longer kept (`missed` in a replay). */
@@ -53,6 +66,7 @@ const PAD = 'x'.repeat(70);
 const SESSION = /^\[\*\] session (\S+) /;
 const WELCOME = /^\[\*\] Welcome, (\S+)! /;
 const RESUMED = /^\[\*\] resumed as (\S+) in /;
+const ID_PREFIX = /^@id=(\d+) /;
 const MISSED = /\[!\] (\d+) missed messages? (?:is|are) no longer kept/;
 
 /** One resuming client's view, over its two connections: a line's counts per phase. */
@@ -60,6 +74,8 @@ class Viewer {
   name = '';
   token = '';
   lastId = 0;
+  /** Missed messages the server said were no longer kept, to this client. */
+  reported = 0;
   /** 0: first connection; 1: second, before it was resumed; 2: after; 3: the second one closed (evicted). */
   phase = 0;
   resumedAt = 0;
@@ -133,7 +149,9 @@ function wsConn(port: number, onFrame: FrameHandler, onClose: () => void): Conn 
  */
 export async function runResume(server: RunningServer, options: ResumeOptions): Promise<ResumeResult> {
   const { clients: n, senders, linesPerSecond } = options;
-  const ws = options.transport !== 'tcp';
+  const ws = options.transport === 'ws' || options.transport === 'ws-ids';
+  const tcpIds = options.transport === 'tcp-ids';
+  let ignoredBeforeResume = 0;
   const totalMs = options.beforeDropMs + options.offlineMs + options.afterMs + options.timeoutMs;
   // Room for every line a sender may say in the run, bounded.
   const perSender = Math.min(100_000, Math.ceil((linesPerSecond * totalMs) / 1000) + 16);
@@ -159,8 +177,18 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
     resumedCount++;
   };
   /** TCP lines: welcome, session, numbered lines (live or history), resumed, refusals. */
-  const onTcpLine = (viewer: Viewer | undefined, line: string) => {
+  const onTcpLine = (viewer: Viewer | undefined, raw: string) => {
+    let line = raw;
     if (viewer !== undefined) {
+      const id = tcpIds ? ID_PREFIX.exec(line) : null;
+      if (id !== null) {
+        viewer.lastId = Math.max(viewer.lastId, Number(id[1]));
+        line = line.slice(id[0].length);
+      } else if (tcpIds && viewer.phase === 1 && line.startsWith('[history ')) {
+        // The scrollback shown before the resume: `all` replays it after `[*] resumed as`.
+        if (MARK.test(line)) ignoredBeforeResume++;
+        return;
+      }
       if (line.startsWith('[*] ')) {
         const session = SESSION.exec(line);
         if (session !== null) viewer.token = session[1]!;
@@ -173,7 +201,10 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
       if (line.startsWith('[!] ')) {
         if (line.startsWith('[!] cannot resume')) refused++;
         const missed = MISSED.exec(line);
-        if (missed !== null) reportedMissed += Number(missed[1]);
+        if (missed !== null) {
+          reportedMissed += Number(missed[1]);
+          viewer.reported += Number(missed[1]);
+        }
         return;
       }
     }
@@ -190,7 +221,10 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
         see(viewer, entry.text);
         viewer.lastId = Math.max(viewer.lastId, entry.id);
       }
-      if (typeof frame['missed'] === 'number') reportedMissed += frame['missed'];
+      if (typeof frame['missed'] === 'number') {
+        reportedMissed += frame['missed'];
+        viewer.reported += frame['missed'];
+      }
     } else if (viewer === undefined) {
       return;
     } else if (type === 'welcome' && viewer.phase === 0) viewer.name = String(frame['name']);
@@ -222,7 +256,7 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
       conns.push(...batch);
       await Promise.all(batch.map((c) => c.opened));
     }
-    for (const conn of conns) conn.write('/session');
+    for (const conn of conns) conn.write(tcpIds ? '/session ids' : '/session');
     if (!(await waitUntil(() => viewers.every((v) => v.token !== '' && v.name !== ''), options.timeoutMs))) {
       throw new Error(`${viewers.filter((v) => v.token === '').length} clients got no session`);
     }
@@ -251,7 +285,8 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
     const t1 = Date.now();
     const again = viewers.map((viewer) => {
       const conn = open(viewer);
-      const ids = options.transport === 'ws-ids' ? ` #lobby=${viewer.lastId}` : '';
+      const ids =
+        options.transport === 'ws-ids' ? ` #lobby=${viewer.lastId}` : tcpIds ? ` all ids #lobby=${viewer.lastId}` : '';
       conn.write(`/resume ${viewer.token}${ids}`);
       return conn;
     });
@@ -282,8 +317,10 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
     await sleep(200);
 
     let missed = 0;
+    const missedBy = new Map<Viewer, number>();
     let duplicates = 0;
     let scrollbackRepeats = 0;
+    let liveReplayed = 0;
     let watcherLost = 0;
     for (let s = 0; s < senders; s++) {
       for (let k = 0; k < sent[s]!; k++) {
@@ -296,11 +333,20 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
           const c2 = viewer.counts[2]![key]!;
           if (c0 + c1 + c2 === 0) {
             missed++;
+            missedBy.set(viewer, (missedBy.get(viewer) ?? 0) + 1);
             if (process.env['RXCHAT_BENCH_DEBUG'] !== undefined && viewer === viewers[0])
               process.stderr.write(`missed s${s} #${k} (drop at ${sentAtDrop}, resumed at ${sentAtResume})\n`);
           }
           // Once per connection; a line from the first connection may come again only in the scrollback.
-          if (c0 > 1 || c1 + c2 > 1 || (c0 > 0 && c2 > 0)) duplicates++;
+          // With `tcp-ids` the scrollback before the resume is ignored: any repeat is a duplicate.
+          if (tcpIds ? c0 + c1 + c2 > 1 : c0 > 1 || c1 + c2 > 1 || (c0 > 0 && c2 > 0)) {
+            duplicates++;
+            if (c0 === 0 && c1 === 1 && c2 === 1) liveReplayed++;
+            if (process.env['RXCHAT_BENCH_DEBUG'] !== undefined && duplicates <= 20)
+              process.stderr.write(
+                `duplicate s${s} #${k} seen ${c0}/${c1}/${c2} (first/second before resume/after; drop at ${sentAtDrop}, resumed at ${sentAtResume})\n`,
+              );
+          }
           if (c0 > 0 && c1 > 0) scrollbackRepeats++;
         }
       }
@@ -311,8 +357,11 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
       refused,
       wrongName,
       missed,
+      silentlyMissed: [...missedBy].reduce((sum, [viewer, count]) => sum + Math.max(0, count - viewer.reported), 0),
       duplicates,
       scrollbackRepeats,
+      liveReplayed,
+      ignoredBeforeResume,
       reportedMissed,
       evicted: viewers.filter((v) => v.phase === 3).length,
       lines: sent.reduce((a, b) => a + b, 0),
