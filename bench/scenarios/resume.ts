@@ -184,8 +184,9 @@ export async function runResume(server: RunningServer, options: ResumeOptions): 
       if (id !== null) {
         viewer.lastId = Math.max(viewer.lastId, Number(id[1]));
         line = line.slice(id[0].length);
-      } else if (tcpIds && viewer.phase === 1 && line.startsWith('[history ')) {
-        // The scrollback shown before the resume: `all` replays it after `[*] resumed as`.
+      } else if (tcpIds && viewer.phase === 1 && (line.startsWith('[history ') || MARK.test(line))) {
+        // What the new connection is sent before the resume, scrollback and live lines alike: `all`
+        // replays all of it after `[*] resumed as`, in order, so a client drops it (the terminal client does).
         if (MARK.test(line)) ignoredBeforeResume++;
         return;
       }

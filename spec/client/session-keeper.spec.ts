@@ -18,6 +18,10 @@ describe('SessionKeeper', () => {
     expect(keeper.receive('[*] Welcome, eve! Type /help for commands.')).toEqual({ show: true });
     // Its scrollback is held back: with `all`, the server replays it in order after what came before.
     expect(keeper.receive('[#rust] [history 2026-12-05 23:10:02 UTC] bob: hi')).toEqual({ show: false });
+    // And so is a live chat line said before the resume is answered (the replay covers it too), but not a join.
+    expect(keeper.receive('bob: said meanwhile')).toEqual({ show: false });
+    expect(keeper.receive('[#rust] * bob waves meanwhile')).toEqual({ show: false });
+    expect(keeper.receive('eve joined the chat')).toEqual({ show: true });
     expect(keeper.receive('[*] resumed as alice in #lobby')).toEqual({ show: true });
     expect(keeper.isResuming).toBe(false);
     expect(keeper.resumeLine()).toBe('/resume T0K3N all ids');

@@ -3,10 +3,11 @@
  * session with ids after each new welcome (`/session ids`: the server then puts `@id=N ` before each
  * chat line, which this strips), keep its token out of sight, and send
  * `/resume TOKEN all ids #room=ID ...` first on every reconnect, naming per room the last message it
- * got: what was lost in flight when the connection dropped is replayed too. The scrollback a new connection gets
- * before its /resume is answered is held back (`all` asks the server to replay those lines too, in
- * order after the older ones), so the missed lines show once and in order; it is shown after all if
- * the resume is refused.
+ * got: what was lost in flight when the connection dropped is replayed too. The chat lines a new
+ * connection gets before its /resume is answered (its scrollback, and live lines said meanwhile)
+ * are held back: `all` asks the server to replay everything this connection was sent before the
+ * resume, in order after the older ones, so the missed lines show once and in order; they are shown
+ * after all if the resume is refused.
  */
 
 const WELCOME = /^\[\*\] Welcome, \S+! /;
@@ -14,8 +15,11 @@ const WELCOME = /^\[\*\] Welcome, \S+! /;
 const SESSION = /^\[\*\] session (\S+) \(reconnect within \d+ s and send \/resume \S+ first\)$/;
 const RESUMED = /^\[\*\] resumed as \S+ in /;
 const CANNOT_RESUME = /^\[!\] cannot resume: /;
-/** A history line (scrollback), in any room. */
-const HISTORY = /^(\[#\S+\] )?\[history /;
+/**
+ * A chat line of a room, live (`name: text`, `* name text`) or history, with its room's prefix if
+ * any: what `/resume ... all` replays, so it is held back until the resume is answered.
+ */
+const CHAT = /^(\[#[^\]\s]+\] )?(\[history |[A-Za-z0-9._-]{1,32}: |\* [A-Za-z0-9._-]{1,32} )/;
 /** What a server without sessions answers to /session. */
 const NO_SESSIONS = /^\[!\] (unknown command: \/session \(try \/help\)|sessions are not available on this server)$/;
 
@@ -123,7 +127,7 @@ export class SessionKeeper {
       this.held = [];
       return { ...this.ask(), release };
     }
-    if (this.resuming && HISTORY.test(line)) {
+    if (this.resuming && CHAT.test(line)) {
       this.held.push(line);
       return { show: false };
     }
