@@ -10,6 +10,8 @@
 # FILES: irctest/server_tests/*.py names without .py (default: the basic ones below), or "all".
 # Needs python3 with pytest; ngircd and inspircd from Debian (apt-get install ngircd inspircd).
 # JUnit XML per server and the summary go to bench/irctest/results/ (not committed).
+# One run at a time: irctest keeps the ports it hands out in one file under /tmp, and two runs at
+# once fail at teardown reading it.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
