@@ -17,6 +17,7 @@ import { sleep, waitUntil } from './load/sync';
 import { runChurn } from './scenarios/churn';
 import { runClusterUneven } from './scenarios/cluster-uneven';
 import { runFanout } from './scenarios/fanout';
+import { ircFanoutScenario } from './scenarios/irc-fanout';
 import { runHistoryMemory } from './scenarios/history-memory';
 import { runResume } from './scenarios/resume';
 import { runStoreStartup } from './scenarios/store-startup';
@@ -359,6 +360,7 @@ function scenarios(): Scenario[] {
   list.push(...historyScenarios(timing));
   list.push(...hostileScenarios());
   list.push(nonReadersScenario('non-readers', c.nonReaders.clients));
+  list.push(ircFanoutScenario({ ...c.fanout, ...timing }, fanoutSpecs));
   const only = flags.only?.split(',');
   // 10,000 non-readers take minutes (their join storm first): only when asked for by name.
   if (only?.includes('non-readers-10k')) list.push(nonReadersScenario('non-readers-10k', 10_000));
