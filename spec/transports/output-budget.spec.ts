@@ -8,8 +8,11 @@ import { type BudgetHolder, OutputBudget } from '../../src/transports/output-bud
 import { OutputQueue } from '../../src/transports/output-queue';
 import { nextTurn } from '../support/waiting';
 
+/** A holder whose backlog has made no progress since the epoch (stalled) unless a test says otherwise. */
 class Holder implements BudgetHolder {
   charged = 0;
+  progressAt = 0;
+  progressed = false;
   evictedWith: string | undefined;
   constructor(
     readonly name: string,
@@ -90,7 +93,8 @@ describe('OutputBudget', () => {
 
 /**
  * An in-memory socket whose writes complete on the next turn, as a real one's do when the kernel
- * does not take them at once; once `stalled`, nothing written to it completes: a peer that stopped reading.
+ * does not take them at once (an empty write at once, as the kernel's); once `stalled`, nothing written
+ * to it completes: a peer that stopped reading.
  */
 class MemorySocket extends Duplex {
   stalled = false;
@@ -98,6 +102,7 @@ class MemorySocket extends Duplex {
   override _read(): void {}
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.stalled) return;
+    if (chunk.length === 0) return callback();
     this.written += chunk.length;
     setImmediate(callback);
   }

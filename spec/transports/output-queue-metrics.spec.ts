@@ -54,7 +54,7 @@ const said = (text: string): ChatMessage => ({ type: 'said', name: 'alice', text
 const deliver = (to: ClientId[], message: ChatMessage, except?: ClientId): Delivery =>
   except === undefined ? { kind: 'deliver', to, message, at: 0 } : { kind: 'deliver', to, except, message, at: 0 };
 
-function setup(options: { maxBufferBytes?: number } = {}) {
+function setup(options: { maxBufferBytes?: number; stallMs?: number } = {}) {
   const metrics = new RecordingMetrics();
   const queue = new OutputQueue(encode, { ...options, metrics });
   const sockets = new Map<ClientId, FakeSocket>();
@@ -124,7 +124,8 @@ describe('OutputQueue metrics', () => {
     b.stalled = true;
     for (let i = 0; i < 3; i++) reset.queue.handle(deliver(['a', 'b'], said(`line ${i}`)));
     await nextTurn();
-    expect(b.writableLength).toBe(3 * line);
+    // One line in flight in b's socket, the others held behind it.
+    expect(reset.queue.bufferedBytes()).toBe(3 * line);
     b.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     reset.queue.handle(deliver(['a', 'b'], said('before the reset is reported')));
     b.failStalled(Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' }));
@@ -132,7 +133,8 @@ describe('OutputQueue metrics', () => {
     expect(reset.metrics.evictions).toEqual([]);
 
     // c is evicted over its limit with writes buffered behind the stalled one: they fail with the eviction.
-    const evicted = setup({ maxBufferBytes: line });
+    // stallMs 0: a client whose backlog made no progress counts as stalled at once, so it goes at its limit.
+    const evicted = setup({ maxBufferBytes: line, stallMs: 0 });
     const c = evicted.socket('c');
     c.stalled = true;
     for (let i = 0; i < 3; i++) evicted.queue.handle(deliver(['a', 'c'], said(`line ${i}`)));

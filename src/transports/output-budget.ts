@@ -1,17 +1,35 @@
-/** Something that holds unsent output: a connection of some transport's `OutputQueue`. */
+/** Something that holds unsent output: a connection of some transport's `OutputQueue`, and how its backlog drains. */
 export interface BudgetHolder {
   /** What the budget counts for it now (kept by the budget: start at 0). */
   charged: number;
+  /**
+   * When its backlog last made progress (`Date.now()` ms): when the backlog began, or when the kernel
+   * last took a write of it. 0 when it holds no backlog.
+   */
+  readonly progressAt: number;
+  /** Whether the kernel took any of its backlog since the backlog began. */
+  readonly progressed: boolean;
   /** Drops its output and its connection (its leave is announced); must `release` it at once. */
   evict(reason: Error): void;
 }
 
 /**
+ * How long a backlog may go without the kernel taking any of it before its client counts as having
+ * stopped reading. A reader that keeps up takes a write (at most 64 KiB) far more often; one that
+ * stopped is known before it holds much.
+ */
+export const DEFAULT_STALL_MS = 1_000;
+
+/**
  * The total of unsent output over every client of every transport, bounded: one per server, shared
- * by all its transports' queues. Each holder reports what it holds (its socket's `writableLength`)
- * when that changes: after a write and in the write's callback, so per write, never per delivery.
- * Past `limit`, the holders with the largest backlogs are evicted first, until the total is back
- * under seven eighths of the limit (so the sort runs once per eighth of the budget, not per write).
+ * by all its transports' queues. Each holder reports what it holds when that changes (per write and
+ * per delivery held behind a write in flight, never per delivery to a client that keeps up).
+ *
+ * Past `limit`, holders are evicted until the total is back under seven eighths of the limit (so the
+ * sort runs once per eighth of the budget, not per write): first those that stopped reading (no
+ * progress for `stallMs`), largest first, whatever their size; then, only if that is not enough,
+ * those still draining, least likely to be reading first: those that took none of their backlog yet,
+ * then those without progress the longest. A reader a burst behind outlives a client that stopped.
  */
 export class OutputBudget {
   private used = 0;
@@ -20,7 +38,10 @@ export class OutputBudget {
   private enforcing = false;
   private evictions = 0;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    readonly stallMs: number = DEFAULT_STALL_MS,
+  ) {}
 
   /** Unsent bytes over every holder, as last reported. */
   get usedBytes(): number {
@@ -57,15 +78,20 @@ export class OutputBudget {
     this.enforcing = true;
     try {
       const target = this.limit - this.limit / 8;
-      const largest = [...this.holders].sort((a, b) => b.charged - a.charged);
-      for (const holder of largest) {
+      const now = Date.now();
+      const ranked: Ranked[] = [];
+      for (const holder of this.holders) {
+        const quietMs = now - holder.progressAt;
+        ranked.push({ holder, quietMs, stalled: quietMs >= this.stallMs, charged: holder.charged });
+      }
+      ranked.sort(evictionOrder);
+      for (const { holder, stalled } of ranked) {
         if (this.used <= target) break;
         const held = holder.charged;
+        const why = stalled || !holder.progressed ? 'client not reading' : 'client draining too slowly';
         this.evictions++;
         holder.evict(
-          new Error(
-            `server output over its total of ${this.limit} bytes: evicted with ${held} unsent (client not reading)`,
-          ),
+          new Error(`server output over its total of ${this.limit} bytes: evicted with ${held} unsent (${why})`),
         );
         this.release(holder);
       }
@@ -73,4 +99,23 @@ export class OutputBudget {
       this.enforcing = false;
     }
   }
+}
+
+interface Ranked {
+  readonly holder: BudgetHolder;
+  /** How long its backlog went without progress, as of this pass. */
+  readonly quietMs: number;
+  readonly stalled: boolean;
+  /** Its charge when ranked (an eviction's callbacks may change it during the pass). */
+  readonly charged: number;
+}
+
+/** Stalled first, largest first; then the draining: those that took none of their backlog, then the longest quiet, then the largest. */
+function evictionOrder(a: Ranked, b: Ranked): number {
+  if (a.stalled !== b.stalled) return a.stalled ? -1 : 1;
+  if (!a.stalled) {
+    if (a.holder.progressed !== b.holder.progressed) return a.holder.progressed ? 1 : -1;
+    if (a.quietMs !== b.quietMs) return b.quietMs - a.quietMs;
+  }
+  return b.charged - a.charged;
 }

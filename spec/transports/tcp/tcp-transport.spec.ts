@@ -197,7 +197,8 @@ describe('TcpTransport', () => {
   });
 
   it('evicts a client whose unsent output passes maxBufferBytes', async () => {
-    const h = harness({ maxBufferBytes: 100 });
+    // stallMs 0: a client whose backlog made no progress counts as stalled at once.
+    const h = harness({ maxBufferBytes: 100, stallMs: 0 });
     const alice = h.connect(1000);
     const bob = h.connect(1001);
     await nextTurn();
