@@ -133,11 +133,14 @@ describe('OutputQueue metrics', () => {
     expect(reset.metrics.evictions).toEqual([]);
 
     // c is evicted over its limit with writes buffered behind the stalled one: they fail with the eviction.
-    // stallMs 0: a client whose backlog made no progress counts as stalled at once, so it goes at its limit.
+    // stallMs 0: a client whose backlog made no progress through a whole poll phase counts as stalled,
+    // so it goes at its limit.
     const evicted = setup({ maxBufferBytes: line, stallMs: 0 });
     const c = evicted.socket('c');
     c.stalled = true;
     for (let i = 0; i < 3; i++) evicted.queue.handle(deliver(['a', 'c'], said(`line ${i}`)));
+    await nextTurn();
+    evicted.queue.handle(deliver(['a'], said('a turn goes by')));
     await nextTurn();
     evicted.queue.handle(deliver(['a', 'c'], said('finds c over its limit')));
     c.failStalled(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));

@@ -1,10 +1,13 @@
+import { quietMs } from './poll-clock';
+
 /** Something that holds unsent output: a connection of some transport's `OutputQueue`, and how its backlog drains. */
 export interface BudgetHolder {
   /** What the budget counts for it now (kept by the budget: start at 0). */
   charged: number;
   /**
    * When its backlog last made progress (`Date.now()` ms): when the backlog began, or when the kernel
-   * last took a write of it. 0 when it holds no backlog.
+   * last took a write of it. 0 when it holds no backlog (or, for a socket that holds bytes nobody
+   * waits for, none known: it counts as stalled).
    */
   readonly progressAt: number;
   /** Whether the kernel took any of its backlog since the backlog began. */
@@ -27,9 +30,10 @@ export const DEFAULT_STALL_MS = 1_000;
  *
  * Past `limit`, holders are evicted until the total is back under seven eighths of the limit (so the
  * sort runs once per eighth of the budget, not per write): first those that stopped reading (no
- * progress for `stallMs`), largest first, whatever their size; then, only if that is not enough,
- * those still draining, least likely to be reading first: those that took none of their backlog yet,
- * then those without progress the longest. A reader a burst behind outlives a client that stopped.
+ * progress for `stallMs`, by the poll clock: see `poll-clock`), the longest quiet first, whatever
+ * their size; then, only if that is not enough, those still draining, least likely to be reading
+ * first: those that took none of their backlog yet, then those without progress the longest. A
+ * reader a burst behind, or one that paused for a moment, outlives a client that stopped.
  */
 export class OutputBudget {
   private used = 0;
@@ -78,11 +82,10 @@ export class OutputBudget {
     this.enforcing = true;
     try {
       const target = this.limit - this.limit / 8;
-      const now = Date.now();
       const ranked: Ranked[] = [];
       for (const holder of this.holders) {
-        const quietMs = now - holder.progressAt;
-        ranked.push({ holder, quietMs, stalled: quietMs >= this.stallMs, charged: holder.charged });
+        const quiet = quietMs(holder.progressAt);
+        ranked.push({ holder, quietMs: quiet, stalled: quiet >= this.stallMs, charged: holder.charged });
       }
       ranked.sort(evictionOrder);
       for (const { holder, stalled } of ranked) {
@@ -103,19 +106,21 @@ export class OutputBudget {
 
 interface Ranked {
   readonly holder: BudgetHolder;
-  /** How long its backlog went without progress, as of this pass. */
+  /** How long its backlog went without progress, as of this pass (by the poll clock). */
   readonly quietMs: number;
   readonly stalled: boolean;
   /** Its charge when ranked (an eviction's callbacks may change it during the pass). */
   readonly charged: number;
 }
 
-/** Stalled first, largest first; then the draining: those that took none of their backlog, then the longest quiet, then the largest. */
+/**
+ * Stalled first, the longest quiet first (a client quiet for a minute is surer gone than one quiet
+ * for a second, whatever they hold); then the draining, those that took none of their backlog
+ * first, the longest quiet first; the largest first between equals.
+ */
 function evictionOrder(a: Ranked, b: Ranked): number {
   if (a.stalled !== b.stalled) return a.stalled ? -1 : 1;
-  if (!a.stalled) {
-    if (a.holder.progressed !== b.holder.progressed) return a.holder.progressed ? 1 : -1;
-    if (a.quietMs !== b.quietMs) return b.quietMs - a.quietMs;
-  }
+  if (!a.stalled && a.holder.progressed !== b.holder.progressed) return a.holder.progressed ? 1 : -1;
+  if (a.quietMs !== b.quietMs) return b.quietMs - a.quietMs;
   return b.charged - a.charged;
 }

@@ -2,13 +2,14 @@ import type { Duplex } from 'node:stream';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
 import type { TransportMetrics } from '../pipeline/reports';
 import { type BudgetHolder, DEFAULT_STALL_MS, type OutputBudget } from './output-budget';
+import { pollClock, quietMs } from './poll-clock';
 
 export interface OutputQueueOptions {
   /**
    * A client holding more than this many unsent bytes from earlier flushes is evicted once it has
-   * stopped reading: its backlog made no progress (the kernel took none of it) for `stallMs`. One
-   * still draining is kept up to `DRAINING_LIMIT_FACTOR` times this, so a reader a burst behind is not
-   * cut off; either goes at most one delivery past that.
+   * stopped reading: the kernel took none of that backlog for `stallMs`. One that took some of it is
+   * kept up to `DRAINING_LIMIT_FACTOR` times this, so a reader a burst behind, or one that paused for a
+   * moment, is not cut off; either goes at most one delivery past that.
    */
   readonly maxBufferBytes?: number;
   /** How long a backlog may go without the kernel taking any of it before its client counts as stalled (default 1 s). */
@@ -159,9 +160,9 @@ class Connection implements BudgetHolder {
  * - Paced by the kernel: a socket gets at most one write at a time that the kernel has not taken
  *   (at most `MAX_WRITE_BYTES`); what comes meanwhile waits here, and goes when that write completes.
  *   A completed write is progress: a reader far behind still shows it every 64 KiB it reads.
- * - Bounded: a client holding `maxBufferBytes` unsent from earlier flushes is evicted once its backlog
- *   made no progress for `stallMs` (a stalled client), or past `DRAINING_LIMIT_FACTOR` times that while
- *   it drains; when all clients together hold more than the shared `budget`, the stalled go first.
+ * - Bounded: a client holding `maxBufferBytes` unsent from earlier flushes is evicted once it took none
+ *   of that backlog for `stallMs`, or past `DRAINING_LIMIT_FACTOR` times that if it took some; when all
+ *   clients together hold more than the shared `budget`, those without progress for `stallMs` go first.
  * - Writes carry no callback while the kernel takes them at once (Node then allocates no tick per
  *   write): only a write left in flight gets one, on an empty write queued behind it.
  * - Close requests are honoured after the output queued before them.
@@ -294,7 +295,10 @@ export class OutputQueue {
       !this.flushScheduled &&
       !this.busy &&
       audience < (this.options.coalesceSockets ?? DEFAULT_COALESCE_SOCKETS);
-    if (this.turnDeliveries++ === 0) setImmediate(this.endTurn);
+    if (this.turnDeliveries++ === 0) {
+      setImmediate(this.endTurn);
+      pollClock.arm();
+    }
     return quiet;
   }
 
@@ -305,17 +309,18 @@ export class OutputQueue {
 
   /**
    * The backlog of a connection whose last write is in flight (a reader keeping up has none between
-   * flushes, so one burst does not count against it). Past the limit, a client whose backlog made no
-   * progress for `stallMs` has stopped reading and is evicted; one still draining is kept up to
-   * `DRAINING_LIMIT_FACTOR` times the limit. Either goes at most one delivery past.
+   * flushes, so one burst does not count against it). Past the limit, a client that took none of its
+   * backlog for `stallMs` has stopped reading and is evicted; one that took some of it (a reader a
+   * burst behind, or one that paused for a moment) is kept up to `DRAINING_LIMIT_FACTOR` times the
+   * limit. Either goes at most one delivery past.
    */
   private overLimit(connection: Connection): boolean {
     const limit = this.options.maxBufferBytes;
     if (limit === undefined) return false;
     const backlog = connection.backlog();
     if (backlog <= limit) return false;
-    // The clock is read only past the limit, not per delivery.
-    const stalled = Date.now() - connection.progressAt >= (this.options.stallMs ?? DEFAULT_STALL_MS);
+    const stalled =
+      !connection.progressed && quietMs(connection.progressAt) >= (this.options.stallMs ?? DEFAULT_STALL_MS);
     if (!stalled && backlog <= limit * DRAINING_LIMIT_FACTOR) return false;
     const why =
       stalled || !connection.progressed ? 'client not reading' : `${backlog} unsent, client draining too slowly`;
