@@ -13,6 +13,7 @@ class Holder implements BudgetHolder {
   charged = 0;
   progressAt = 0;
   progressed = false;
+  everDrained = false;
   evictedWith: string | undefined;
   constructor(
     readonly name: string,

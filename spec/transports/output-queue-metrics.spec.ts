@@ -91,9 +91,12 @@ describe('OutputQueue metrics', () => {
   });
 
   it('counts a reader over its limit as evicted for slow-reader, once', async () => {
-    const { metrics, queue, socket } = setup({ maxBufferBytes: 10 });
+    // stallMs 0: b is found stalled once a whole poll phase went by without progress.
+    const { metrics, queue, socket } = setup({ maxBufferBytes: 10, stallMs: 0 });
     socket('b').stalled = true;
     queue.handle(deliver(['a', 'b'], said('fills b past its limit')));
+    await nextTurn();
+    queue.handle(deliver(['a'], said('a turn goes by')));
     await nextTurn();
     queue.handle(deliver(['a', 'b'], said('finds b over it')));
     queue.handle(deliver(['a', 'b'], said('b is gone')));

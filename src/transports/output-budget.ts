@@ -1,4 +1,4 @@
-import { quietMs } from './poll-clock';
+import { pollClock, quietMs } from './poll-clock';
 
 /** Something that holds unsent output: a connection of some transport's `OutputQueue`, and how its backlog drains. */
 export interface BudgetHolder {
@@ -12,6 +12,8 @@ export interface BudgetHolder {
   readonly progressAt: number;
   /** Whether the kernel took any of its backlog since the backlog began. */
   readonly progressed: boolean;
+  /** Whether the kernel ever took a write that it did not take at once: the client has read under load before. */
+  readonly everDrained: boolean;
   /** Drops its output and its connection (its leave is announced); must `release` it at once. */
   evict(reason: Error): void;
 }
@@ -32,7 +34,8 @@ export const DEFAULT_STALL_MS = 1_000;
  * sort runs once per eighth of the budget, not per write): first those that stopped reading (no
  * progress for `stallMs`, by the poll clock: see `poll-clock`), the longest quiet first, whatever
  * their size; then, only if that is not enough, those still draining, least likely to be reading
- * first: those that took none of their backlog yet, then those without progress the longest. A
+ * first: those that never drained a backlog, then those that took none of this one, then those
+ * without progress the longest. A
  * reader a burst behind, or one that paused for a moment, outlives a client that stopped.
  */
 export class OutputBudget {
@@ -41,6 +44,8 @@ export class OutputBudget {
   private readonly holders = new Set<BudgetHolder>();
   private enforcing = false;
   private evictions = 0;
+  /** The poll clock when a pass last found nobody it could judge: none again before it moves. */
+  private waitingFor = -1;
 
   constructor(
     readonly limit: number,
@@ -65,7 +70,8 @@ export class OutputBudget {
     else if (bytes === 0) this.holders.delete(holder);
     holder.charged = bytes;
     this.used += delta;
-    if (this.used > this.limit) this.enforce();
+    // A pass that found nobody to judge waits for the next poll phase rather than sort again per update.
+    if (this.used > this.limit && pollClock.polledAfter !== this.waitingFor) this.enforce();
   }
 
   /** `holder` is gone (closed or evicted): nothing of it counts any more. */
@@ -85,6 +91,10 @@ export class OutputBudget {
       const ranked: Ranked[] = [];
       for (const holder of this.holders) {
         const quiet = quietMs(holder.progressAt);
+        // A backlog that began (or progressed) since the last whole poll phase began cannot be judged
+        // yet: the callbacks that would show a reader's progress have not had a turn to run. It is at
+        // most what this turn produced, as a batch not yet flushed always was.
+        if (quiet < 0) continue;
         ranked.push({ holder, quietMs: quiet, stalled: quiet >= this.stallMs, charged: holder.charged });
       }
       ranked.sort(evictionOrder);
@@ -98,6 +108,7 @@ export class OutputBudget {
         );
         this.release(holder);
       }
+      if (this.used > target) this.waitingFor = pollClock.polledAfter;
     } finally {
       this.enforcing = false;
     }
@@ -115,12 +126,15 @@ interface Ranked {
 
 /**
  * Stalled first, the longest quiet first (a client quiet for a minute is surer gone than one quiet
- * for a second, whatever they hold); then the draining, those that took none of their backlog
- * first, the longest quiet first; the largest first between equals.
+ * for a second, whatever they hold); then the draining: those that never drained a backlog in their
+ * life, then those that took none of this one; the longest quiet first; the largest first between equals.
  */
 function evictionOrder(a: Ranked, b: Ranked): number {
   if (a.stalled !== b.stalled) return a.stalled ? -1 : 1;
-  if (!a.stalled && a.holder.progressed !== b.holder.progressed) return a.holder.progressed ? 1 : -1;
+  if (!a.stalled) {
+    if (a.holder.everDrained !== b.holder.everDrained) return a.holder.everDrained ? 1 : -1;
+    if (a.holder.progressed !== b.holder.progressed) return a.holder.progressed ? 1 : -1;
+  }
   if (a.quietMs !== b.quietMs) return b.quietMs - a.quietMs;
   return b.charged - a.charged;
 }

@@ -59,10 +59,13 @@ const SHARE_ABOVE_AVERAGE_BYTES = 1024;
 export const MAX_WRITE_BYTES = 64 * 1024;
 
 /**
- * How far past `maxBufferBytes` a client that is still draining may go before it is evicted anyway:
- * a reader that keeps up can be a burst behind, and memory stays bounded.
+ * How far past `maxBufferBytes` a client that is still draining may go before it is evicted anyway
+ * (4 MiB at the default): a reader that keeps up can be a burst behind. After the server itself
+ * stalled for seconds (a first flush to 10,000 sockets that fill their kernel buffers), a reader gets
+ * those seconds of chat at once: 2.4 MB at 20 senders of 4 KB lines at 5/s. Memory stays bounded by
+ * the total budget, which evicts the draining last.
  */
-export const DRAINING_LIMIT_FACTOR = 4;
+export const DRAINING_LIMIT_FACTOR = 16;
 
 /** Written behind a write the kernel did not take at once: its callback says when the kernel took that one. */
 const EMPTY = Buffer.alloc(0);
@@ -105,6 +108,7 @@ class Connection implements BudgetHolder {
   charged = 0;
   progressAt = 0;
   progressed = false;
+  everDrained = false;
   /**
    * The callback of the empty write queued behind a write in flight, one per connection: it runs once
    * the kernel took that write (progress), or with the error that failed it.
@@ -385,7 +389,7 @@ export class OutputQueue {
   tookWrite(connection: Connection): void {
     connection.inFlight = false;
     connection.progressAt = Date.now();
-    connection.progressed = true;
+    connection.progressed = connection.everDrained = true;
     const sent = this.send(connection);
     if (this.options.metrics !== undefined) this.options.metrics.bytesSent += sent;
     // Nothing left in flight: the backlog is gone, and its clock with it.
