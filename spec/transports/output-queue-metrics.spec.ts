@@ -91,14 +91,15 @@ describe('OutputQueue metrics', () => {
   });
 
   it('counts a reader over its limit as evicted for slow-reader, once', async () => {
-    // stallMs 0: b is found stalled once a whole poll phase went by without progress.
+    // stallMs 0: b is found stalled once a whole poll phase went by without progress (or past the hard cap).
     const { metrics, queue, socket } = setup({ maxBufferBytes: 10, stallMs: 0 });
     socket('b').stalled = true;
     queue.handle(deliver(['a', 'b'], said('fills b past its limit')));
     await nextTurn();
-    queue.handle(deliver(['a'], said('a turn goes by')));
-    await nextTurn();
-    queue.handle(deliver(['a', 'b'], said('finds b over it')));
+    for (let i = 0; i < 20 && !socket('b').destroyed; i++) {
+      queue.handle(deliver(['a', 'b'], said(`finds b over it ${i}`)));
+      await nextTurn();
+    }
     queue.handle(deliver(['a', 'b'], said('b is gone')));
     await nextTurn();
     expect(metrics.evictions).toEqual([['b', 'slow-reader']]);
@@ -143,9 +144,10 @@ describe('OutputQueue metrics', () => {
     c.stalled = true;
     for (let i = 0; i < 3; i++) evicted.queue.handle(deliver(['a', 'c'], said(`line ${i}`)));
     await nextTurn();
-    evicted.queue.handle(deliver(['a'], said('a turn goes by')));
-    await nextTurn();
-    evicted.queue.handle(deliver(['a', 'c'], said('finds c over its limit')));
+    for (let i = 0; i < 20 && !c.destroyed; i++) {
+      evicted.queue.handle(deliver(['a', 'c'], said(`finds c over its limit ${i}`)));
+      await nextTurn();
+    }
     c.failStalled(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     await nextTurn();
     expect(c.destroyed).toBe(true);

@@ -209,7 +209,7 @@ describe('TcpTransport', () => {
     await nextTurn();
     expect(bob.destroyed).toBe(false);
     // A line a turn: bob is found stalled at one once a whole turn went by without progress.
-    for (let i = 0; i < 5 && !bob.destroyed; i++) {
+    for (let i = 0; i < 20 && !bob.destroyed; i++) {
       alice.push(`${'z'.repeat(10)}\n`);
       await nextTurn();
     }
