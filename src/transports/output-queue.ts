@@ -385,7 +385,10 @@ export class OutputQueue {
     return sent;
   }
 
-  /** The kernel took the write in flight (the callback of the empty write behind it): progress. The next goes. */
+  /**
+   * The kernel took the write in flight (the callback of the empty write behind it): progress. The next
+   * goes. Called by a connection's write callback, not by transports.
+   */
   tookWrite(connection: Connection): void {
     connection.inFlight = false;
     connection.progressAt = Date.now();
