@@ -27,6 +27,7 @@ import { runIdleMemory } from './scenarios/idle-memory';
 import { runJoinStorm } from './scenarios/join-storm';
 import { runLatency } from './scenarios/latency';
 import { runNonReaders } from './scenarios/non-readers';
+import { runPacedFlood } from './scenarios/paced-flood';
 import { runRooms } from './scenarios/rooms';
 import { runRoomsJoin } from './scenarios/rooms-join';
 import { runRoomsListing } from './scenarios/rooms-listing';
@@ -256,6 +257,37 @@ function nonReadersScenario(name: string, clients: number): Scenario {
   };
 }
 
+/**
+ * Issue 18's paced flood with `--rate 0`: 20 clients each send 3,000 lines of 0.2 KB over 1.8 s and
+ * all read everything. Each falls past `--max-buffer-bytes` for a moment while it keeps draining:
+ * nobody should be evicted.
+ */
+function pacedFloodScenario(): Scenario {
+  return {
+    name: 'paced-flood',
+    group: 'hostile',
+    reps: 5,
+    title:
+      'hostile, paced flood: 20 clients each send 3,000 lines of 0.2 KB over 1.8 s, all reading everything (rxchat only)',
+    specs: [
+      { key: 'readersLost', label: 'readers evicted (should be 0)', unit: 'count' },
+      { key: 'linesMissed', label: 'lines missed by the others', unit: 'count' },
+      { key: 'deliverSeconds', label: 'seconds until all delivered', unit: 's' },
+    ],
+    kinds: (tcp) => ({ rxchat: tcp.rxchat }),
+    run: async (server) => ({
+      ...(await runPacedFlood(server, {
+        clients: 20,
+        linesEach: 3_000,
+        lineBytes: 200,
+        sendMs: 1_800,
+        // A reader lost takes its unsent lines with it: the others wait for them this long at most.
+        drainTimeoutMs: 15_000,
+      })),
+    }),
+  };
+}
+
 function scenarios(): Scenario[] {
   const c = config;
   const timing = { warmupMs: c.warmupMs, measureMs: c.measureMs, maxLinesPerSender: 10_000_000, drainMs: 10_000 };
@@ -361,6 +393,7 @@ function scenarios(): Scenario[] {
   list.push(...hostileScenarios());
   list.push(nonReadersScenario('non-readers', c.nonReaders.clients));
   list.push(ircFanoutScenario({ ...c.fanout, ...timing }, fanoutSpecs));
+  list.push(pacedFloodScenario());
   const only = flags.only?.split(',');
   // 10,000 non-readers take minutes (their join storm first): only when asked for by name.
   if (only?.includes('non-readers-10k')) list.push(nonReadersScenario('non-readers-10k', 10_000));

@@ -167,18 +167,20 @@ describe('createChatServer over TCP', () => {
       const [alice, bob, carol] = await joinAll(3);
 
       const victimPort = bob!.socket.localPort;
-      const realWrite = Socket.prototype.write;
-      const failing = jest.spyOn(Socket.prototype, 'write').mockImplementation(function (
+      // The kernel fails bob's writes: the stream sees the error, whether the write carried a callback or not.
+      const sockets = Socket.prototype as unknown as { _writeGeneric: (...args: unknown[]) => void };
+      const realWrite = sockets._writeGeneric;
+      const failing = jest.spyOn(sockets, '_writeGeneric').mockImplementation(function (
         this: Socket,
         ...args: unknown[]
       ) {
         if (this.localPort === port && this.remotePort === victimPort) {
-          const callback = args.find((arg): arg is (error?: Error) => void => typeof arg === 'function');
+          const callback = args[3] as (error?: Error) => void;
           const error = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
-          process.nextTick(() => callback?.(error));
-          return false;
+          process.nextTick(() => callback(error));
+          return;
         }
-        return (realWrite as (...a: unknown[]) => boolean).apply(this, args);
+        realWrite.apply(this, args);
       });
       try {
         await alice!.write('are you there?\n');

@@ -283,14 +283,16 @@ describe('GET /metrics', () => {
     const s1 = await scrape();
 
     const victimPort = bob!.socket.localPort;
-    const realWrite = Socket.prototype.write;
-    jest.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+    // The kernel fails bob's writes: the stream sees the error, whether the write carried a callback or not.
+    const sockets = Socket.prototype as unknown as { _writeGeneric: (...args: unknown[]) => void };
+    const realWrite = sockets._writeGeneric;
+    jest.spyOn(sockets, '_writeGeneric').mockImplementation(function (this: Socket, ...args: unknown[]) {
       if (this.localPort === server!.port && this.remotePort === victimPort) {
-        const callback = args.find((arg): arg is (error?: Error) => void => typeof arg === 'function');
-        process.nextTick(() => callback?.(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
-        return false;
+        const callback = args[3] as (error?: Error) => void;
+        process.nextTick(() => callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+        return;
       }
-      return (realWrite as (...a: unknown[]) => boolean).apply(this, args);
+      realWrite.apply(this, args);
     });
     await alice!.write('are you there?\n');
     await carol!.readUntil('[-] bob left the chat.');

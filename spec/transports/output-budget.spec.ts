@@ -6,10 +6,15 @@ import { Duplex } from 'node:stream';
 import type { ChatMessage, ClientId } from '../../src/core/events';
 import { type BudgetHolder, OutputBudget } from '../../src/transports/output-budget';
 import { OutputQueue } from '../../src/transports/output-queue';
+import { pollClock } from '../../src/transports/poll-clock';
 import { nextTurn } from '../support/waiting';
 
+/** A holder whose backlog has made no progress since the epoch (stalled) unless a test says otherwise. */
 class Holder implements BudgetHolder {
   charged = 0;
+  progressAt = 0;
+  progressed = false;
+  everDrained = false;
   evictedWith: string | undefined;
   constructor(
     readonly name: string,
@@ -68,6 +73,41 @@ describe('OutputBudget', () => {
     expect(budget.usedBytes).toBe(750);
   });
 
+  it('evicts a client that stopped reading before one that is draining, whatever their sizes, the longest quiet first', () => {
+    const budget = new OutputBudget(1_000, 1_000);
+    const polled = pollClock.polledAfter;
+    const [lately, longAgo, draining] = [new Holder('lately'), new Holder('longAgo'), new Holder('draining')];
+    lately.progressAt = polled - 2_000; // stalled for 2 s
+    longAgo.progressAt = polled - 9_000; // stalled for 9 s
+    draining.progressAt = polled - 100; // the kernel took a write of it 100 ms before the last poll
+    draining.progressed = draining.everDrained = true;
+    budget.update(draining, 600);
+    budget.update(lately, 250);
+    budget.update(longAgo, 100); // 950
+    budget.update(draining, 700); // 1,050: longAgo (the smallest, but quiet the longest) goes, 950 > 875: then lately
+    expect([lately, longAgo, draining].map((h) => h.evictedWith !== undefined)).toEqual([true, true, false]);
+    expect(longAgo.evictedWith).toMatch(/evicted with 100 unsent \(client not reading\)$/);
+    expect(budget.usedBytes).toBe(700);
+  });
+
+  it('judges no backlog that began since the last whole poll phase; of the draining, evicts who never drained first', () => {
+    const budget = new OutputBudget(1_000, 1_000);
+    const polled = pollClock.polledAfter;
+    const [fresh, reader, never] = [new Holder('fresh'), new Holder('reader'), new Holder('never')];
+    fresh.progressAt = polled + 50; // its backlog began after the last poll phase began: not judged yet
+    reader.progressAt = never.progressAt = polled - 200; // draining, seen through a poll phase
+    reader.progressed = reader.everDrained = true;
+    budget.update(fresh, 700);
+    budget.update(reader, 100);
+    budget.update(never, 250); // 1,050: never drained anything, it goes first (800 <= 875)
+    expect([fresh, reader, never].map((h) => h.evictedWith !== undefined)).toEqual([false, false, true]);
+    expect(never.evictedWith).toMatch(/\(client not reading\)$/);
+    budget.update(reader, 400); // 1,100: the largest, fresh, cannot be judged yet: the reader goes
+    expect([fresh, reader].map((h) => h.evictedWith !== undefined)).toEqual([false, true]);
+    expect(reader.evictedWith).toMatch(/\(client draining too slowly\)$/);
+    expect(budget.usedBytes).toBe(700);
+  });
+
   it('does not re-enter itself when an eviction reports back', () => {
     const budget = new OutputBudget(200);
     const other = new Holder('other');
@@ -90,7 +130,8 @@ describe('OutputBudget', () => {
 
 /**
  * An in-memory socket whose writes complete on the next turn, as a real one's do when the kernel
- * does not take them at once; once `stalled`, nothing written to it completes: a peer that stopped reading.
+ * does not take them at once (an empty write at once, as the kernel's); once `stalled`, nothing written
+ * to it completes: a peer that stopped reading.
  */
 class MemorySocket extends Duplex {
   stalled = false;
@@ -98,6 +139,7 @@ class MemorySocket extends Duplex {
   override _read(): void {}
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     if (this.stalled) return;
+    if (chunk.length === 0) return callback();
     this.written += chunk.length;
     setImmediate(callback);
   }

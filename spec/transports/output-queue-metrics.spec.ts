@@ -54,7 +54,7 @@ const said = (text: string): ChatMessage => ({ type: 'said', name: 'alice', text
 const deliver = (to: ClientId[], message: ChatMessage, except?: ClientId): Delivery =>
   except === undefined ? { kind: 'deliver', to, message, at: 0 } : { kind: 'deliver', to, except, message, at: 0 };
 
-function setup(options: { maxBufferBytes?: number } = {}) {
+function setup(options: { maxBufferBytes?: number; stallMs?: number } = {}) {
   const metrics = new RecordingMetrics();
   const queue = new OutputQueue(encode, { ...options, metrics });
   const sockets = new Map<ClientId, FakeSocket>();
@@ -91,11 +91,15 @@ describe('OutputQueue metrics', () => {
   });
 
   it('counts a reader over its limit as evicted for slow-reader, once', async () => {
-    const { metrics, queue, socket } = setup({ maxBufferBytes: 10 });
+    // stallMs 0: b is found stalled once a whole poll phase went by without progress (or past the hard cap).
+    const { metrics, queue, socket } = setup({ maxBufferBytes: 10, stallMs: 0 });
     socket('b').stalled = true;
     queue.handle(deliver(['a', 'b'], said('fills b past its limit')));
     await nextTurn();
-    queue.handle(deliver(['a', 'b'], said('finds b over it')));
+    for (let i = 0; i < 20 && !socket('b').destroyed; i++) {
+      queue.handle(deliver(['a', 'b'], said(`finds b over it ${i}`)));
+      await nextTurn();
+    }
     queue.handle(deliver(['a', 'b'], said('b is gone')));
     await nextTurn();
     expect(metrics.evictions).toEqual([['b', 'slow-reader']]);
@@ -124,7 +128,8 @@ describe('OutputQueue metrics', () => {
     b.stalled = true;
     for (let i = 0; i < 3; i++) reset.queue.handle(deliver(['a', 'b'], said(`line ${i}`)));
     await nextTurn();
-    expect(b.writableLength).toBe(3 * line);
+    // One line in flight in b's socket, the others held behind it.
+    expect(reset.queue.bufferedBytes()).toBe(3 * line);
     b.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     reset.queue.handle(deliver(['a', 'b'], said('before the reset is reported')));
     b.failStalled(Object.assign(new Error('write ECONNRESET'), { code: 'ECONNRESET' }));
@@ -132,12 +137,17 @@ describe('OutputQueue metrics', () => {
     expect(reset.metrics.evictions).toEqual([]);
 
     // c is evicted over its limit with writes buffered behind the stalled one: they fail with the eviction.
-    const evicted = setup({ maxBufferBytes: line });
+    // stallMs 0: a client whose backlog made no progress through a whole poll phase counts as stalled,
+    // so it goes at its limit.
+    const evicted = setup({ maxBufferBytes: line, stallMs: 0 });
     const c = evicted.socket('c');
     c.stalled = true;
     for (let i = 0; i < 3; i++) evicted.queue.handle(deliver(['a', 'c'], said(`line ${i}`)));
     await nextTurn();
-    evicted.queue.handle(deliver(['a', 'c'], said('finds c over its limit')));
+    for (let i = 0; i < 20 && !c.destroyed; i++) {
+      evicted.queue.handle(deliver(['a', 'c'], said(`finds c over its limit ${i}`)));
+      await nextTurn();
+    }
     c.failStalled(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     await nextTurn();
     expect(c.destroyed).toBe(true);

@@ -1,18 +1,22 @@
 import type { Duplex } from 'node:stream';
 import type { ChatMessage, ChatOutput, ClientId, Delivery } from '../core/events';
 import type { TransportMetrics } from '../pipeline/reports';
-import type { BudgetHolder, OutputBudget } from './output-budget';
+import { type BudgetHolder, DEFAULT_STALL_MS, type OutputBudget } from './output-budget';
+import { pollClock, quietMs } from './poll-clock';
 
 export interface OutputQueueOptions {
   /**
-   * A client whose socket still holds more than this many unsent bytes from earlier flushes has
-   * stopped reading: it is evicted so that it cannot hold the server's memory (which is bounded by
-   * this plus one flush's output for it).
+   * A client holding more than this many unsent bytes from earlier flushes is evicted once it has
+   * stopped reading: the kernel took none of that backlog for `stallMs`. One that took some of it is
+   * kept up to `DRAINING_LIMIT_FACTOR` times this, so a reader a burst behind, or one that paused for a
+   * moment, is not cut off; either goes at most one delivery past that.
    */
   readonly maxBufferBytes?: number;
+  /** How long a backlog may go without the kernel taking any of it before its client counts as stalled (default 1 s). */
+  readonly stallMs?: number;
   /**
    * The server's bound on the unsent output of all clients together, shared by every transport's
-   * queue: past it, the clients with the largest backlogs are evicted first.
+   * queue: past it, the clients that stopped reading are evicted first (see `OutputBudget`).
    */
   readonly budget?: OutputBudget;
   /**
@@ -49,43 +53,67 @@ const DEFAULT_COALESCE_MS = 2;
 const SHARE_ABOVE_AVERAGE_BYTES = 1024;
 
 /**
+ * The most handed to a socket in one write (unless one delivery is larger). The kernel reports a write
+ * done only once it took all of it, so this is how finely a backlog's progress shows: a reader that
+ * has fallen far behind still completes a write per 64 KiB it reads, where one lump of everything
+ * queued would look stalled until all of it was sent.
+ */
+export const MAX_WRITE_BYTES = 64 * 1024;
+
+/**
+ * How far past `maxBufferBytes` a client that is still draining may go before it is evicted anyway
+ * (4 MiB at the default): a reader that keeps up can be a burst behind. After the server itself
+ * stalled for seconds (a first flush to 10,000 sockets that fill their kernel buffers), a reader gets
+ * those seconds of chat at once: 2.4 MB at 20 senders of 4 KB lines at 5/s. Memory stays bounded by
+ * the total budget, which evicts the draining last.
+ */
+export const DRAINING_LIMIT_FACTOR = 16;
+
+/** Written behind a write the kernel did not take at once: its callback says when the kernel took that one. */
+const EMPTY = Buffer.alloc(0);
+
+/**
  * Writes a batch with one system call. Small pieces (chat lines) are copied into one buffer: cheap,
  * and one write() call. Large ones (long lines, big replies) are written as they are, corked into
  * one writev: a per-socket copy of them is memory that thousands of sockets multiply, which the
  * garbage collector frees late (few objects, many bytes), so a fan-out of long lines to a thousand
  * sockets would grow the process by gigabytes before a collection.
  */
-function writeBatch(
-  socket: Duplex,
-  buffers: readonly Buffer[],
-  bytes: number,
-  callback: (error?: Error | null) => void,
-): void {
-  const last = buffers.length - 1;
-  if (last === 0) {
-    socket.write(buffers[0]!, callback);
+function writeBatch(socket: Duplex, buffers: readonly Buffer[], bytes: number): void {
+  if (buffers.length === 1) {
+    socket.write(buffers[0]!);
   } else if (bytes < buffers.length * SHARE_ABOVE_AVERAGE_BYTES) {
-    socket.write(Buffer.concat(buffers, bytes), callback);
+    socket.write(Buffer.concat(buffers, bytes));
   } else {
     socket.cork();
-    for (let i = 0; i < last; i++) socket.write(buffers[i]!);
-    socket.write(buffers[last]!, callback);
+    for (const buffer of buffers) socket.write(buffer);
     socket.uncork();
   }
 }
 
-/** A peer and the output batched for it. */
+/** A peer, the output batched for it, and how its backlog drains. */
 class Connection implements BudgetHolder {
+  /** Output not yet handed to the socket: this turn's batch, or what waits behind a write in flight. */
   pending: Buffer[] = [];
   pendingBytes = 0;
   /** Listed in the dirty list for the next flush. */
   queued = false;
   closing = false;
-  /** What the budget counts for this connection: its socket's unsent bytes when last written to. */
-  charged = 0;
+  /** `end()` was called: everything was handed to the socket, the close is under way. */
+  ended = false;
   /**
-   * One callback per connection, not per write: a failed write destroys the socket, whose stream
-   * reports it; a finished one tells the budget what the socket still holds.
+   * The kernel did not take the last write at once: until it has, the socket gets nothing more, and
+   * what comes meanwhile waits in `pending` (counted in the backlog).
+   */
+  inFlight = false;
+  /** What the budget counts for this connection: its backlog when last looked at. */
+  charged = 0;
+  progressAt = 0;
+  progressed = false;
+  everDrained = false;
+  /**
+   * The callback of the empty write queued behind a write in flight, one per connection: it runs once
+   * the kernel took that write (progress), or with the error that failed it.
    */
   readonly afterWrite: (error?: Error | null) => void;
 
@@ -93,25 +121,35 @@ class Connection implements BudgetHolder {
     readonly peer: QueuedPeer,
     private readonly queue: OutputQueue,
     private readonly budget: OutputBudget | undefined,
-    metrics?: TransportMetrics,
+    private readonly metrics: TransportMetrics | undefined,
   ) {
     this.afterWrite = (error) => {
-      if (!error) return this.account();
-      // Only a write that failed on a live socket: destroying it makes the writes buffered behind it, and
-      // those cut short by a reset or an eviction, fail on a destroyed socket, and they are not counted.
-      if (!peer.socket.destroyed) metrics?.evicted(peer.id, 'write-error');
-      peer.socket.destroy(error);
+      if (error) this.failed(error);
+      else queue.tookWrite(this);
     };
   }
 
-  /** Tells the budget what the socket holds unsent now (cheap: one property read). */
-  account(): void {
-    // A destroyed socket was released, or will be when it closes: it must not be counted again.
-    if (this.budget !== undefined && !this.peer.socket.destroyed)
-      this.budget.update(this, this.peer.socket.writableLength);
+  /** Unsent bytes: what the socket holds, and what waits behind its write in flight. */
+  backlog(): number {
+    const unsent = this.peer.socket.writableLength;
+    return this.inFlight ? unsent + this.pendingBytes : unsent;
   }
 
-  /** The budget's eviction: the largest backlogs go first when all clients together hold too much. */
+  /** Tells the budget the backlog now (cheap: one property read). */
+  account(): void {
+    // A destroyed socket was released, or will be when it closes: it must not be counted again.
+    if (this.budget !== undefined && !this.peer.socket.destroyed) this.budget.update(this, this.backlog());
+  }
+
+  /** A write failed: the socket is destroyed, and its stream reports it. */
+  failed(error: Error): void {
+    // Only a write that failed on a live socket: destroying it makes the writes buffered behind it, and
+    // those cut short by a reset or an eviction, fail on a destroyed socket, and they are not counted.
+    if (!this.peer.socket.destroyed) this.metrics?.evicted(this.peer.id, 'write-error');
+    this.peer.socket.destroy(error);
+  }
+
+  /** The budget's eviction: those that stopped reading go first when all clients together hold too much. */
   evict(error: Error): void {
     this.queue.evict(this, 'output-budget', error);
   }
@@ -125,8 +163,14 @@ class Connection implements BudgetHolder {
  * - Under load (more than one delivery in the previous turn, or a big audience): output is batched,
  *   one `write()` per socket per event-loop turn, since the cost of a chat server is system calls;
  *   after a flush to many sockets, the next waits `coalesceMs` to gather a storm into fewer writes.
- * - Bounded: a client still holding `maxBufferBytes` unsent from earlier flushes is evicted, and
- *   so are the largest backlogs when all clients together hold more than the shared `budget`.
+ * - Paced by the kernel: a socket gets at most one write at a time that the kernel has not taken
+ *   (at most `MAX_WRITE_BYTES`); what comes meanwhile waits here, and goes when that write completes.
+ *   A completed write is progress: a reader far behind still shows it every 64 KiB it reads.
+ * - Bounded: a client holding `maxBufferBytes` unsent from earlier flushes is evicted once it took none
+ *   of that backlog for `stallMs`, or past `DRAINING_LIMIT_FACTOR` times that if it took some; when all
+ *   clients together hold more than the shared `budget`, those without progress for `stallMs` go first.
+ * - Writes carry no callback while the kernel takes them at once (Node then allocates no tick per
+ *   write): only a write left in flight gets one, on an empty write queued behind it.
  * - Close requests are honoured after the output queued before them.
  */
 export class OutputQueue {
@@ -229,13 +273,19 @@ export class OutputQueue {
     // Encoded once, and only if one of the recipients is ours (other transports hold the rest).
     const own = connection.peer.encode;
     const bytes = own === undefined ? (this.bytes ??= this.encode(delivery.message)) : own(delivery.message);
-    if (this.overLimit(connection)) return;
-    if (!this.writeThrough) {
+    if (connection.inFlight) {
+      // The socket has not taken its last write: this waits behind it, in the backlog.
+      if (this.overLimit(connection)) return;
+      connection.pending.push(bytes);
+      connection.pendingBytes += bytes.length;
+      connection.account();
+      this.queued++;
+    } else if (!this.writeThrough) {
       this.enqueue(connection, bytes);
       this.queued++;
     } else if (connection.peer.socket.writable) {
-      connection.peer.socket.write(bytes, connection.afterWrite);
-      connection.account();
+      connection.peer.socket.write(bytes);
+      this.afterWriting(connection);
       this.written++;
     }
   }
@@ -252,7 +302,10 @@ export class OutputQueue {
       !this.flushScheduled &&
       !this.busy &&
       audience < (this.options.coalesceSockets ?? DEFAULT_COALESCE_SOCKETS);
-    if (this.turnDeliveries++ === 0) setImmediate(this.endTurn);
+    if (this.turnDeliveries++ === 0) {
+      setImmediate(this.endTurn);
+      pollClock.arm();
+    }
     return quiet;
   }
 
@@ -262,15 +315,93 @@ export class OutputQueue {
   };
 
   /**
-   * What the socket could not send in earlier flushes: a reader keeping up drains it between
-   * flushes, so one burst does not count against it, while a client that stopped reading is
-   * evicted at most one flush's output past the limit.
+   * The backlog of a connection whose last write is in flight (a reader keeping up has none between
+   * flushes, so one burst does not count against it). Past the limit, a client that took none of its
+   * backlog for `stallMs` has stopped reading and is evicted; one that took some of it (a reader a
+   * burst behind, or one that paused for a moment) is kept up to `DRAINING_LIMIT_FACTOR` times the
+   * limit. Either goes at most one delivery past.
    */
   private overLimit(connection: Connection): boolean {
     const limit = this.options.maxBufferBytes;
-    if (limit === undefined || connection.peer.socket.writableLength <= limit) return false;
-    this.evict(connection, 'slow-reader', new Error(`output buffer over ${limit} bytes (client not reading)`));
+    if (limit === undefined) return false;
+    const backlog = connection.backlog();
+    if (backlog <= limit) return false;
+    const stalled =
+      !connection.progressed && quietMs(connection.progressAt) >= (this.options.stallMs ?? DEFAULT_STALL_MS);
+    if (!stalled && backlog <= limit * DRAINING_LIMIT_FACTOR) return false;
+    const why =
+      stalled || !connection.progressed ? 'client not reading' : `${backlog} unsent, client draining too slowly`;
+    this.evict(connection, 'slow-reader', new Error(`output buffer over ${limit} bytes (${why})`));
     return true;
+  }
+
+  /**
+   * After a write: if the kernel did not take it all at once, the connection waits for it (its
+   * backlog's clock starts if it held none), told by the callback of an empty write queued behind it.
+   * A write that failed at once left the stream errored: it is reported as a callback would have been.
+   */
+  private afterWriting(connection: Connection): void {
+    const { socket } = connection.peer;
+    if (socket.writableLength > 0) {
+      connection.inFlight = true;
+      if (connection.progressAt === 0) {
+        connection.progressAt = Date.now();
+        connection.progressed = false;
+      }
+      socket.write(EMPTY, connection.afterWrite);
+      connection.account();
+    } else if (socket.errored) {
+      connection.failed(socket.errored);
+    }
+  }
+
+  /**
+   * Hands the connection's pending output to its socket, at most `MAX_WRITE_BYTES` a write, until
+   * all of it is handed or a write is left in flight (the rest then waits for it). Returns the bytes handed.
+   */
+  private send(connection: Connection): number {
+    const { socket } = connection.peer;
+    let sent = 0;
+    while (connection.pendingBytes > 0 && !connection.inFlight) {
+      if (socket.destroyed || !socket.writable) {
+        connection.pending = [];
+        connection.pendingBytes = 0;
+        break;
+      }
+      let buffers = connection.pending;
+      let bytes = connection.pendingBytes;
+      if (bytes > MAX_WRITE_BYTES && buffers.length > 1) {
+        let count = 1;
+        bytes = buffers[0]!.length;
+        while (count < buffers.length && bytes + buffers[count]!.length <= MAX_WRITE_BYTES)
+          bytes += buffers[count++]!.length;
+        buffers = buffers.splice(0, count);
+        connection.pendingBytes -= bytes;
+      } else {
+        connection.pending = [];
+        connection.pendingBytes = 0;
+      }
+      writeBatch(socket, buffers, bytes);
+      sent += bytes;
+      this.afterWriting(connection);
+    }
+    return sent;
+  }
+
+  /**
+   * The kernel took the write in flight (the callback of the empty write behind it): progress. The next
+   * goes. Called by a connection's write callback, not by transports.
+   */
+  tookWrite(connection: Connection): void {
+    connection.inFlight = false;
+    connection.progressAt = Date.now();
+    connection.progressed = connection.everDrained = true;
+    const sent = this.send(connection);
+    if (this.options.metrics !== undefined) this.options.metrics.bytesSent += sent;
+    // Nothing left in flight: the backlog is gone, and its clock with it.
+    if (!connection.inFlight) connection.progressAt = 0;
+    connection.account();
+    this.endIfHandedOver(connection);
   }
 
   private enqueue(connection: Connection, bytes: Buffer): void {
@@ -279,10 +410,6 @@ export class OutputQueue {
     this.markDirty(connection);
   }
 
-  /**
-   * Drops what was queued and destroys the socket; its stream reports the error and the leave follows.
-   * `reason` is what the metrics count it under.
-   */
   /** Drops what was queued and destroys the socket (`reason` is what the metrics count it under); its stream reports the error and the leave follows. */
   evict(connection: Connection, reason: string, error: Error): void {
     connection.pending = [];
@@ -300,6 +427,7 @@ export class OutputQueue {
     if (connection === undefined || connection.closing) return;
     connection.closing = true;
     this.members.delete(connection);
+    this.armCloseTimer(connection);
     this.markDirty(connection);
     // Reported now, not when the peer hangs up: the client has left the chat (this re-enters the
     // event stream, which queues it behind the output being handled).
@@ -327,26 +455,27 @@ export class OutputQueue {
     let written = 0;
     for (const connection of dirty) {
       connection.queued = false;
-      const { pending, pendingBytes } = connection;
-      const { socket } = connection.peer;
-      if (pendingBytes > 0) {
-        connection.pending = [];
-        connection.pendingBytes = 0;
-        if (!socket.destroyed && socket.writable) {
-          writeBatch(socket, pending, pendingBytes, connection.afterWrite);
-          connection.account();
-          written += pendingBytes;
-        }
+      // Held behind a write in flight, what is pending goes when that write completes.
+      if (connection.pendingBytes > 0 && !connection.inFlight) {
+        written += this.send(connection);
+        if (connection.inFlight) connection.account();
       }
-      // An evicted connection is closing too, but already destroyed.
-      if (connection.closing && !socket.destroyed) this.close(connection);
+      if (connection.closing) this.endIfHandedOver(connection);
     }
     if (this.options.metrics !== undefined) this.options.metrics.bytesSent += written;
   };
 
-  private close(connection: Connection): void {
-    const { socket } = connection.peer;
+  /** A closing connection is ended once all its output is handed to the socket (an evicted one is already destroyed). */
+  private endIfHandedOver(connection: Connection): void {
+    if (!connection.closing || connection.ended || connection.pendingBytes > 0 || connection.peer.socket.destroyed)
+      return;
+    connection.ended = true;
     connection.peer.end();
+  }
+
+  /** The socket is destroyed if the peer has not hung up in time, whatever it still holds. */
+  private armCloseTimer(connection: Connection): void {
+    const { socket } = connection.peer;
     const timer = setTimeout(() => socket.destroy(), this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));

@@ -198,7 +198,8 @@ describe('TcpTransport', () => {
   });
 
   it('evicts a client whose unsent output passes maxBufferBytes', async () => {
-    const h = harness({ maxBufferBytes: 100 });
+    // stallMs 0: a client whose backlog made no progress through a whole poll phase counts as stalled.
+    const h = harness({ maxBufferBytes: 100, stallMs: 0 });
     const alice = h.connect(1000);
     const bob = h.connect(1001);
     await nextTurn();
@@ -208,7 +209,11 @@ describe('TcpTransport', () => {
     alice.push(`${'x'.repeat(60)}\n${'y'.repeat(60)}\n`);
     await nextTurn();
     expect(bob.destroyed).toBe(false);
-    alice.push(`${'z'.repeat(10)}\n`);
+    // A line a turn: bob is found stalled at one once a whole turn went by without progress.
+    for (let i = 0; i < 20 && !bob.destroyed; i++) {
+      alice.push(`${'z'.repeat(10)}\n`);
+      await nextTurn();
+    }
     await closed(bob);
     expect(h.outputs).toContainEqual(
       expect.objectContaining({
