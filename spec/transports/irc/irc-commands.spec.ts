@@ -95,6 +95,21 @@ describe('IRC commands as chat lines', () => {
     expect(mapCommand(parse('LIST #ru*'), session(), context)).toEqual([{ chat: '/rooms ru' }]);
   });
 
+  it('refuses a PART of a channel the client is not in with 442 alone, and a PING without its token with 461', () => {
+    expect(mapCommand(parse('PART #go'), session(), context)).toEqual([
+      { reply: [":irc.test 442 zoe #go :You're not on that channel"] },
+      { charge: true },
+    ]);
+    expect(mapCommand(parse('PING'), session(), context)).toEqual([
+      { reply: [':irc.test 461 zoe PING :Not enough parameters'] },
+      { charge: true },
+    ]);
+    expect(mapCommand(parse('PING :tok'), session(), context)).toEqual([
+      { reply: [':irc.test PONG irc.test :tok'] },
+      { charge: true },
+    ]);
+  });
+
   it('answers queries itself, each costing a line of the rate limit', () => {
     expect(mapCommand(parse('NAMES #rust'), session(), context)).toEqual([
       { reply: [':irc.test 353 zoe = #rust :zoe', ':irc.test 366 zoe #rust :End of /NAMES list.'] },

@@ -251,12 +251,14 @@ export function mapCommand(command: IrcMessage, session: IrcSession, context: Ir
       return targets
         .slice(0, 10)
         .flatMap((target): IrcStep[] =>
-          isChannel(target)
-            ? [
-                { chat: reason === undefined ? `/part ${target}` : `/part ${target} ${reason}` },
-                reason === undefined ? { part: target } : { part: target, reason },
-              ]
-            : [{ reply: [numeric(info, '403', me, target, 'No such channel')] }, CHARGE],
+          isChannel(target) && directory !== undefined && !directory.isMember(session.id, target)
+            ? [{ reply: [numeric(info, '442', me, target, "You're not on that channel")] }, CHARGE]
+            : isChannel(target)
+              ? [
+                  { chat: reason === undefined ? `/part ${target}` : `/part ${target} ${reason}` },
+                  reason === undefined ? { part: target } : { part: target, reason },
+                ]
+              : [{ reply: [numeric(info, '403', me, target, 'No such channel')] }, CHARGE],
         );
     }
     case 'NICK': {
@@ -314,7 +316,9 @@ export function mapCommand(command: IrcMessage, session: IrcSession, context: Ir
     case 'TIME':
       return reply([numeric(info, '391', me, info.serverName, new Date().toUTCString())]);
     case 'PING':
-      return reply([serverLine(info, 'PONG', info.serverName, params[0] ?? '')]);
+      // A PING without its token is an error (RFC 2812 409; modern servers 461), not a PONG.
+      if (params[0] === undefined) return reply([numeric(info, '461', me, 'PING', 'Not enough parameters')]);
+      return reply([serverLine(info, 'PONG', info.serverName, params[0])]);
     case 'PONG':
       return [CHARGE];
     case 'CHATHISTORY': {
@@ -399,14 +403,16 @@ export class IrcRegistration {
         return this.complete([]);
       }
       case 'USER': {
-        if (params.length < 4 || params[0] === '') {
+        // The username and the real name must not be empty.
+        if (params.length < 4 || params[0] === '' || params[3] === '') {
           return { reply: [numeric(info, '461', me, 'USER', 'Not enough parameters')] };
         }
         this.user = params[0];
         return this.complete([]);
       }
       case 'PING':
-        return { reply: [serverLine(info, 'PONG', info.serverName, params[0] ?? '')] };
+        if (params[0] === undefined) return { reply: [numeric(info, '461', me, 'PING', 'Not enough parameters')] };
+        return { reply: [serverLine(info, 'PONG', info.serverName, params[0])] };
       case 'PONG':
         return { reply: [] };
       case 'QUIT':
