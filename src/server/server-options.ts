@@ -74,11 +74,15 @@ export interface ChatServerOptions extends PolicyOptions, RoomLimits {
   readonly onLog?: (log: LogOutput) => void;
   /** A line longer than this many bytes is dropped without being buffered whole. Default 4096. */
   readonly maxLineBytes?: number;
-  /** A client whose unsent output passes this many bytes is evicted. Default 256 KiB. */
+  /**
+   * A client whose unsent output passes this many bytes is evicted if it took none of it for a
+   * second (it stopped reading); one still draining is kept up to 16 times this. Default 256 KiB.
+   */
   readonly maxBufferBytes?: number;
   /**
-   * The unsent output of all clients together, over every transport: past it, the clients with
-   * the largest backlogs are evicted first. Default 64 MiB.
+   * The unsent output of all clients together, over every transport: past it, clients that stopped
+   * reading are evicted first (the longest quiet first, whatever their size), clients still draining
+   * only when that is not enough. Default 64 MiB.
    */
   readonly maxTotalBufferBytes?: number;
   /** A TLS connection (chat or HTTPS) whose handshake takes longer is destroyed. Default 10. */
