@@ -284,4 +284,13 @@ describe('HistoryTable', () => {
       expect(table.lastId('#old')).toBe(0);
     });
   });
+
+  it('forgets emptied rooms past 10,000, so rooms that come and go do not grow it without bound', () => {
+    // Room for about one entry in all: each new room's line drops the previous room's.
+    const table = new HistoryTable({ maxBytes: 100 });
+    for (let i = 0; i < 30_000; i++) table.append(`#r${i}`, 'said', 'a', 'x', i);
+    const rooms = (table as unknown as { rooms: Map<string, unknown> }).rooms;
+    expect(rooms.size).toBeLessThanOrEqual(10_001);
+    expect(table.last('#r29999', 1).map((entry) => entry.text)).toEqual(['x']);
+  });
 });

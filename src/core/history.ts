@@ -9,6 +9,9 @@ export interface HistoryLimits {
   readonly maxBytes?: number;
 }
 
+/** Past this many rooms with a history, one whose last entry is dropped is forgotten (its ids start again). */
+const EMPTY_ROOMS_KEPT = 10_000;
+
 export const DEFAULT_HISTORY_LIMITS = { perRoom: 1_000, maxBytes: 64 * 1024 * 1024 } as const;
 
 /** What an entry costs, counted the same way on every process (string lengths, not the heap's bytes). */
@@ -216,6 +219,9 @@ export class HistoryTable {
       // beyond its kept entries are stale.
       if (history.places >= history.size) continue;
       this.drop(history);
+      // An emptied room's record (its last id) is kept while there are few, so that ids go on
+      // where they were; past that, rooms that come and go would make it grow without bound.
+      if (history.size === 0 && this.rooms.size > EMPTY_ROOMS_KEPT) this.rooms.delete(roomKey(history.name));
       return true;
     }
     return false;
