@@ -6,26 +6,63 @@ import { type LineSink, type StopReading, connectionEvents, remoteOf } from '../
 import { LineSplitter } from '../line-splitter';
 import type { MuteSwitch } from '../muted-input';
 
+/** A socket's splitter, kept on the socket itself while it is read (see `readSocketLines`). */
+const kReader = Symbol('rxchat.lineReader');
+
+/** The splitter reading a socket, and the sink it reports to. */
+class SocketReader extends LineSplitter {
+  constructor(
+    readonly sink: LineSink,
+    maxLineBytes: number | undefined,
+    mute: MuteSwitch | undefined,
+  ) {
+    super(sink, maxLineBytes, mute);
+  }
+}
+
+type ReadSocket = Socket & { [kReader]?: SocketReader | undefined };
+
+// One set of listeners for every socket: each finds its reader on the socket (`this`), so an idle
+// connection costs no closures of its own.
+function onData(this: ReadSocket, chunk: Buffer): void {
+  this[kReader]?.push(chunk);
+}
+function onEnd(this: ReadSocket): void {
+  this[kReader]?.end();
+}
+function onError(this: ReadSocket, error: Error): void {
+  this[kReader]?.sink.failed(error);
+}
+function onClose(this: ReadSocket): void {
+  this[kReader]?.sink.closed();
+}
+
+function stopReadingSocket(socket: ReadSocket): void {
+  if (socket[kReader] === undefined) return;
+  socket[kReader] = undefined;
+  socket.off('data', onData);
+  socket.off('end', onEnd);
+  socket.off('error', onError);
+  socket.off('close', onClose);
+}
+
 /**
  * Reads a socket's lines into `sink`, until it closes (`closed`) or fails (`failed`). While `mute`
  * is on, complete lines are counted instead (see `LineSplitter`). The splitter reports straight
- * into the sink: an idle socket costs its four listeners.
+ * into the sink, and the listeners are shared by every socket: an idle socket costs its splitter.
  */
 export function readSocketLines(socket: Socket, sink: LineSink, maxLineBytes?: number, mute?: MuteSwitch): StopReading {
-  const splitter = new LineSplitter(sink, maxLineBytes, mute);
-  const onData = (chunk: Buffer) => splitter.push(chunk);
-  const onEnd = () => splitter.end();
-  const onError = (error: Error) => sink.failed(error);
-  const onClose = () => sink.closed();
+  const read = socket as ReadSocket;
+  // A socket is read by one reader at a time.
+  stopReadingSocket(read);
+  read[kReader] = new SocketReader(sink, maxLineBytes, mute);
   socket.on('data', onData);
   socket.on('end', onEnd);
   socket.on('error', onError);
   socket.on('close', onClose);
+  const reader = read[kReader];
   return () => {
-    socket.off('data', onData);
-    socket.off('end', onEnd);
-    socket.off('error', onError);
-    socket.off('close', onClose);
+    if (read[kReader] === reader) stopReadingSocket(read);
   };
 }
 
