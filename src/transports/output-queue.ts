@@ -205,15 +205,23 @@ export class OutputQueue {
     return bytes;
   }
 
-  /** Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends). */
-  add(peer: QueuedPeer): void {
-    const connection = new Connection(peer, this, this.options.budget, this.options.metrics);
-    this.connections.set(peer.id, connection);
-    peer.socket.once('close', () => {
-      this.connections.delete(peer.id);
-      this.members.delete(connection);
-      this.options.budget?.release(connection);
-    });
+  /**
+   * Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends).
+   * With `forgetOnClose` false the caller calls `forget` when the socket closes, from a listener it
+   * has anyway: an idle connection then costs no listener of the queue's own.
+   */
+  add(peer: QueuedPeer, forgetOnClose = true): void {
+    this.connections.set(peer.id, new Connection(peer, this, this.options.budget, this.options.metrics));
+    if (forgetOnClose) peer.socket.once('close', () => this.forget(peer.id));
+  }
+
+  /** The peer's socket closed: nothing more is queued for it. */
+  forget(id: ClientId): void {
+    const connection = this.connections.get(id);
+    if (connection === undefined) return;
+    this.connections.delete(id);
+    this.members.delete(connection);
+    this.options.budget?.release(connection);
   }
 
   /** Acts on one core output: queue a delivery's bytes for this queue's peers, or close one after its output. */
