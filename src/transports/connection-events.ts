@@ -28,6 +28,13 @@ export type LineReader<S extends LineSink = LineSink> = (sink: S) => StopReading
 
 const noop = () => undefined;
 
+/**
+ * Where a connection's events go: a subscriber of its own, or one its transport shares among all its
+ * connections (whose `complete` then ends nothing: a per-connection subscriber would cost every
+ * idle connection an operator subscriber and its closures).
+ */
+export type EventsSubscriber = Pick<Subscriber<PipelineEvent>, 'next' | 'complete' | 'closed'>;
+
 /** Where a socket's peer is, as `connected` reports it. */
 export function remoteOf(socket: { readonly remoteAddress?: string; readonly remotePort?: number }): RemoteAddress {
   return { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
@@ -55,7 +62,7 @@ export const describeErrorMessage: DescribeError = (error) => error.message;
  */
 export class ConnectionEvents implements LineSink {
   /** Where the events go while the stream is open. */
-  private subscriber: Subscriber<PipelineEvent> | undefined;
+  private subscriber: EventsSubscriber | undefined;
   private stopReading: StopReading | undefined;
 
   constructor(
@@ -71,12 +78,26 @@ export class ConnectionEvents implements LineSink {
    */
   start<S extends ConnectionEvents>(
     this: S,
-    subscriber: Subscriber<PipelineEvent>,
+    subscriber: EventsSubscriber,
     remote: RemoteAddress,
     read: LineReader<S>,
     /** Name candidates for the core (an IRC client's nick); none: the server draws some. */
     names?: readonly string[],
   ): () => void {
+    return this.open(subscriber, remote, read, names) ? () => this.stop() : noop;
+  }
+
+  /**
+   * `start` without a teardown of its own: whoever shares `subscriber` among connections calls `stop`
+   * on those still open when it is unsubscribed. Returns whether the stream is open.
+   */
+  open<S extends ConnectionEvents>(
+    this: S,
+    subscriber: EventsSubscriber,
+    remote: RemoteAddress,
+    read: LineReader<S>,
+    names?: readonly string[],
+  ): boolean {
     subscriber.next(
       names === undefined
         ? { type: 'connected', id: this.id, remote }
@@ -84,13 +105,13 @@ export class ConnectionEvents implements LineSink {
     );
     // Installed only now, as the stream's lines always were: a hang-up during `connected` (an
     // admission refusal handled synchronously) does not end it; the socket's close will.
-    if (subscriber.closed) return noop;
+    if (subscriber.closed) return false;
     this.subscriber = subscriber;
     const stopReading = read(this);
     // A reader that found the connection already gone has ended the stream: it stops at once.
     if (this.subscriber === subscriber) this.stopReading = stopReading;
     else stopReading();
-    return () => this.stop();
+    return true;
   }
 
   line(text: string): void {
@@ -127,7 +148,8 @@ export class ConnectionEvents implements LineSink {
     subscriber.complete();
   }
 
-  private stop(): void {
+  /** Ends the stream from outside (an unsubscription): no `disconnected`, and the reader stops. */
+  stop(): void {
     this.subscriber = undefined;
     const stopReading = this.stopReading;
     this.stopReading = undefined;

@@ -117,6 +117,11 @@ export class ConnectionTable<W> {
     if (connection !== undefined) connection.until = until;
   }
 
+  /** Ends every open connection's event stream from outside (an unsubscription): no `disconnected`, reading stops. */
+  stopAll(): void {
+    for (const connection of this.connections.values()) connection.stop();
+  }
+
   /** Destroys every connection's socket at once. */
   destroyAll(): void {
     this.queue.destroyAll();

@@ -6,7 +6,7 @@ import type { ChatOutput, ClientId, Delivery } from '../../core/events';
 import { DEFAULT_ROOM } from '../../core/rooms';
 import { encodeLine } from '../../format/text-format';
 import type { ChatTransport } from '../chat-transport';
-import { remoteOf } from '../connection-events';
+import { type EventsSubscriber, remoteOf } from '../connection-events';
 import { type Connection, ConnectionTable } from '../connection-table';
 import { listenOn, listeningAddress } from '../listening';
 import { DEFAULT_CLOSE_TIMEOUT_MS, type OutputQueueOptions } from '../output-queue';
@@ -99,7 +99,7 @@ export class TcpTransport implements ChatTransport {
         socket.destroy();
       });
     } else {
-      this.events$ = fromEvent<Socket>(server, 'connection').pipe(mergeMap((socket) => this.accept(socket)));
+      this.events$ = this.acceptAll();
     }
   }
 
@@ -237,11 +237,34 @@ export class TcpTransport implements ChatTransport {
     });
   }
 
-  private accept(socket: Socket): Observable<PipelineEvent> {
-    const connection = this.open(socket, this.table.newId());
-    return new Observable<PipelineEvent>((subscriber) =>
-      connection.start(subscriber, remoteOf(socket), this.readLines),
-    );
+  /**
+   * Every accepted socket's events, into one subscriber that all connections share (what
+   * `mergeMap` would do, without an inner subscriber and its closures for each idle connection).
+   * Unsubscribing stops reading every open connection, as `mergeMap` would unsubscribe its inners.
+   */
+  private acceptAll(): Observable<PipelineEvent> {
+    return new Observable<PipelineEvent>((subscriber) => {
+      // A connection's stream completing ends that connection only, not the merged stream.
+      const shared: EventsSubscriber = {
+        next: (event) => subscriber.next(event),
+        complete: noop,
+        get closed() {
+          return subscriber.closed;
+        },
+      };
+      const onConnection = (socket: Socket) => {
+        try {
+          this.open(socket, this.table.newId()).open(shared, remoteOf(socket), this.readLines);
+        } catch (error) {
+          subscriber.error(error);
+        }
+      };
+      this.server.on('connection', onConnection);
+      return () => {
+        this.server.off('connection', onConnection);
+        this.table.stopAll();
+      };
+    });
   }
 
   /** A socket ready for lines joins the table. */
