@@ -56,8 +56,6 @@ export class Connection<W> extends ConnectionEvents implements QueuedPeer, MuteS
  */
 export class ConnectionTable<W> {
   private readonly queue: OutputQueue;
-  /** Open connections by id, for `mute`. */
-  private readonly connections = new Map<ClientId, Connection<W>>();
   private nextId = 0;
 
   constructor(
@@ -80,15 +78,8 @@ export class ConnectionTable<W> {
   /** Takes in an accepted connection: its output is queued, it can be muted; its events start with `start`. */
   open(id: ClientId, socket: Duplex, wire: W): Connection<W> {
     const connection = new Connection(id, socket, wire, this.options);
-    this.connections.set(id, connection);
-    // One plain listener forgets it here and in the queue: a `once` wrapper each cost every idle connection twice as much.
-    const forget = () => {
-      socket.off('close', forget);
-      this.connections.delete(id);
-      this.queue.forget(id);
-    };
-    socket.on('close', forget);
-    this.queue.add(connection, false);
+    // The queue's map is the only one by id: a second map here cost every connection an entry.
+    this.queue.add(connection);
     return connection;
   }
 
@@ -108,18 +99,20 @@ export class ConnectionTable<W> {
 
   /** An open connection by id, if this table holds it. */
   get(id: ClientId): Connection<W> | undefined {
-    return this.connections.get(id);
+    const peer = this.queue.peer(id);
+    // A refused connection is queued, not held (it has no stream, and cannot be muted).
+    return peer instanceof Connection ? (peer as Connection<W>) : undefined;
   }
 
   /** Mutes a client until `until` (Date.now ms); nothing for a connection this table does not hold. */
   mute(id: ClientId, until: number): void {
-    const connection = this.connections.get(id);
+    const connection = this.get(id);
     if (connection !== undefined) connection.until = until;
   }
 
   /** Ends every open connection's event stream from outside (an unsubscription): no `disconnected`, reading stops. */
   stopAll(): void {
-    for (const connection of this.connections.values()) connection.stop();
+    for (const peer of this.queue.peers()) if (peer instanceof Connection) peer.stop();
   }
 
   /** Destroys every connection's socket at once. */

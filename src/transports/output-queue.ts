@@ -91,6 +91,19 @@ function writeBatch(socket: Duplex, buffers: readonly Buffer[], bytes: number): 
   }
 }
 
+/** A socket's entry in its queue, kept on the socket itself until it closes. */
+const kQueued = Symbol('rxchat.queued');
+type QueuedSocket = Duplex & { [kQueued]?: Connection | undefined };
+
+/** The close listener every queued socket shares: its entry is forgotten. */
+function forgetClosed(this: QueuedSocket): void {
+  this.off('close', forgetClosed);
+  const connection = this[kQueued];
+  if (connection === undefined) return;
+  this[kQueued] = undefined;
+  connection.queue.forget(connection);
+}
+
 /** A peer, the output batched for it, and how its backlog drains. */
 class Connection implements BudgetHolder {
   /** Output not yet handed to the socket: this turn's batch, or what waits behind a write in flight. */
@@ -111,22 +124,25 @@ class Connection implements BudgetHolder {
   progressAt = 0;
   progressed = false;
   everDrained = false;
+  /** `afterWrite`, made by the first write left in flight: an idle connection never needs it. */
+  private whenWritten: ((error?: Error | null) => void) | undefined = undefined;
+
+  constructor(
+    readonly peer: QueuedPeer,
+    readonly queue: OutputQueue,
+    private readonly budget: OutputBudget | undefined,
+    private readonly metrics: TransportMetrics | undefined,
+  ) {}
+
   /**
    * The callback of the empty write queued behind a write in flight, one per connection: it runs once
    * the kernel took that write (progress), or with the error that failed it.
    */
-  readonly afterWrite: (error?: Error | null) => void;
-
-  constructor(
-    readonly peer: QueuedPeer,
-    private readonly queue: OutputQueue,
-    private readonly budget: OutputBudget | undefined,
-    private readonly metrics: TransportMetrics | undefined,
-  ) {
-    this.afterWrite = (error) => {
+  get afterWrite(): (error?: Error | null) => void {
+    return (this.whenWritten ??= (error) => {
       if (error) this.failed(error);
-      else queue.tookWrite(this);
-    };
+      else this.queue.tookWrite(this);
+    });
   }
 
   /** Unsent bytes: what the socket holds, and what waits behind its write in flight. */
@@ -206,20 +222,30 @@ export class OutputQueue {
   }
 
   /**
-   * Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends).
-   * With `forgetOnClose` false the caller calls `forget` when the socket closes, from a listener it
-   * has anyway: an idle connection then costs no listener of the queue's own.
+   * Starts queueing for a peer; it is forgotten when its socket closes (not when its stream ends), by
+   * a listener every socket shares: an idle connection costs no closure of the queue's own.
    */
-  add(peer: QueuedPeer, forgetOnClose = true): void {
-    this.connections.set(peer.id, new Connection(peer, this, this.options.budget, this.options.metrics));
-    if (forgetOnClose) peer.socket.once('close', () => this.forget(peer.id));
+  add(peer: QueuedPeer): void {
+    const connection = new Connection(peer, this, this.options.budget, this.options.metrics);
+    this.connections.set(peer.id, connection);
+    (peer.socket as QueuedSocket)[kQueued] = connection;
+    peer.socket.on('close', forgetClosed);
   }
 
-  /** The peer's socket closed: nothing more is queued for it. */
-  forget(id: ClientId): void {
-    const connection = this.connections.get(id);
-    if (connection === undefined) return;
-    this.connections.delete(id);
+  /** The peer queued under `id`, while its socket is open. */
+  peer(id: ClientId): QueuedPeer | undefined {
+    return this.connections.get(id)?.peer;
+  }
+
+  /** Every peer whose socket is open. */
+  peers(): IterableIterator<QueuedPeer> {
+    return Array.from(this.connections.values(), (connection) => connection.peer).values();
+  }
+
+  /** The connection's socket closed: nothing more is queued for it. Called by `forgetClosed`. */
+  forget(connection: Connection): void {
+    if (this.connections.get(connection.peer.id) !== connection) return;
+    this.connections.delete(connection.peer.id);
     this.members.delete(connection);
     this.options.budget?.release(connection);
   }
