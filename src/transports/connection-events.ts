@@ -20,8 +20,11 @@ export interface LineSink {
   closed(): void;
 }
 
-/** Stops reading: removes every listener the reader added, so that a closed connection leaves nothing behind. */
-export type StopReading = () => void;
+/**
+ * Stops reading: removes every listener the reader added, so that a closed connection leaves nothing
+ * behind. Called on the sink it read into (`this`), so that one function can serve every connection.
+ */
+export type StopReading = (this: LineSink) => void;
 
 /** Starts reading a connection into `sink`. */
 export type LineReader<S extends LineSink = LineSink> = (sink: S) => StopReading;
@@ -110,7 +113,7 @@ export class ConnectionEvents implements LineSink {
     const stopReading = read(this);
     // A reader that found the connection already gone has ended the stream: it stops at once.
     if (this.subscriber === subscriber) this.stopReading = stopReading;
-    else stopReading();
+    else stopReading.call(this);
     return true;
   }
 
@@ -153,7 +156,7 @@ export class ConnectionEvents implements LineSink {
     this.subscriber = undefined;
     const stopReading = this.stopReading;
     this.stopReading = undefined;
-    stopReading?.();
+    stopReading?.call(this);
   }
 }
 

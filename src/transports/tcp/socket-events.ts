@@ -37,13 +37,23 @@ function onClose(this: ReadSocket): void {
   this[kReader]?.sink.closed();
 }
 
-function stopReadingSocket(socket: ReadSocket): void {
+function stopReadingSocket(socket: ReadSocket, keepErrorListener: boolean): void {
   if (socket[kReader] === undefined) return;
   socket[kReader] = undefined;
   socket.off('data', onData);
   socket.off('end', onEnd);
-  socket.off('error', onError);
+  if (!keepErrorListener) socket.off('error', onError);
   socket.off('close', onClose);
+}
+
+function startReadingSocket(socket: ReadSocket, sink: LineSink, maxLineBytes?: number, mute?: MuteSwitch): void {
+  // A socket is read by one reader at a time.
+  stopReadingSocket(socket, true);
+  socket[kReader] = new SocketReader(sink, maxLineBytes, mute);
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  if (!socket.listeners('error').includes(onError)) socket.on('error', onError);
+  socket.on('close', onClose);
 }
 
 /**
@@ -53,17 +63,39 @@ function stopReadingSocket(socket: ReadSocket): void {
  */
 export function readSocketLines(socket: Socket, sink: LineSink, maxLineBytes?: number, mute?: MuteSwitch): StopReading {
   const read = socket as ReadSocket;
-  // A socket is read by one reader at a time.
-  stopReadingSocket(read);
-  read[kReader] = new SocketReader(sink, maxLineBytes, mute);
-  socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('error', onError);
-  socket.on('close', onClose);
+  startReadingSocket(read, sink, maxLineBytes, mute);
   const reader = read[kReader];
   return () => {
-    if (read[kReader] === reader) stopReadingSocket(read);
+    if (read[kReader] === reader) stopReadingSocket(read, false);
   };
+}
+
+/**
+ * Keeps an error on `socket` from crashing the process, for as long as the socket lives, with the
+ * listener its reader reports failures through (one listener where a no-op and the reader's were).
+ */
+export function quietSocketErrors(socket: Socket): void {
+  socket.on('error', onError);
+}
+
+/** The stop of `readWireLines`, one for every connection: it stops reading the connection's `wire`. */
+function stopReadingWire(this: LineSink): void {
+  // Only `readWireLines` hands it out, to a sink that has a wire.
+  stopReadingSocket((this as LineSink & { readonly wire: Socket }).wire as ReadSocket, true);
+}
+
+/**
+ * `readSocketLines` for a connection that reads its own `wire`, whose errors are kept quiet
+ * (`quietSocketErrors`): the stop it returns is shared and expects to be called on the connection
+ * (`stop.call(connection)`, as `ConnectionEvents` does), and leaves the error listener.
+ */
+export function readWireLines<C extends LineSink & { readonly wire: Socket }>(
+  connection: C,
+  maxLineBytes?: number,
+  mute?: MuteSwitch,
+): StopReading {
+  startReadingSocket(connection.wire as ReadSocket, connection, maxLineBytes, mute);
+  return stopReadingWire;
 }
 
 /**

@@ -10,7 +10,7 @@ import { type EventsSubscriber, remoteOf } from '../connection-events';
 import { type Connection, ConnectionTable } from '../connection-table';
 import { listenOn, listeningAddress } from '../listening';
 import { DEFAULT_CLOSE_TIMEOUT_MS, type OutputQueueOptions } from '../output-queue';
-import { readSocketLines } from './socket-events';
+import { quietSocketErrors, readWireLines } from './socket-events';
 
 export { DEFAULT_CLOSE_TIMEOUT_MS };
 
@@ -270,7 +270,7 @@ export class TcpTransport implements ChatTransport {
   /** A socket ready for lines joins the table. */
   private open(socket: Socket, id: ClientId): Connection<Socket> {
     // Keep one listener for good: an error after the stream's teardown must not crash the process.
-    socket.on('error', noop);
+    quietSocketErrors(socket);
     socket.setNoDelay(true);
     // A peer that vanished without a FIN (cable pulled, NAT expired) is found and its slot freed.
     socket.setKeepAlive(true, KEEPALIVE_MS);
@@ -279,5 +279,5 @@ export class TcpTransport implements ChatTransport {
 
   /** One reader for every connection: the connection is its own sink and mute. */
   private readonly readLines = (connection: Connection<Socket>) =>
-    readSocketLines(connection.wire, connection, this.options.maxLineBytes, connection);
+    readWireLines(connection, this.options.maxLineBytes, connection);
 }
