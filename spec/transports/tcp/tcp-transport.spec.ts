@@ -259,6 +259,31 @@ describe('TcpTransport', () => {
     alice.destroy();
   });
 
+  it('stops reading every open connection when its events are unsubscribed, and takes no new ones', async () => {
+    const server = new EventEmitter();
+    const transport = new TcpTransport(asServer(server));
+    const events: PipelineEvent[] = [];
+    const subscription = transport.events$.subscribe((event) => events.push(event));
+    const alice = new FakeSocket(1000);
+    const bob = new FakeSocket(1001);
+    server.emit('connection', asSocket(alice));
+    server.emit('connection', asSocket(bob));
+    subscription.unsubscribe();
+    const carol = new FakeSocket(1002);
+    server.emit('connection', asSocket(carol));
+    alice.push('hello\n');
+    bob.destroy();
+    await nextTurn();
+    expect(events.map((e) => [e.type, 'id' in e ? e.id : undefined])).toEqual([
+      ['connected', '1'],
+      ['connected', '2'],
+    ]);
+    expect(server.listenerCount('connection')).toBe(0);
+    expect([alice.listenerCount('data'), alice.listenerCount('end'), alice.listenerCount('close')]).toEqual([0, 0, 1]);
+    alice.destroy();
+    carol.destroy();
+  });
+
   it('stops reading a client it let go once 64 KiB more arrive from it: the close timeout ends it', async () => {
     const h = harness({ closeTimeoutMs: 60_000 });
     const alice = h.connect(1000);
