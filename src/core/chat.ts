@@ -210,7 +210,7 @@ function remember<M extends SaidMessage | ActionMessage>(
   outputs: ChatOutput[],
 ): M {
   if (!state.history.enabled) return message;
-  const entry = state.history.append(room.name, message.type, message.name, message.text, at);
+  const entry = state.history.append(room.name, message.type, message.name, message.text, at, room.key);
   if (state.records) outputs.push({ kind: 'record', record: { type: 'message', room: room.name, entry } });
   return { ...message, id: entry.id, at };
 }

@@ -111,8 +111,16 @@ export class HistoryTable {
   }
 
   /** Keeps a message said in `room` under the room's next id; returns the entry. */
-  append(room: string, type: HistoryEntry['type'], name: string, text: string, at: number): HistoryEntry {
-    const history = this.roomFor(room);
+  append(
+    room: string,
+    type: HistoryEntry['type'],
+    name: string,
+    text: string,
+    at: number,
+    /** `roomKey(room)`, when the caller has it already (the core's rooms do): no folding per line. */
+    key: string = roomKey(room),
+  ): HistoryEntry {
+    const history = this.roomFor(room, key);
     const entry: HistoryEntry = { id: history.lastId + 1, at, type, name, text };
     history.lastId = entry.id;
     history.entries.push(entry);
@@ -199,8 +207,7 @@ export class HistoryTable {
     while (this.bytes > this.maxBytes && this.dropOldestOverall());
   }
 
-  private roomFor(name: string): RoomHistory {
-    const key = roomKey(name);
+  private roomFor(name: string, key: string = roomKey(name)): RoomHistory {
     let history = this.rooms.get(key);
     if (history === undefined) {
       history = new RoomHistory(name);
