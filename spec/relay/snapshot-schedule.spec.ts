@@ -57,15 +57,18 @@ describe('SnapshotSchedule: the cost of snapshots follows the stream, and the pr
   });
 
   it('lets a process holding few of the clients wait up to half as long again', () => {
-    const schedule = new SnapshotSchedule(10, 5_000);
-    schedule.restart(0, 0);
-    expect(schedule.due(10, 1, () => 1)).toBe(true);
-    expect(schedule.due(10, 1, () => 0.5)).toBe(false);
-    expect(schedule.due(13, 1, () => 0.5)).toBe(true);
-    expect(schedule.due(14, 1, () => 0)).toBe(false);
-    expect(schedule.due(15, 1, () => 0)).toBe(true);
-    expect(schedule.due(1, 7_499, () => 0)).toBe(false);
-    expect(schedule.due(1, 7_500, () => 0)).toBe(true);
+    const holding = (share: number) => {
+      const schedule = new SnapshotSchedule(10, 5_000);
+      schedule.restart(0, 0);
+      return (n: number, now: number) => schedule.due(n, now, () => share);
+    };
+    expect(holding(1)(10, 1)).toBe(true);
+    expect(holding(0.5)(10, 1)).toBe(false);
+    expect(holding(0.5)(13, 1)).toBe(true);
+    expect(holding(0)(14, 1)).toBe(false);
+    expect(holding(0)(15, 1)).toBe(true);
+    expect(holding(0)(1, 7_499)).toBe(false);
+    expect(holding(0)(1, 7_500)).toBe(true);
   });
 
   it('asks for the share only when the rest says yes', () => {
@@ -104,5 +107,20 @@ describe('SnapshotSchedule: the cost of snapshots follows the stream, and the pr
     expect(schedule.due(15, 1)).toBe(false); // 550
     schedule.read(16, 50);
     expect(schedule.due(16, 1)).toBe(true); // 600, 11 entries
+  });
+});
+
+describe('SnapshotSchedule: the share', () => {
+  it('is asked once per snapshot, however many reads come before it is due', () => {
+    const schedule = new SnapshotSchedule(10, 5_000);
+    schedule.restart(0, 0);
+    const share = jest.fn(() => 0);
+    for (let n = 10; n < 15; n++) expect(schedule.due(n, 1, share)).toBe(false);
+    expect(schedule.due(15, 1, share)).toBe(true);
+    expect(share).toHaveBeenCalledTimes(1);
+    schedule.offered(15, 1);
+    schedule.done();
+    expect(schedule.due(25, 2, share)).toBe(false);
+    expect(share).toHaveBeenCalledTimes(2);
   });
 });

@@ -30,6 +30,8 @@ export class SnapshotSchedule {
   private bytes = 0;
   /** The last entry read. */
   private readN = 0;
+  /** How much longer than the floors this process waits: asked once per snapshot (the share walks the clients). */
+  private stretch: number | undefined;
 
   constructor(
     private readonly everyEntries: number,
@@ -43,6 +45,7 @@ export class SnapshotSchedule {
     this.lastAt = now;
     this.lastSize = size;
     this.bytes = 0;
+    this.stretch = undefined;
   }
 
   /** Entry `n` was read, with `size` characters of payload. */
@@ -62,7 +65,7 @@ export class SnapshotSchedule {
     if (fresh >= this.everyEntries * MAX_ENTRIES_FACTOR) return true;
     if (this.bytes < this.lastSize * STREAM_BYTES_PER_SNAPSHOT_BYTE) return false;
     if (fresh < this.everyEntries && now - this.lastAt < this.everyMs) return false;
-    const stretch = 1 + (1 - Math.min(1, Math.max(0, share()))) / 2;
+    const stretch = (this.stretch ??= 1 + (1 - Math.min(1, Math.max(0, share()))) / 2);
     return fresh >= this.everyEntries * stretch || now - this.lastAt >= this.everyMs * stretch;
   }
 
@@ -101,5 +104,6 @@ export class SnapshotSchedule {
     const after = this.readN - n;
     this.bytes = since <= 0 || after <= 0 ? 0 : (this.bytes * Math.min(after, since)) / since;
     this.lastN = n;
+    this.stretch = undefined;
   }
 }
