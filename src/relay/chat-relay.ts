@@ -34,6 +34,11 @@ export interface RelayHost {
   readonly node: string;
   /** The core's live state, as of the last event it applied (`snapshotChat(state)`). */
   snapshot(): ChatSnapshot;
+  /**
+   * The fraction (0 to 1) of the chat's clients that `node` holds. Optional: a relay that shares the
+   * work of snapshots among processes gives it to those holding more clients (default: 1).
+   */
+  share?(node: string): number;
 }
 
 /**

@@ -4,6 +4,8 @@ export interface RelayKeys {
   readonly stream: string;
   /** The latest snapshot (a hash: epoch, id, n, seqs, state). */
   readonly snapshot: string;
+  /** Which process builds the next snapshot (a short-lived claim, so that the others do not). */
+  readonly snapshotClaim: string;
   /** The current epoch: `{run_id}/{reset entry id}`; gone with an empty restart. */
   readonly epoch: string;
   /** Numbers the entries (field `n`), so a reader notices entries it missed. */
@@ -22,6 +24,7 @@ export function relayKeys(chat: string): RelayKeys {
   return {
     stream: `${chat}:events`,
     snapshot: `${chat}:snapshot`,
+    snapshotClaim: `${chat}:snapshot:claim`,
     epoch: `${chat}:epoch`,
     counter: `${chat}:counter`,
     nodes: `${chat}:nodes`,

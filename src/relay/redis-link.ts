@@ -3,6 +3,7 @@ import { emptyChatSnapshot } from './cluster-events';
 import { CommandDeadlines, relayConnection } from './redis-connection';
 import { relayKeys } from './redis-keys';
 import {
+  type ClaimResult,
   type PublishResult,
   RelayScripts,
   type SnapshotResult,
@@ -133,8 +134,13 @@ export class RedisLink {
     return this.write((redis) => this.scripts.readSnapshot(redis));
   }
 
+  /** Asks to build the snapshot at entry `n` (one process at a time; the claim lasts `ttlMs`). */
+  claimSnapshot(epoch: string, n: number, rule: SnapshotRule, ttlMs: number): Promise<ClaimResult> {
+    return this.write((redis) => this.scripts.claimSnapshot(redis, { epoch, n, node: this.options.node }, rule, ttlMs));
+  }
+
   writeSnapshot(snapshot: StoredSnapshot, rule: SnapshotRule): Promise<SnapshotResult> {
-    return this.write((redis) => this.scripts.writeSnapshot(redis, snapshot, rule));
+    return this.write((redis) => this.scripts.writeSnapshot(redis, snapshot, rule, this.options.node));
   }
 
   /** The XREAD reply (for parseXread) of the entries after `position`: waits up to `blockMs` for some. */

@@ -13,9 +13,13 @@ export interface RedisRelayOptions {
   readonly leaseMs?: number;
   /** Events held per process while Redis is away; past it lines are dropped (sender told). Default 1,000. */
   readonly maxHeld?: number;
-  /** Write a snapshot after this many entries... Default 1,000. */
+  /**
+   * Write a snapshot after this many entries... Default 1,000. Only once the stream since the last one
+   * is about as big as it, though (at the latest after 10 times this many entries); and a process holding
+   * a small share of the clients waits up to half as long again, so one holding more builds it.
+   */
   readonly snapshotEveryEntries?: number;
-  /** ...or after this long with new entries. Default 5,000 ms. */
+  /** ...or after this long with new entries (same provisos). Default 5,000 ms. */
   readonly snapshotMs?: number;
   /** A Redis command without an answer this long counts as an outage. Default 2,000 ms. */
   readonly commandTimeoutMs?: number;
@@ -67,7 +71,9 @@ export class RelayUnreachableError extends Error {
  *   wait, bounded, until the other processes re-announced theirs (SettleGate).
  * - Late start: `{chat}:snapshot` holds the core's state at an entry; a newcomer emits `reset` with
  *   it and reads on from there. Snapshots replace each other at least `snapshotEveryEntries` entries
- *   (or `snapshotMs`) apart, and the stream is trimmed up to the previous one only: a newcomer finds
+ *   (or `snapshotMs`) apart, once the stream since the last one is about its size (SnapshotSchedule);
+ *   the process that builds one claims it first (`{chat}:snapshot:claim`), so the others never
+ *   serialise it. The stream is trimmed up to the previous snapshot only: a newcomer finds
  *   every entry after the snapshot it read, and Redis memory is bounded by snapshot intervals. A
  *   process that fell further behind sees the numbers skip, skips to the latest snapshot and tells
  *   its clients they may have missed messages; nobody waits for it. A cap (`maxStreamEntries`,

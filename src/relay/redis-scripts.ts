@@ -66,10 +66,30 @@ return {1, redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'n', n, 'nod
 `);
 
 /**
+ * Asks to build the next snapshot, at entry ARGV[2], before building it: granted (1) to one node at
+ * a time (a claim that expires after ARGV[6] ms), so that the others never serialise it. Refused with
+ * 0 when the stored snapshot is recent enough (the rule of SNAPSHOT), with 2 while another node
+ * holds the claim. Every answer says the stored snapshot's n, age in ms and size.
+ */
+const CLAIM = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1, 0, 0, 0} end
+local n = tonumber(ARGV[2])
+local stored = tonumber(redis.call('HGET', KEYS[2], 'n') or '-1')
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local age = now - tonumber(redis.call('HGET', KEYS[2], 'at') or '0')
+local size = redis.call('HSTRLEN', KEYS[2], 'state')
+if n <= stored or (n < stored + tonumber(ARGV[4]) and age < tonumber(ARGV[5])) then return {0, stored, age, size} end
+if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[6]) then return {1, stored, age, size} end
+return {2, stored, age, size}
+`);
+
+/**
  * Stores a snapshot if it is `minGap` entries past the stored one, or the stored one is `maxAgeMs`
- * old (whichever process gets there first; the others are told the stored `n`). Then trims the
- * stream up to the previous snapshot: a newcomer that has just read that one still finds every
- * entry after it, and a process less than `minGap` entries behind never loses an entry.
+ * old (whichever process gets there first; the others are told the stored `n`), and lets go of the
+ * writer's claim (ARGV[8]). Then trims the stream up to the previous snapshot: a newcomer that has
+ * just read that one still finds every entry after it, and a process less than `minGap` entries
+ * behind never loses an entry.
  */
 const SNAPSHOT = new LuaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1, 0} end
@@ -82,6 +102,7 @@ if n <= stored or (n < stored + tonumber(ARGV[6]) and age < tonumber(ARGV[7])) t
 local previous = redis.call('HGET', KEYS[2], 'id')
 redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'id', ARGV[2], 'n', ARGV[3], 'seqs', ARGV[4], 'state', ARGV[5], 'at', now)
 if previous then redis.call('XTRIM', KEYS[3], 'MINID', previous) end
+if redis.call('GET', KEYS[4]) == ARGV[8] then redis.call('DEL', KEYS[4]) end
 return {1, n}
 `);
 
@@ -137,6 +158,20 @@ export interface SnapshotRule {
 }
 
 export type SnapshotResult = { readonly kind: 'stored' | 'skipped'; readonly n: number } | { readonly kind: 'stale' };
+
+/**
+ * The answer to a claim: build it ('granted'), or not: the stored one is recent enough ('skipped'),
+ * another process is building one ('busy'), or the epoch moved on ('stale'). Each but the last says
+ * the stored snapshot's `n`, age and size (characters of state).
+ */
+export type ClaimResult =
+  | {
+      readonly kind: 'granted' | 'skipped' | 'busy';
+      readonly n: number;
+      readonly ageMs: number;
+      readonly size: number;
+    }
+  | { readonly kind: 'stale' };
 
 export type PublishResult =
   | { readonly kind: 'added'; readonly id: string }
@@ -205,8 +240,26 @@ export class RelayScripts {
     }
   }
 
-  /** Stores `snapshot` unless the stored one is recent enough (see SNAPSHOT); says which `n` is stored now. */
-  async writeSnapshot(redis: Redis, snapshot: StoredSnapshot, rule: SnapshotRule): Promise<SnapshotResult> {
+  /** Asks for `node` to build the snapshot at entry `n` of `epoch` (see CLAIM); the claim lasts `ttlMs`. */
+  async claimSnapshot(
+    redis: Redis,
+    ask: { readonly epoch: string; readonly n: number; readonly node: string },
+    rule: SnapshotRule,
+    ttlMs: number,
+  ): Promise<ClaimResult> {
+    const { keys } = this;
+    const args = [ask.epoch, ask.n, ask.node, rule.minGap, rule.maxAgeMs, Math.max(1, Math.ceil(ttlMs))];
+    const reply = (await CLAIM.run(redis, [keys.epoch, keys.snapshot, keys.snapshotClaim], args)) as number[];
+    const [code, n, ageMs, size] = reply.map(Number) as [number, number, number, number];
+    if (code === -1) return { kind: 'stale' };
+    return { kind: code === 1 ? 'granted' : code === 0 ? 'skipped' : 'busy', n, ageMs, size };
+  }
+
+  /**
+   * Stores `snapshot` unless the stored one is recent enough (see SNAPSHOT); says which `n` is stored
+   * now. Storing it ends `node`'s claim.
+   */
+  async writeSnapshot(redis: Redis, snapshot: StoredSnapshot, rule: SnapshotRule, node = ''): Promise<SnapshotResult> {
     const { keys } = this;
     const args = [
       snapshot.epoch,
@@ -216,8 +269,13 @@ export class RelayScripts {
       snapshot.state,
       rule.minGap,
       rule.maxAgeMs,
+      node,
     ];
-    const [code, n] = (await SNAPSHOT.run(redis, [keys.epoch, keys.snapshot, keys.stream], args)) as [number, number];
+    const [code, n] = (await SNAPSHOT.run(
+      redis,
+      [keys.epoch, keys.snapshot, keys.stream, keys.snapshotClaim],
+      args,
+    )) as [number, number];
     if (code === -1) return { kind: 'stale' };
     return { kind: code === 1 ? 'stored' : 'skipped', n: Number(n) };
   }

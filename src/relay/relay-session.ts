@@ -271,7 +271,7 @@ export class RelaySession {
     const mine = how.rejoin ? this.ownClients() : [];
     const before = how.rejoin ? this.host.snapshot().clients : [];
     this.cursor.moveTo(stored);
-    this.snapshots.restart(stored.n, Date.now());
+    this.snapshots.restart(stored.n, Date.now(), stored.state.length);
     this.emit({ type: 'reset', snapshot: state, at: Date.now() });
     if (how.rejoin) {
       const present = new Set(state.clients.map((client) => client.id));
@@ -440,6 +440,7 @@ export class RelaySession {
         return false;
       }
       this.cursor.advance(entry);
+      this.snapshots.read(entry.n, entry.size ?? 0);
       if (entry.node === this.node) this.batches.confirm(entry.seq);
       for (const event of entry.events) this.applyEvent(event);
       if (generation !== this.generation) return false; // the core's reaction closed the session
@@ -496,24 +497,41 @@ export class RelaySession {
   }
 
   /**
-   * Every `snapshotEveryEntries` entries (or `snapshotMs` with news), offers the core's state at this
-   * position as the chat's snapshot; the first process to offer one wins, the others learn its `n`.
+   * When the schedule says so (SnapshotSchedule), asks Redis to build the chat's snapshot; only the
+   * one process granted the claim serialises the core's state and stores it, the others learn the
+   * stored snapshot's `n` and count from there.
    */
   private maybeSnapshot(generation: number): void {
-    if (this.closing || !this.snapshots.due(this.cursor.lastN, Date.now())) return;
-    // The core has applied everything emitted so far: its state is the state at `position`.
-    const stored = this.cursor.snapshot(JSON.stringify(this.host.snapshot()));
-    this.snapshots.offered(stored.n, Date.now());
-    const { snapshotEveryEntries, snapshotMs } = this.settings;
-    this.link
-      .writeSnapshot(stored, { minGap: snapshotEveryEntries, maxAgeMs: snapshotMs })
-      .then((result) => {
-        if (generation === this.generation && result.kind === 'skipped') this.snapshots.skipped(result.n);
-      })
+    if (this.closing || !this.snapshots.due(this.cursor.lastN, Date.now(), () => this.share())) return;
+    this.snapshots.offered(this.cursor.lastN, Date.now());
+    this.buildSnapshot(generation)
       .catch((error: unknown) => this.settings.onLog(`relay snapshot not written: ${describe(error)}`))
       .finally(() => {
         if (generation === this.generation) this.snapshots.done();
       });
+  }
+
+  private async buildSnapshot(generation: number): Promise<void> {
+    const { snapshotEveryEntries, snapshotMs, commandTimeoutMs } = this.settings;
+    const rule = { minGap: snapshotEveryEntries, maxAgeMs: snapshotMs };
+    // The claim outlives the build and the write (each bounded by the command deadline).
+    const claim = await this.link.claimSnapshot(this.cursor.epoch!, this.cursor.lastN, rule, 2 * commandTimeoutMs);
+    if (generation !== this.generation || this.closing || claim.kind === 'stale') return; // the reads find out
+    if (claim.kind !== 'granted') {
+      return this.snapshots.skipped(claim.n, { size: claim.size, at: Date.now() - claim.ageMs });
+    }
+    // Between reads the core has applied everything emitted so far: its state is the state at `position`.
+    const stored = this.cursor.snapshot(JSON.stringify(this.host.snapshot()));
+    this.snapshots.offered(stored.n, Date.now());
+    const result = await this.link.writeSnapshot(stored, rule);
+    if (generation !== this.generation) return;
+    if (result.kind === 'stored') this.snapshots.stored(stored.state.length);
+    else if (result.kind === 'skipped') this.snapshots.skipped(result.n);
+  }
+
+  /** The share of the chat's clients this process holds (1 if the host does not say). */
+  private share(): number {
+    return this.host.share?.(this.node) ?? 1;
   }
 
   // --- liveness ---------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ export type StreamEntry =
       readonly node: string;
       readonly seq: number;
       readonly events: readonly RelayEvent[];
+      /** Characters of payload (the events' JSON): what the snapshot schedule weighs the stream by. */
+      readonly size?: number;
     }
   /** The first entry of an epoch: a reader that meets it in its stream missed a restart. */
   | { readonly kind: 'reset'; readonly id: string; readonly n: number };
@@ -29,13 +31,15 @@ function parseEntry(id: string, list: readonly string[]): StreamEntry {
   for (let i = 0; i + 1 < list.length; i += 2) fields.set(list[i]!, list[i + 1]!);
   const n = Number(fields.get('n'));
   if (fields.has('reset')) return { kind: 'reset', id, n };
+  const payload = fields.get('e');
   return {
     kind: 'batch',
     id,
     n,
     node: fields.get('node') ?? '',
     seq: Number(fields.get('seq') ?? 0),
-    events: parseEvents(fields.get('e')),
+    events: parseEvents(payload),
+    size: payload?.length ?? 0,
   };
 }
 

@@ -100,6 +100,7 @@ export function chatPipeline(
     .connect(clustered ? events$.pipe(tap(metrics.relayPublished)) : events$, {
       node: config.node,
       snapshot: () => snapshotChat(state),
+      share: (node) => (state.registry.size === 0 ? 1 : state.registry.clientsOf(node).length / state.registry.size),
     })
     .pipe(clustered ? tap(metrics.relayApplied) : identity);
   // The queue scheduler trampolines, right in front of the core: an event raised while another is
