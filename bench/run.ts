@@ -1,5 +1,5 @@
 /**
- * rxchat's benchmark: `npm run bench [-- --quick] [--clients N] [--room-clients N] [--cluster-clients N] [--only name,name] [--profile DIR]`.
+ * rxchat's benchmark: `npm run bench [-- --quick] [--clients N] [--room-clients N] [--cluster-clients N] [--fanout-window N] [--only name,name] [--profile DIR]`.
  * Starts each server as its own process and drives it from this one, scenario by scenario,
  * servers interleaved (the order rotates each repetition), then prints a table and writes JSON.
  */
@@ -69,6 +69,8 @@ const { values: flags } = parseArgs({
     'room-clients': { type: 'string' },
     /** Clients on each of the two large processes of `cluster-uneven` (default 1,000). */
     'cluster-clients': { type: 'string' },
+    /** Lines each fan-out client keeps in flight (default 4): more lines per server turn, so more per write. */
+    'fanout-window': { type: 'string' },
   },
 });
 let config = benchConfig(
@@ -76,6 +78,7 @@ let config = benchConfig(
   Number(flags.clients),
   Number(flags['room-clients'] ?? process.env['RXCHAT_BENCH_ROOM_CLIENTS'] ?? 0),
   Number(flags['cluster-clients'] ?? 0),
+  Number(flags['fanout-window'] ?? 0),
 );
 /** The hostile section: floods against the rate limiter, and a join storm. */
 const hostile = {

@@ -39,20 +39,22 @@ export interface BenchConfig {
 /**
  * `roomClients`: the rooms scenarios' client count (`--room-clients` or RXCHAT_BENCH_ROOM_CLIENTS),
  * rounded down to whole rooms; by default 10,000 (2,000 with --quick). `clusterClients`: the clients
- * on each large process of the uneven cluster (`--cluster-clients`), by default 1,000.
+ * on each large process of the uneven cluster (`--cluster-clients`), by default 1,000. `fanoutWindow`: the
+ * lines each fan-out client keeps in flight (`--fanout-window`), by default 4.
  */
 export function benchConfig(
   quick: boolean,
   clients: number,
   roomClients?: number,
   clusterClients?: number,
+  fanoutWindow?: number,
 ): BenchConfig {
   const roomSize = 10;
   const inRooms = roomClients !== undefined && roomClients > 0 ? roomClients : quick ? 2_000 : 10_000;
   return {
     mode: quick ? 'quick' : 'default',
     reps: 3,
-    fanout: { clients, window: 4 },
+    fanout: { clients, window: fanoutWindow !== undefined && fanoutWindow > 0 ? fanoutWindow : 4 },
     manyListeners: { clients: 500, senders: 10, window: 16 },
     warmupMs: quick ? 200 : 500,
     measureMs: quick ? 400 : 2_000,

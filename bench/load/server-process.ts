@@ -76,14 +76,26 @@ export function rxchatFlags(script: string, maxClients: number, policies: 'off' 
 
 /** Starts a server as its own process, stdout to /dev/null, and resolves with its bound port. */
 export function startServer(kind: ServerKind): Promise<RunningServer> {
-  const devNull = openSync('/dev/null', 'w');
+  // For investigations (GC traces, V8 flags): RXCHAT_BENCH_STDOUT_DIR keeps each server's stdout in a
+  // file there; RXCHAT_BENCH_NODE_ARGS adds node flags to the servers named in RXCHAT_BENCH_NODE_ARGS_FOR
+  // (comma-separated; all servers when unset).
+  const stdoutDir = process.env['RXCHAT_BENCH_STDOUT_DIR'];
+  const devNull = openSync(
+    stdoutDir === undefined ? '/dev/null' : join(stdoutDir, `${kind.name}-${Date.now()}.log`),
+    'w',
+  );
+  const extraFor = process.env['RXCHAT_BENCH_NODE_ARGS_FOR']?.split(',');
+  const extraArgs =
+    extraFor === undefined || extraFor.includes(kind.name)
+      ? (process.env['RXCHAT_BENCH_NODE_ARGS']?.split(' ').filter((arg) => arg !== '') ?? [])
+      : [];
   const memoryFile = kind.memoryProbe
     ? join(tmpdir(), `rxchat-bench-memory-${process.pid}-${Math.random().toString(36).slice(2)}.json`)
     : undefined;
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (kind.web) env['RXCHAT_BENCH_ANNOUNCE'] = 'Web chat on ';
   if (memoryFile !== undefined) env['RXCHAT_BENCH_MEMORY_FILE'] = memoryFile;
-  const nodeArgs = [...(kind.nodeArgs ?? []), ...(memoryFile === undefined ? [] : ['--expose-gc'])];
+  const nodeArgs = [...(kind.nodeArgs ?? []), ...extraArgs, ...(memoryFile === undefined ? [] : ['--expose-gc'])];
   const dataDir = kind.dataDir ? mkdtempSync(join(tmpdir(), 'rxchat-bench-data-')) : undefined;
   const storeArgs = dataDir === undefined ? [] : ['--data-dir', dataDir];
   const child = spawn(

@@ -1,4 +1,4 @@
-import { type Observable, type OperatorFunction, defer, mergeMap, scan } from 'rxjs';
+import { type Observable, type OperatorFunction, defer, map, scan } from 'rxjs';
 import { type ChatState, type HistoryOptions, createChatState, restoreChatState } from './chat-state';
 import { COMMAND_HELP } from './command-help';
 import type {
@@ -18,6 +18,7 @@ import type {
   SaidMessage,
 } from './events';
 import { isValidName, nameKey, pickName } from './names';
+import { emitEach } from './emit-each';
 import { lazyDelivery, lazyRoomAudience } from './lazy-delivery';
 import { type AudienceView, UnionView } from './member-log';
 import type { Client } from './registry';
@@ -69,7 +70,8 @@ export function chat(options: ChatOptions = {}): OperatorFunction<ChatEvent, Cha
           state: options.state ?? createChatState(undefined, options),
           outputs: NOTHING,
         }),
-        mergeMap((step) => step.outputs),
+        map((step) => step.outputs),
+        emitEach(),
       ),
     );
 }

@@ -8,8 +8,8 @@ import type { ChatSnapshot, RelayEvent } from './cluster-events';
  */
 export interface ChatRelay {
   /**
-   * The chat's events for this process's core. Subscribe the core synchronously to it (an
-   * `observeOn(queueScheduler)` in between is fine): the relay reads `host.snapshot()` right after
+   * The chat's events for this process's core. Subscribe the core synchronously to it (a trampoline
+   * such as `observeOn(queueScheduler)` in between is fine): the relay reads `host.snapshot()` right after
    * emitting and expects it to include what it emitted.
    *
    * Besides the ordered events, it emits `notice` events meant for this process's own clients only

@@ -1,16 +1,7 @@
-import {
-  type Observable,
-  Subject,
-  type Subscription,
-  filter,
-  identity,
-  merge,
-  observeOn,
-  queueScheduler,
-  tap,
-} from 'rxjs';
+import { type Observable, Subject, type Subscription, filter, identity, merge, tap } from 'rxjs';
 import { chat } from '../core/chat';
 import type { PipelineEvent } from '../pipeline/edge-signals';
+import { trampoline } from '../pipeline/trampoline';
 import type { ChatOperator } from '../pipeline/operator';
 import { type ChatState, createChatState, snapshotChat } from '../core/chat-state';
 import type { ChatStore, StoreRecord } from '../core/records';
@@ -103,10 +94,10 @@ export function chatPipeline(
       share: (node) => (state.registry.size === 0 ? 1 : state.registry.clientsOf(node).length / state.registry.size),
     })
     .pipe(clustered ? tap(metrics.relayApplied) : identity);
-  // The queue scheduler trampolines, right in front of the core: an event raised while another is
-  // being handled (a close request ends its connection's stream at once; an operator's timer fires)
-  // waits its turn instead of re-entering the core in the middle of another event's outputs.
-  const coreOutputs$ = chat({ state })(chat$.pipe(observeOn(queueScheduler)));
+  // A trampoline right in front of the core: an event raised while another is being handled (a close
+  // request ends its connection's stream at once; an operator's timer fires) waits its turn instead
+  // of re-entering the core in the middle of another event's outputs.
+  const coreOutputs$ = chat({ state })(chat$.pipe(trampoline()));
   const toTransports$ = backOperators(config).reduce<Observable<ChatOutput>>((s, op) => op(s), coreOutputs$);
   // Connections feed the hub but never complete it: one client leaving must not end the chat.
   const fromTransports$ = merge(...transports.map((t) => t.events$.pipe(tap(metrics.transportEvents(t.name)))));
