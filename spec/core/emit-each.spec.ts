@@ -27,4 +27,18 @@ describe('emitEach', () => {
     expect(seen).toEqual([1, 2]);
     expect(readPastTheEnd).toBe(0);
   });
+
+  it('completes after the rest of an array when the source completes while it is emitted, as mergeMap does', () => {
+    const source = new Subject<readonly number[]>();
+    const seen: string[] = [];
+    source.pipe(emitEach()).subscribe({
+      next: (value) => {
+        seen.push(String(value));
+        if (value === 1) source.complete();
+      },
+      complete: () => seen.push('done'),
+    });
+    source.next([1, 2, 3]);
+    expect(seen).toEqual(['1', '2', '3', 'done']);
+  });
 });

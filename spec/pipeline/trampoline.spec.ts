@@ -85,4 +85,20 @@ describe('trampoline', () => {
     first.next('x');
     expect(seen).toEqual(['first x', 'second x', 'first x done']);
   });
+
+  it('hands on nothing more once unsubscribed in the middle of what was waiting', () => {
+    const source = new Subject<string>();
+    const seen: string[] = [];
+    const subscription = source.pipe(trampoline()).subscribe((value) => {
+      seen.push(value);
+      if (value === 'a') {
+        source.next('b');
+        source.next('c');
+      }
+      if (value === 'b') subscription.unsubscribe();
+    });
+    source.next('a');
+    expect(seen).toEqual(['a', 'b']);
+    expect(source.observed).toBe(false);
+  });
 });

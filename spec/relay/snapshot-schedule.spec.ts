@@ -56,6 +56,24 @@ describe('SnapshotSchedule: the cost of snapshots follows the stream, and the pr
     expect(schedule.due(last, 1)).toBe(true);
   });
 
+  it("waits at most a quarter of the stream's cap, so the cap never trims past the latest snapshot", () => {
+    const schedule = new SnapshotSchedule(10, 5_000, 200);
+    schedule.restart(0, 0, 1_000_000);
+    for (let n = 1; n < 50; n++) schedule.read(n, 1);
+    expect(schedule.due(49, 60_000)).toBe(false);
+    schedule.read(50, 1);
+    expect(schedule.due(50, 1)).toBe(true);
+  });
+
+  it('never waits less than `everyEntries` for the size rule, however small the cap', () => {
+    const schedule = new SnapshotSchedule(10, 5_000, 20);
+    schedule.restart(0, 0, 1_000_000);
+    for (let n = 1; n < 10; n++) schedule.read(n, 1);
+    expect(schedule.due(9, 60_000)).toBe(false);
+    schedule.read(10, 1);
+    expect(schedule.due(10, 1)).toBe(true);
+  });
+
   it('lets a process holding few of the clients wait up to half as long again', () => {
     const holding = (share: number) => {
       const schedule = new SnapshotSchedule(10, 5_000);

@@ -10,57 +10,37 @@ import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
  * source:    a--b--|        (b raised while a is being handled downstream)
  * result:    a-b---|        (b handed on after a's handling returns, never inside it)
  * ```
- *
- * An error thrown downstream drops what was waiting, as the failed subscription ends.
  * @see spec/pipeline/trampoline.spec.ts
  */
 export function trampoline<T>(): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
-      // Waiting values, then at most one terminal notification after them.
-      let waiting: T[] = [];
+      // Waiting values (a queue without shifting), then at most one terminal notification after them.
+      const waiting: T[] = [];
       let head = 0;
       let ending: { readonly error?: unknown; readonly failed: boolean } | undefined;
       let handing = false;
       const drain = () => {
         handing = true;
         try {
-          while (head < waiting.length) {
+          while (head < waiting.length && !subscriber.closed) {
             const value = waiting[head]!;
             waiting[head++] = undefined as T;
             subscriber.next(value);
           }
-          waiting = [];
+          waiting.length = 0;
           head = 0;
-          if (ending !== undefined) {
-            if (ending.failed) subscriber.error(ending.error);
-            else subscriber.complete();
-          }
-        } catch (error) {
-          waiting = [];
-          head = 0;
-          throw error;
+          if (ending === undefined) return;
+          if (ending.failed) subscriber.error(ending.error);
+          else subscriber.complete();
         } finally {
           handing = false;
         }
       };
       return source.subscribe({
         next(value) {
-          if (handing) {
-            waiting.push(value);
-            return;
-          }
-          handing = true;
-          try {
-            subscriber.next(value);
-          } catch (error) {
-            waiting = [];
-            head = 0;
-            throw error;
-          } finally {
-            handing = false;
-          }
-          if (waiting.length > head || ending !== undefined) drain();
+          waiting.push(value);
+          if (!handing) drain();
         },
         error(error: unknown) {
           ending = { error, failed: true };

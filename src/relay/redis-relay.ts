@@ -15,8 +15,9 @@ export interface RedisRelayOptions {
   readonly maxHeld?: number;
   /**
    * Write a snapshot after this many entries... Default 1,000. Only once the stream since the last one
-   * is about as big as it, though (at the latest after 10 times this many entries); and a process holding
-   * a small share of the clients waits up to half as long again, so one holding more builds it.
+   * is as big as the last snapshot, though (at the latest after 10 times this many entries, or a quarter
+   * of `maxStreamEntries` if less: a quiet chat with a large state snapshots rarely); and a process
+   * holding a small share of the clients waits up to half as long again, so one holding more builds it.
    */
   readonly snapshotEveryEntries?: number;
   /** ...or after this long with new entries (same provisos). Default 5,000 ms. */

@@ -7,10 +7,17 @@ export const STREAM_BYTES_PER_SNAPSHOT_BYTE = 1;
 
 /**
  * However little the stream holds, a snapshot is due this many times `everyEntries` after the last
- * one: a newcomer (or a process that fell behind) never replays more entries than that, and the
- * stream's cap (`maxStreamEntries`) never cuts past the latest snapshot.
+ * one (less with a small stream cap: see `SnapshotSchedule`): a newcomer (or a process that fell
+ * behind) never replays more entries than that.
  */
 export const MAX_ENTRIES_FACTOR = 10;
+
+/**
+ * The stream is trimmed only up to the snapshot before the latest, so it holds up to about three
+ * waits: the longest wait is at most this fraction of the stream's cap, so that the cap never cuts
+ * past the latest snapshot (which would start a new epoch for everyone).
+ */
+const CAP_SHARE_PER_WAIT = 1 / 4;
 
 /**
  * When this process asks to build the chat's snapshot: `everyEntries` entries after the last one
@@ -24,7 +31,7 @@ export class SnapshotSchedule {
   private offering = false;
   private lastN = 0;
   private lastAt = 0;
-  /** The last known stored snapshot's size (characters of JSON). */
+  /** The last known stored snapshot's size (JSON's length; Redis's count is in UTF-8 bytes, near enough). */
   private lastSize = 0;
   /** Stream payload read since `lastN` (characters). */
   private bytes = 0;
@@ -33,10 +40,23 @@ export class SnapshotSchedule {
   /** How much longer than the floors this process waits: asked once per snapshot (the share walks the clients). */
   private stretch: number | undefined;
 
+  /** Entries after the last snapshot at which one is due whatever the stream's size. */
+  private readonly maxEntries: number;
+
+  /**
+   * `maxStreamEntries` is the stream's cap: the wait the size rule may add stays well under it (but
+   * never below `everyEntries`, the wait before this rule).
+   */
   constructor(
     private readonly everyEntries: number,
     private readonly everyMs: number,
-  ) {}
+    maxStreamEntries = Infinity,
+  ) {
+    this.maxEntries = Math.min(
+      everyEntries * MAX_ENTRIES_FACTOR,
+      Math.max(everyEntries, Math.floor(maxStreamEntries * CAP_SHARE_PER_WAIT)),
+    );
+  }
 
   /** A snapshot at entry `n`, `size` characters long, was adopted at `now`. */
   restart(n: number, now: number, size = 0): void {
@@ -62,7 +82,7 @@ export class SnapshotSchedule {
     if (this.offering) return false;
     const fresh = n - this.lastN;
     if (fresh <= 0) return false;
-    if (fresh >= this.everyEntries * MAX_ENTRIES_FACTOR) return true;
+    if (fresh >= this.maxEntries) return true;
     if (this.bytes < this.lastSize * STREAM_BYTES_PER_SNAPSHOT_BYTE) return false;
     if (fresh < this.everyEntries && now - this.lastAt < this.everyMs) return false;
     const stretch = (this.stretch ??= 1 + (1 - Math.min(1, Math.max(0, share()))) / 2);
