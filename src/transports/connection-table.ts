@@ -14,6 +14,11 @@ export interface ConnectionTableOptions<W> extends OutputQueueOptions {
   readonly maxLineBytes: number;
   /** How a failure reads in `disconnected` (default: the message, with its code). */
   readonly describeError?: DescribeError;
+  /**
+   * The reader does not listen for the socket's close (TCP's `readWireLines`): the queue's close
+   * listener ends the connection's event stream (`closed`) instead.
+   */
+  readonly closedWithSocket?: boolean;
 }
 
 /**
@@ -35,6 +40,11 @@ export class Connection<W> extends ConnectionEvents implements QueuedPeer, MuteS
     private readonly options: ConnectionTableOptions<W>,
   ) {
     super(id, options.maxLineBytes, options.describeError);
+  }
+
+  /** Called by the queue's close listener: the stream ends here when the reader does not hear the close itself. */
+  socketClosed(): void {
+    if (this.options.closedWithSocket === true) this.closed();
   }
 
   /** Called by the queue once the connection's output is written. */

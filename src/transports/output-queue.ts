@@ -43,6 +43,11 @@ export interface QueuedPeer {
   hangUp(): void;
   /** This peer's own wording of messages, instead of the queue's shared one (a client that asked for message ids). */
   readonly encode?: ((message: ChatMessage) => Buffer) | undefined;
+  /**
+   * Its socket closed, and the queue forgot it: called from the queue's close listener, so that a
+   * peer needs no listener of its own for it.
+   */
+  socketClosed?(): void;
 }
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
@@ -91,6 +96,9 @@ function writeBatch(socket: Duplex, buffers: readonly Buffer[], bytes: number): 
   }
 }
 
+/** `pending` while nothing is: shared by every connection and never added to, so an idle one holds no array. */
+const NOTHING_PENDING: readonly Buffer[] = [];
+
 /** A socket's entry in its queue, kept on the socket itself until it closes. */
 const kQueued = Symbol('rxchat.queued');
 type QueuedSocket = Duplex & { [kQueued]?: Connection | undefined };
@@ -102,12 +110,13 @@ function forgetClosed(this: QueuedSocket): void {
   if (connection === undefined) return;
   this[kQueued] = undefined;
   connection.queue.forget(connection);
+  connection.peer.socketClosed?.();
 }
 
 /** A peer, the output batched for it, and how its backlog drains. */
 class Connection implements BudgetHolder {
   /** Output not yet handed to the socket: this turn's batch, or what waits behind a write in flight. */
-  pending: Buffer[] = [];
+  pending: readonly Buffer[] = NOTHING_PENDING;
   pendingBytes = 0;
   /** Listed in the dirty list for the next flush. */
   queued = false;
@@ -143,6 +152,19 @@ class Connection implements BudgetHolder {
       if (error) this.failed(error);
       else this.queue.tookWrite(this);
     });
+  }
+
+  /** Adds `bytes` to `pending`, in an array of its own from the first. */
+  hold(bytes: Buffer): void {
+    if (this.pending === NOTHING_PENDING) this.pending = [bytes];
+    else (this.pending as Buffer[]).push(bytes);
+    this.pendingBytes += bytes.length;
+  }
+
+  /** Drops everything pending. */
+  dropPending(): void {
+    this.pending = NOTHING_PENDING;
+    this.pendingBytes = 0;
   }
 
   /** Unsent bytes: what the socket holds, and what waits behind its write in flight. */
@@ -310,8 +332,7 @@ export class OutputQueue {
     if (connection.inFlight) {
       // The socket has not taken its last write: this waits behind it, in the backlog.
       if (this.overLimit(connection)) return;
-      connection.pending.push(bytes);
-      connection.pendingBytes += bytes.length;
+      connection.hold(bytes);
       connection.account();
       this.queued++;
     } else if (!this.writeThrough) {
@@ -398,8 +419,7 @@ export class OutputQueue {
     let sent = 0;
     while (connection.pendingBytes > 0 && !connection.inFlight) {
       if (socket.destroyed || !socket.writable) {
-        connection.pending = [];
-        connection.pendingBytes = 0;
+        connection.dropPending();
         break;
       }
       let buffers = connection.pending;
@@ -409,11 +429,11 @@ export class OutputQueue {
         bytes = buffers[0]!.length;
         while (count < buffers.length && bytes + buffers[count]!.length <= MAX_WRITE_BYTES)
           bytes += buffers[count++]!.length;
-        buffers = buffers.splice(0, count);
+        // More than one buffer: `pending` is the connection's own array.
+        buffers = (buffers as Buffer[]).splice(0, count);
         connection.pendingBytes -= bytes;
       } else {
-        connection.pending = [];
-        connection.pendingBytes = 0;
+        connection.dropPending();
       }
       writeBatch(socket, buffers, bytes);
       sent += bytes;
@@ -439,15 +459,13 @@ export class OutputQueue {
   }
 
   private enqueue(connection: Connection, bytes: Buffer): void {
-    connection.pending.push(bytes);
-    connection.pendingBytes += bytes.length;
+    connection.hold(bytes);
     this.markDirty(connection);
   }
 
   /** Drops what was queued and destroys the socket (`reason` is what the metrics count it under); its stream reports the error and the leave follows. */
   evict(connection: Connection, reason: string, error: Error): void {
-    connection.pending = [];
-    connection.pendingBytes = 0;
+    connection.dropPending();
     connection.closing = true;
     this.members.delete(connection);
     // A socket already destroyed (a reset not yet reported) left on its own.

@@ -46,14 +46,20 @@ function stopReadingSocket(socket: ReadSocket, keepErrorListener: boolean): void
   socket.off('close', onClose);
 }
 
-function startReadingSocket(socket: ReadSocket, sink: LineSink, maxLineBytes?: number, mute?: MuteSwitch): void {
+function startReadingSocket(
+  socket: ReadSocket,
+  sink: LineSink,
+  maxLineBytes: number | undefined,
+  mute: MuteSwitch | undefined,
+  hearClose: boolean,
+): void {
   // A socket is read by one reader at a time.
   stopReadingSocket(socket, true);
   socket[kReader] = new SocketReader(sink, maxLineBytes, mute);
   socket.on('data', onData);
   socket.on('end', onEnd);
   if (!socket.listeners('error').includes(onError)) socket.on('error', onError);
-  socket.on('close', onClose);
+  if (hearClose) socket.on('close', onClose);
 }
 
 /**
@@ -63,7 +69,7 @@ function startReadingSocket(socket: ReadSocket, sink: LineSink, maxLineBytes?: n
  */
 export function readSocketLines(socket: Socket, sink: LineSink, maxLineBytes?: number, mute?: MuteSwitch): StopReading {
   const read = socket as ReadSocket;
-  startReadingSocket(read, sink, maxLineBytes, mute);
+  startReadingSocket(read, sink, maxLineBytes, mute, true);
   const reader = read[kReader];
   return () => {
     if (read[kReader] === reader) stopReadingSocket(read, false);
@@ -87,14 +93,16 @@ function stopReadingWire(this: LineSink): void {
 /**
  * `readSocketLines` for a connection that reads its own `wire`, whose errors are kept quiet
  * (`quietSocketErrors`): the stop it returns is shared and expects to be called on the connection
- * (`stop.call(connection)`, as `ConnectionEvents` does), and leaves the error listener.
+ * (`stop.call(connection)`, as `ConnectionEvents` does), and leaves the error listener. It does not
+ * listen for the close: the connection's output queue does, and tells it (`socketClosed`), so that
+ * an idle socket has one close listener, not an array of two.
  */
 export function readWireLines<C extends LineSink & { readonly wire: Socket }>(
   connection: C,
   maxLineBytes?: number,
   mute?: MuteSwitch,
 ): StopReading {
-  startReadingSocket(connection.wire as ReadSocket, connection, maxLineBytes, mute);
+  startReadingSocket(connection.wire as ReadSocket, connection, maxLineBytes, mute, false);
   return stopReadingWire;
 }
 
