@@ -82,7 +82,9 @@ export class ConnectionTable<W> {
 
   /** A new client id: the prefix, then a count. */
   newId(): ClientId {
-    return `${this.options.idPrefix ?? ''}${++this.nextId}`;
+    // Joined, not concatenated: `+` makes a rope of two strings past 12 characters (a process's
+    // prefix and a count), 24 bytes more for every connection than the one flat string `join` makes.
+    return [this.options.idPrefix ?? '', ++this.nextId].join('');
   }
 
   /** Takes in an accepted connection: its output is queued, it can be muted; its events start with `start`. */
