@@ -19,6 +19,8 @@ export interface ConnectionTableOptions<W> extends OutputQueueOptions {
    * listener ends the connection's event stream (`closed`) instead.
    */
   readonly closedWithSocket?: boolean;
+  /** Where the connection's line reader cuts lines, when it asks (TCP's `readWireLines`); undefined: no limit. */
+  readonly readerMaxLineBytes?: number;
 }
 
 /**
@@ -40,6 +42,11 @@ export class Connection<W> extends ConnectionEvents implements QueuedPeer, MuteS
     private readonly options: ConnectionTableOptions<W>,
   ) {
     super(id, options.maxLineBytes, options.describeError);
+  }
+
+  /** Where this connection's line reader cuts lines (see `ConnectionTableOptions.readerMaxLineBytes`). */
+  get readerMaxLineBytes(): number | undefined {
+    return this.options.readerMaxLineBytes;
   }
 
   /** Called by the queue's close listener: the stream ends here when the reader does not hear the close itself. */

@@ -93,6 +93,7 @@ export class TcpTransport implements ChatTransport {
       maxLineBytes: options.maxLineBytes ?? 0,
       // `readWireLines` leaves the close to the queue's listener.
       closedWithSocket: true,
+      readerMaxLineBytes: options.maxLineBytes,
     });
     if (options.connectionEvent === 'secureConnection') {
       // A TLS connection counts from the moment it is accepted, not from the end of its handshake,
@@ -291,6 +292,5 @@ export class TcpTransport implements ChatTransport {
   }
 
   /** One reader for every connection: the connection is its own sink and mute. */
-  private readonly readLines = (connection: Connection<Socket>) =>
-    readWireLines(connection, this.options.maxLineBytes, connection);
+  private readonly readLines = (connection: Connection<Socket>) => readWireLines(connection);
 }
