@@ -139,8 +139,6 @@ class Connection implements BudgetHolder {
   constructor(
     readonly peer: QueuedPeer,
     readonly queue: OutputQueue,
-    private readonly budget: OutputBudget | undefined,
-    private readonly metrics: TransportMetrics | undefined,
   ) {}
 
   /**
@@ -176,14 +174,15 @@ class Connection implements BudgetHolder {
   /** Tells the budget the backlog now (cheap: one property read). */
   account(): void {
     // A destroyed socket was released, or will be when it closes: it must not be counted again.
-    if (this.budget !== undefined && !this.peer.socket.destroyed) this.budget.update(this, this.backlog());
+    const budget = this.queue.budget;
+    if (budget !== undefined && !this.peer.socket.destroyed) budget.update(this, this.backlog());
   }
 
   /** A write failed: the socket is destroyed, and its stream reports it. */
   failed(error: Error): void {
     // Only a write that failed on a live socket: destroying it makes the writes buffered behind it, and
     // those cut short by a reset or an eviction, fail on a destroyed socket, and they are not counted.
-    if (!this.peer.socket.destroyed) this.metrics?.evicted(this.peer.id, 'write-error');
+    if (!this.peer.socket.destroyed) this.queue.metrics?.evicted(this.peer.id, 'write-error');
     this.peer.socket.destroy(error);
   }
 
@@ -223,10 +222,16 @@ export class OutputQueue {
   private turnDeliveries = 0;
   private lastTurnDeliveries = 0;
 
+  /** The shared budget and the metrics, read by the connections (so that each needs no field of its own for them). */
+  readonly budget: OutputBudget | undefined;
+  readonly metrics: TransportMetrics | undefined;
+
   constructor(
     private readonly encode: (message: ChatMessage) => Buffer,
     private readonly options: OutputQueueOptions = {},
   ) {
+    this.budget = options.budget;
+    this.metrics = options.metrics;
     options.metrics?.track(this);
   }
 
@@ -248,7 +253,7 @@ export class OutputQueue {
    * a listener every socket shares: an idle connection costs no closure of the queue's own.
    */
   add(peer: QueuedPeer): void {
-    const connection = new Connection(peer, this, this.options.budget, this.options.metrics);
+    const connection = new Connection(peer, this);
     this.connections.set(peer.id, connection);
     (peer.socket as QueuedSocket)[kQueued] = connection;
     peer.socket.on('close', forgetClosed);
