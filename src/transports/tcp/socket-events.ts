@@ -37,6 +37,9 @@ function readerOf(socket: ReadSocket): SocketReader | undefined {
   if (reader === undefined || reader instanceof SocketReader) return reader;
   const made = new SocketReader(reader, reader.readerMaxLineBytes, reader);
   socket[kReader] = made;
+  // Only a splitter can hold an unfinished line for the end: the listener comes with it, so that an
+  // idle socket's 'end' has Node's listener alone, not an array of two.
+  socket.on('end', onEnd);
   return made;
 }
 
@@ -77,7 +80,7 @@ function startReadingSocket(socket: ReadSocket, reader: SocketReader | WireConne
   stopReadingSocket(socket, true);
   socket[kReader] = reader;
   socket.on('data', onData);
-  socket.on('end', onEnd);
+  if (reader instanceof SocketReader) socket.on('end', onEnd);
   if (!socket.listeners('error').includes(onError)) socket.on('error', onError);
   if (hearClose) socket.on('close', onClose);
 }
