@@ -209,15 +209,27 @@ function idleScenario(name: string, steps: readonly number[], reps: number | und
       { key: 'baseRssKb', label: 'RSS with no clients, KB', unit: 'count' },
       ...steps.flatMap((n): MetricSpec[] => [
         { key: `perConn${n}`, label: `KB/connection at ${n}`, unit: 'kb', ratio: true },
+        { key: `heapPerConnAfterGc${n}`, label: `heap bytes/connection after GC`, unit: 'count', ratio: true },
+        { key: `rssPerConnAfterGc${n}`, label: `KB/connection after GC`, unit: 'kb', ratio: true },
         { key: `connectSeconds${n}`, label: `seconds to connect ${n}`, unit: 's' },
         { key: `settleSeconds${n}`, label: `seconds until server idle`, unit: 's' },
       ]),
     ],
+    // Every server with the probe (node --expose-gc), so that heap and RSS after a GC compare too.
+    kinds: (tcp) => ({
+      plain: { ...tcp.plain, memoryProbe: true },
+      tuned: { ...tcp.tuned, memoryProbe: true },
+      rxchat: { ...tcp.rxchat, memoryProbe: true },
+    }),
     run: async (server) => {
       const result = await runIdleMemory(server, { steps, settleMs: 150_000, connectTimeoutMs: 90_000 });
       const metrics: Record<string, number> = { baseRssKb: result.baseRssBytes / 1024 };
       for (const step of result.steps) {
         metrics[`perConn${step.connections}`] = step.bytesPerConnection;
+        if (step.heapBytesPerConnectionAfterGc !== undefined)
+          metrics[`heapPerConnAfterGc${step.connections}`] = step.heapBytesPerConnectionAfterGc;
+        if (step.rssBytesPerConnectionAfterGc !== undefined)
+          metrics[`rssPerConnAfterGc${step.connections}`] = step.rssBytesPerConnectionAfterGc;
         metrics[`connectSeconds${step.connections}`] = step.connectSeconds;
         metrics[`settleSeconds${step.connections}`] = step.settleSeconds;
       }

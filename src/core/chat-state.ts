@@ -2,6 +2,7 @@ import type { ChatSnapshot, ChatSnapshotClient, ClientId } from './events';
 import { HistoryTable, type HistoryLimits } from './history';
 import { type Client, Registry } from './registry';
 import { type RoomLimits, RoomTable, roomKey } from './rooms';
+import { SentFromTable } from './sent-from';
 import { SessionTable } from './sessions';
 
 /** What the chat remembers and for how long; the same on every process of a chat. */
@@ -41,21 +42,22 @@ export interface ChatState {
    * Per online client and room (by room key): the oldest message id from which its connection has
    * been sent every message of the room, so that a resume replays only what it was not sent.
    */
-  readonly sentFrom: Map<ClientId, Map<string, number>>;
+  readonly sentFrom: SentFromTable;
   readonly scrollback: number;
   readonly records: boolean;
 }
 
 /** A fresh state (nobody online), or one restored from a snapshot, with these room limits. */
 export function createChatState(snapshot?: ChatSnapshot, limits: ChatStateOptions = {}): ChatState {
+  const rooms = new RoomTable(limits);
   const state: ChatState = {
     registry: new Registry(),
-    rooms: new RoomTable(limits),
+    rooms,
     closing: false,
     stoppedNodes: new Set(),
     history: new HistoryTable(limits),
     sessions: new SessionTable(limits.resumeWindowMs ?? DEFAULT_RESUME_WINDOW_MS),
-    sentFrom: new Map(),
+    sentFrom: new SentFromTable(rooms.defaultRoom.key),
     scrollback: limits.scrollback ?? DEFAULT_SCROLLBACK,
     records: limits.records ?? false,
   };
@@ -80,7 +82,7 @@ export function restoreChatState(state: ChatState, snapshot: ChatSnapshot): void
   state.sentFrom.clear();
   for (const client of snapshot.clients) {
     if (client.sentFrom === undefined) continue;
-    state.sentFrom.set(client.id, new Map(Object.entries(client.sentFrom).map(([room, id]) => [roomKey(room), id])));
+    for (const [room, from] of Object.entries(client.sentFrom)) state.sentFrom.set(client.id, roomKey(room), from);
   }
   // A snapshot without them has none (it was empty, or made before history).
   state.history.restore(snapshot.history ?? []);
@@ -117,11 +119,10 @@ function historyOf(state: ChatState): Pick<ChatSnapshot, 'history' | 'sessions'>
 
 /** `{ sentFrom }` by room name for a snapshot, or nothing when the client has none. */
 function sentFromOf(state: ChatState, id: ClientId): { sentFrom?: Record<string, number> } {
-  const byKey = state.sentFrom.get(id);
-  if (byKey === undefined || byKey.size === 0) return {};
+  if (!state.sentFrom.has(id)) return {};
   const sentFrom: Record<string, number> = {};
   for (const room of state.rooms.roomsOf(id)) {
-    const from = byKey.get(room.key);
+    const from = state.sentFrom.get(id, room.key);
     if (from !== undefined) sentFrom[room.name] = from;
   }
   return { sentFrom };

@@ -33,7 +33,6 @@ import {
   onResume,
   onSession,
   scrollbackFor,
-  sentFromOf,
 } from './remembering';
 
 export { type ChatState, createChatState, snapshotChat } from './chat-state';
@@ -153,7 +152,7 @@ function onRejoined(state: ChatState, event: RejoinedEvent, at: number): ChatSte
   rejoinRooms(state, event);
   // It has been connected all along: nothing to replay into this connection should it resume.
   for (const room of state.rooms.roomsOf(event.id))
-    sentFromOf(state, event.id).set(room.key, state.history.lastId(room.name) + 1);
+    state.sentFrom.set(event.id, room.key, state.history.lastId(room.name) + 1);
   if (name === event.name) return unchanged(state);
   const renamed = { from: event.name, to: name };
   return {
@@ -417,7 +416,7 @@ function enter(state: ChatState, client: Client, name: string, at: number, scrol
     deliver([client.id], whoMessage(state.registry, room), at),
   ];
   if (scrollback) outputs.push(...scrollbackFor(state, client.id, room, at));
-  else sentFromOf(state, client.id).set(room.key, state.history.lastId(room.name) + 1);
+  else state.sentFrom.set(client.id, room.key, state.history.lastId(room.name) + 1);
   return outputs;
 }
 
@@ -442,7 +441,7 @@ function onPart(
 /** Takes a client out of a room it is in; the members remaining hear of it. */
 function partRoom(state: ChatState, client: Client, room: Room, reason: string | undefined, at: number): ChatOutput[] {
   state.rooms.part(client.id, room);
-  state.sentFrom.get(client.id)?.delete(room.key);
+  state.sentFrom.deleteRoom(client.id, room.key);
   if (room.size === 0) return [];
   const parted: ChatMessage =
     reason === undefined

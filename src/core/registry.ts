@@ -24,7 +24,11 @@ export class Registry {
   private readonly clients = new Map<ClientId, Client>();
   /** Look-alike key (`nameKey`) → id: names are unique up to case and confusable characters. */
   private readonly byKey = new Map<string, ClientId>();
-  /** Case-folded name → id, for exact (case-insensitive) lookups before look-alike ones. */
+  /**
+   * Case-folded name → id, for exact (case-insensitive) lookups before look-alike ones, kept only for
+   * clients that shared their key with another (a restored snapshot made under other rules): for the
+   * others, the client under the key is the one with that folded name, so an idle client costs no entry.
+   */
   private readonly byFolded = new Map<string, ClientId>();
   /** `order`, until the next join or leave. */
   private snapshot: readonly ClientId[] | undefined;
@@ -57,7 +61,8 @@ export class Registry {
 
   /** The client holding `name`: the exact name ignoring case, else one that looks the same (see `nameKey`). */
   findByName(name: string): Client | undefined {
-    const id = this.byFolded.get(foldName(name)) ?? this.byKey.get(nameKey(name));
+    const id =
+      (this.byFolded.size === 0 ? undefined : this.byFolded.get(foldName(name))) ?? this.byKey.get(nameKey(name));
     return id === undefined ? undefined : this.clients.get(id);
   }
 
@@ -120,8 +125,15 @@ export class Registry {
 
   private index(client: Client): void {
     this.clients.set(client.id, client);
-    this.byKey.set(nameKey(client.name), client.id);
-    this.byFolded.set(foldName(client.name), client.id);
+    const key = nameKey(client.name);
+    const holder = this.byKey.get(key);
+    if (holder !== undefined && holder !== client.id) {
+      // Two clients under one key: each is found by its own folded name first.
+      const other = this.clients.get(holder);
+      if (other !== undefined) this.byFolded.set(foldName(other.name), holder);
+      this.byFolded.set(foldName(client.name), client.id);
+    }
+    this.byKey.set(key, client.id);
   }
 
   /** Frees a client's names; `clients` keeps it (and its place) for the caller to replace or delete. */

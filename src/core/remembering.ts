@@ -21,16 +21,6 @@ export interface ResumeActions {
   kick(state: ChatState, id: ClientId, notice: Notice, at: number): ChatOutput[];
 }
 
-/** The per-room record of what `id`'s connection was sent (see `ChatState.sentFrom`). */
-export function sentFromOf(state: ChatState, id: ClientId): Map<string, number> {
-  let byRoom = state.sentFrom.get(id);
-  if (byRoom === undefined) {
-    byRoom = new Map();
-    state.sentFrom.set(id, byRoom);
-  }
-  return byRoom;
-}
-
 function record(state: ChatState, store: StoreRecord): ChatOutput[] {
   return state.records ? [{ kind: 'record', record: store }] : [];
 }
@@ -46,7 +36,7 @@ function sessionRecord(state: ChatState, session: SessionRecord | undefined): Ch
  */
 export function scrollbackFor(state: ChatState, id: ClientId, room: Room, at: number): ChatOutput[] {
   const entries = state.history.last(room.name, state.scrollback);
-  sentFromOf(state, id).set(room.key, entries[0]?.id ?? state.history.lastId(room.name) + 1);
+  state.sentFrom.set(id, room.key, entries[0]?.id ?? state.history.lastId(room.name) + 1);
   if (entries.length === 0) return [];
   return [
     { kind: 'deliver', to: [id], message: { type: 'history', room: room.name, reason: 'scrollback', entries }, at },
@@ -100,11 +90,11 @@ export function onHistory(
     if (room === undefined) return notice({ code: 'no-room', defaultRoom: rooms.defaultRoom.name });
   }
   const count = Math.max(1, Math.min(HISTORY_PAGE_MAX, Math.floor(command.count ?? HISTORY_PAGE_DEFAULT)));
-  const sent = sentFromOf(state, client.id);
-  const before = command.before ?? sent.get(room.key) ?? history.lastId(room.name) + 1;
+  const sent = state.sentFrom;
+  const before = command.before ?? sent.get(client.id, room.key) ?? history.lastId(room.name) + 1;
   const entries = history.before(room.name, before, count);
   // Paging back from where it was: the connection has now been sent everything from the page on.
-  if (command.before === undefined && entries.length > 0) sent.set(room.key, entries[0]!.id);
+  if (command.before === undefined && entries.length > 0) sent.set(client.id, room.key, entries[0]!.id);
   const oldest = entries[0]?.id ?? before;
   const more = oldest > history.firstId(room.name);
   return [
@@ -215,18 +205,18 @@ export function onResume(
   for (const [room, id] of Object.entries(command.seen ?? {})) {
     if (isValidRoomName(room) && Number.isSafeInteger(id) && id >= 0) seenByKey.set(roomKey(room), id);
   }
-  const sent = sentFromOf(state, client.id);
+  const sent = state.sentFrom;
   for (const room of state.rooms.roomsOf(client.id)) {
     const last = state.history.lastId(room.name);
-    if (command.all === true) sent.set(room.key, last + 1);
+    if (command.all === true) sent.set(client.id, room.key, last + 1);
     const seen = Math.min(seenByKey.get(room.key) ?? last, last);
-    const from = sent.get(room.key) ?? last + 1;
+    const from = sent.get(client.id, room.key) ?? last + 1;
     if (seen + 1 >= from) continue;
     const kept = state.history.between(room.name, seen, from);
     const missed = from - 1 - seen - kept.length;
     // Its own lines it knows: said under the session's name (held for it while it was away).
     const entries = kept.filter((entry) => entry.name !== found.name);
-    sent.set(room.key, seen + 1);
+    sent.set(client.id, room.key, seen + 1);
     if (entries.length === 0 && missed <= 0) continue;
     outputs.push(
       actions.deliver(

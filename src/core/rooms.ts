@@ -76,6 +76,12 @@ export interface SnapshotMembership {
 /** Why a join was refused. */
 export type JoinRefusal = 'too-many-rooms' | 'server-rooms-full';
 
+/** A client's rooms once it is in more than one: their keys in join order, and the one its plain lines go to. */
+interface Membership {
+  readonly keys: string[];
+  current: string;
+}
+
 /**
  * Who is in which room: part of the core's state, changed only by the core's events. A room exists
  * while it has members; the default room always exists. Each client's rooms are kept in join
@@ -86,9 +92,12 @@ export class RoomTable {
   readonly maxRoomsPerClient: number;
   readonly maxRooms: number;
   private readonly rooms = new Map<string, TableRoom>();
-  /** Each client's room keys, in join order. */
-  private readonly joined = new Map<ClientId, string[]>();
-  private readonly current = new Map<ClientId, string>();
+  /**
+   * Each client's rooms: the key of its one room (then also its current room), or its keys in join
+   * order and its current room once it is in several. A client in the default room alone (most of
+   * them, idle ones all) costs one entry and no array.
+   */
+  private readonly joined = new Map<ClientId, string | Membership>();
 
   constructor(limits: RoomLimits = {}) {
     const name = limits.defaultRoom ?? DEFAULT_ROOM;
@@ -121,22 +130,30 @@ export class RoomTable {
 
   /** A client's rooms, in join order. */
   roomsOf(id: ClientId): Room[] {
-    return (this.joined.get(id) ?? []).map((key) => this.rooms.get(key)!);
+    const joined = this.joined.get(id);
+    if (joined === undefined) return [];
+    if (typeof joined === 'string') return [this.rooms.get(joined)!];
+    return joined.keys.map((key) => this.rooms.get(key)!);
   }
 
   /** The room a client's plain lines go to, if it is in any. */
   currentOf(id: ClientId): Room | undefined {
-    const key = this.current.get(id);
-    return key === undefined ? undefined : this.rooms.get(key);
+    const joined = this.joined.get(id);
+    if (joined === undefined) return undefined;
+    return this.rooms.get(typeof joined === 'string' ? joined : joined.current);
   }
 
   isMember(id: ClientId, room: Room): boolean {
-    return this.joined.get(id)?.includes(room.key) ?? false;
+    const joined = this.joined.get(id);
+    if (joined === undefined) return false;
+    return typeof joined === 'string' ? joined === room.key : joined.keys.includes(room.key);
   }
 
   /** Why `id` may not join a room named `name` now, or undefined if it may. */
   refusal(id: ClientId, name: string): JoinRefusal | undefined {
-    if ((this.joined.get(id)?.length ?? 0) >= this.maxRoomsPerClient) return 'too-many-rooms';
+    const joined = this.joined.get(id);
+    const count = joined === undefined ? 0 : typeof joined === 'string' ? 1 : joined.keys.length;
+    if (count >= this.maxRoomsPerClient) return 'too-many-rooms';
     if (!this.rooms.has(roomKey(name)) && this.rooms.size >= this.maxRooms) return 'server-rooms-full';
     return undefined;
   }
@@ -146,17 +163,25 @@ export class RoomTable {
    * first: this does not. Joining a room one is in only makes it current.
    */
   join(id: ClientId, name: string): { readonly room: Room; readonly entered: boolean } {
-    const key = roomKey(name);
+    let key = roomKey(name);
     let room = this.rooms.get(key);
     if (room === undefined) {
       room = new TableRoom(key, name);
       this.rooms.set(key, room);
     }
-    this.current.set(id, key);
-    const keys = this.joined.get(id);
-    if (keys?.includes(key)) return { room, entered: false };
-    if (keys === undefined) this.joined.set(id, [key]);
-    else keys.push(key);
+    // The room's own key is kept, not this lookup's copy of it: one string for all its members.
+    key = room.key;
+    const joined = this.joined.get(id);
+    if (joined === undefined) {
+      this.joined.set(id, key);
+    } else if (typeof joined === 'string') {
+      if (joined === key) return { room, entered: false };
+      this.joined.set(id, { keys: [joined, key], current: key });
+    } else {
+      joined.current = key;
+      if (joined.keys.includes(key)) return { room, entered: false };
+      joined.keys.push(key);
+    }
     room.log.add(id);
     return { room, entered: true };
   }
@@ -166,17 +191,22 @@ export class RoomTable {
    * room becomes the one it joined most recently among those left.
    */
   part(id: ClientId, room: Room): void {
-    const keys = this.joined.get(id);
-    const at = keys?.indexOf(room.key) ?? -1;
-    if (keys === undefined || at < 0) return;
+    const joined = this.joined.get(id);
+    if (joined === undefined) return;
+    if (typeof joined === 'string') {
+      if (joined !== room.key) return;
+      this.removeMember(room.key, id);
+      this.joined.delete(id);
+      return;
+    }
+    const { keys } = joined;
+    const at = keys.indexOf(room.key);
+    if (at < 0) return;
     keys.splice(at, 1);
     this.removeMember(room.key, id);
-    if (keys.length === 0) {
-      this.joined.delete(id);
-      this.current.delete(id);
-    } else if (this.current.get(id) === room.key) {
-      this.current.set(id, keys[keys.length - 1]!);
-    }
+    // One room left: it is the current one.
+    if (keys.length === 1) this.joined.set(id, keys[0]!);
+    else if (joined.current === room.key) joined.current = keys[keys.length - 1]!;
   }
 
   /** Takes a client out of every room (it left the server); returns the rooms it was in. */
@@ -184,7 +214,6 @@ export class RoomTable {
     const rooms = this.roomsOf(id);
     for (const room of rooms) this.removeMember(room.key, id);
     this.joined.delete(id);
-    this.current.delete(id);
     return rooms;
   }
 
@@ -215,7 +244,6 @@ export class RoomTable {
   restore(rooms: readonly SnapshotRoom[], clients: readonly SnapshotMembership[]): void {
     this.rooms.clear();
     this.joined.clear();
-    this.current.clear();
     const defaultRoom = this.defaultRoom as TableRoom;
     for (const id of defaultRoom.members) defaultRoom.log.remove(id);
     this.rooms.set(defaultRoom.key, defaultRoom);
@@ -228,9 +256,15 @@ export class RoomTable {
     for (const { id, rooms: names, current } of clients) {
       const keys = names.map(roomKey).filter((key) => this.rooms.has(key));
       if (keys.length === 0) continue;
-      this.joined.set(id, keys);
+      if (keys.length === 1) {
+        this.joined.set(id, keys[0]!);
+        continue;
+      }
       const chosen = current === undefined ? undefined : roomKey(current);
-      this.current.set(id, chosen !== undefined && keys.includes(chosen) ? chosen : keys[keys.length - 1]!);
+      this.joined.set(id, {
+        keys,
+        current: chosen !== undefined && keys.includes(chosen) ? chosen : keys[keys.length - 1]!,
+      });
     }
   }
 

@@ -38,9 +38,14 @@ const noop = () => undefined;
  */
 export type EventsSubscriber = Pick<Subscriber<PipelineEvent>, 'next' | 'complete' | 'closed'>;
 
+/** The last address `remoteOf` saw: clients arriving from one address (a NAT, a proxy, a load test) share its string. */
+let lastAddress = 'unknown';
+
 /** Where a socket's peer is, as `connected` reports it. */
 export function remoteOf(socket: { readonly remoteAddress?: string; readonly remotePort?: number }): RemoteAddress {
-  return { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
+  const address = socket.remoteAddress ?? 'unknown';
+  if (address !== lastAddress) lastAddress = address;
+  return { address: lastAddress, port: socket.remotePort ?? 0 };
 }
 
 /** How a failure is written in the `disconnected` event (and so in the log). */

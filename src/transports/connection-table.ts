@@ -14,6 +14,13 @@ export interface ConnectionTableOptions<W> extends OutputQueueOptions {
   readonly maxLineBytes: number;
   /** How a failure reads in `disconnected` (default: the message, with its code). */
   readonly describeError?: DescribeError;
+  /**
+   * The reader does not listen for the socket's close (TCP's `readWireLines`): the queue's close
+   * listener ends the connection's event stream (`closed`) instead.
+   */
+  readonly closedWithSocket?: boolean;
+  /** Where the connection's line reader cuts lines, when it asks (TCP's `readWireLines`); undefined: no limit. */
+  readonly readerMaxLineBytes?: number;
 }
 
 /**
@@ -35,6 +42,16 @@ export class Connection<W> extends ConnectionEvents implements QueuedPeer, MuteS
     private readonly options: ConnectionTableOptions<W>,
   ) {
     super(id, options.maxLineBytes, options.describeError);
+  }
+
+  /** Where this connection's line reader cuts lines (see `ConnectionTableOptions.readerMaxLineBytes`). */
+  get readerMaxLineBytes(): number | undefined {
+    return this.options.readerMaxLineBytes;
+  }
+
+  /** Called by the queue's close listener: the stream ends here when the reader does not hear the close itself. */
+  socketClosed(): void {
+    if (this.options.closedWithSocket === true) this.closed();
   }
 
   /** Called by the queue once the connection's output is written. */
@@ -72,7 +89,9 @@ export class ConnectionTable<W> {
 
   /** A new client id: the prefix, then a count. */
   newId(): ClientId {
-    return `${this.options.idPrefix ?? ''}${++this.nextId}`;
+    // Joined, not concatenated: `+` makes a rope of two strings past 12 characters (a process's
+    // prefix and a count), 24 bytes more for every connection than the one flat string `join` makes.
+    return [this.options.idPrefix ?? '', ++this.nextId].join('');
   }
 
   /** Takes in an accepted connection: its output is queued, it can be muted; its events start with `start`. */

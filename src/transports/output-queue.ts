@@ -43,6 +43,11 @@ export interface QueuedPeer {
   hangUp(): void;
   /** This peer's own wording of messages, instead of the queue's shared one (a client that asked for message ids). */
   readonly encode?: ((message: ChatMessage) => Buffer) | undefined;
+  /**
+   * Its socket closed, and the queue forgot it: called from the queue's close listener, so that a
+   * peer needs no listener of its own for it.
+   */
+  socketClosed?(): void;
 }
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
@@ -91,6 +96,9 @@ function writeBatch(socket: Duplex, buffers: readonly Buffer[], bytes: number): 
   }
 }
 
+/** `pending` while nothing is: shared by every connection and never added to, so an idle one holds no array. */
+const NOTHING_PENDING: readonly Buffer[] = [];
+
 /** A socket's entry in its queue, kept on the socket itself until it closes. */
 const kQueued = Symbol('rxchat.queued');
 type QueuedSocket = Duplex & { [kQueued]?: Connection | undefined };
@@ -102,12 +110,13 @@ function forgetClosed(this: QueuedSocket): void {
   if (connection === undefined) return;
   this[kQueued] = undefined;
   connection.queue.forget(connection);
+  connection.peer.socketClosed?.();
 }
 
 /** A peer, the output batched for it, and how its backlog drains. */
 class Connection implements BudgetHolder {
   /** Output not yet handed to the socket: this turn's batch, or what waits behind a write in flight. */
-  pending: Buffer[] = [];
+  pending: readonly Buffer[] = NOTHING_PENDING;
   pendingBytes = 0;
   /** Listed in the dirty list for the next flush. */
   queued = false;
@@ -130,8 +139,6 @@ class Connection implements BudgetHolder {
   constructor(
     readonly peer: QueuedPeer,
     readonly queue: OutputQueue,
-    private readonly budget: OutputBudget | undefined,
-    private readonly metrics: TransportMetrics | undefined,
   ) {}
 
   /**
@@ -145,6 +152,19 @@ class Connection implements BudgetHolder {
     });
   }
 
+  /** Adds `bytes` to `pending`, in an array of its own from the first. */
+  hold(bytes: Buffer): void {
+    if (this.pending === NOTHING_PENDING) this.pending = [bytes];
+    else (this.pending as Buffer[]).push(bytes);
+    this.pendingBytes += bytes.length;
+  }
+
+  /** Drops everything pending. */
+  dropPending(): void {
+    this.pending = NOTHING_PENDING;
+    this.pendingBytes = 0;
+  }
+
   /** Unsent bytes: what the socket holds, and what waits behind its write in flight. */
   backlog(): number {
     const unsent = this.peer.socket.writableLength;
@@ -154,14 +174,15 @@ class Connection implements BudgetHolder {
   /** Tells the budget the backlog now (cheap: one property read). */
   account(): void {
     // A destroyed socket was released, or will be when it closes: it must not be counted again.
-    if (this.budget !== undefined && !this.peer.socket.destroyed) this.budget.update(this, this.backlog());
+    const budget = this.queue.budget;
+    if (budget !== undefined && !this.peer.socket.destroyed) budget.update(this, this.backlog());
   }
 
   /** A write failed: the socket is destroyed, and its stream reports it. */
   failed(error: Error): void {
     // Only a write that failed on a live socket: destroying it makes the writes buffered behind it, and
     // those cut short by a reset or an eviction, fail on a destroyed socket, and they are not counted.
-    if (!this.peer.socket.destroyed) this.metrics?.evicted(this.peer.id, 'write-error');
+    if (!this.peer.socket.destroyed) this.queue.metrics?.evicted(this.peer.id, 'write-error');
     this.peer.socket.destroy(error);
   }
 
@@ -201,10 +222,16 @@ export class OutputQueue {
   private turnDeliveries = 0;
   private lastTurnDeliveries = 0;
 
+  /** The shared budget and the metrics, read by the connections (so that each needs no field of its own for them). */
+  readonly budget: OutputBudget | undefined;
+  readonly metrics: TransportMetrics | undefined;
+
   constructor(
     private readonly encode: (message: ChatMessage) => Buffer,
     private readonly options: OutputQueueOptions = {},
   ) {
+    this.budget = options.budget;
+    this.metrics = options.metrics;
     options.metrics?.track(this);
   }
 
@@ -226,7 +253,7 @@ export class OutputQueue {
    * a listener every socket shares: an idle connection costs no closure of the queue's own.
    */
   add(peer: QueuedPeer): void {
-    const connection = new Connection(peer, this, this.options.budget, this.options.metrics);
+    const connection = new Connection(peer, this);
     this.connections.set(peer.id, connection);
     (peer.socket as QueuedSocket)[kQueued] = connection;
     peer.socket.on('close', forgetClosed);
@@ -310,8 +337,7 @@ export class OutputQueue {
     if (connection.inFlight) {
       // The socket has not taken its last write: this waits behind it, in the backlog.
       if (this.overLimit(connection)) return;
-      connection.pending.push(bytes);
-      connection.pendingBytes += bytes.length;
+      connection.hold(bytes);
       connection.account();
       this.queued++;
     } else if (!this.writeThrough) {
@@ -398,8 +424,7 @@ export class OutputQueue {
     let sent = 0;
     while (connection.pendingBytes > 0 && !connection.inFlight) {
       if (socket.destroyed || !socket.writable) {
-        connection.pending = [];
-        connection.pendingBytes = 0;
+        connection.dropPending();
         break;
       }
       let buffers = connection.pending;
@@ -409,11 +434,11 @@ export class OutputQueue {
         bytes = buffers[0]!.length;
         while (count < buffers.length && bytes + buffers[count]!.length <= MAX_WRITE_BYTES)
           bytes += buffers[count++]!.length;
-        buffers = buffers.splice(0, count);
+        // More than one buffer: `pending` is the connection's own array.
+        buffers = (buffers as Buffer[]).splice(0, count);
         connection.pendingBytes -= bytes;
       } else {
-        connection.pending = [];
-        connection.pendingBytes = 0;
+        connection.dropPending();
       }
       writeBatch(socket, buffers, bytes);
       sent += bytes;
@@ -439,15 +464,13 @@ export class OutputQueue {
   }
 
   private enqueue(connection: Connection, bytes: Buffer): void {
-    connection.pending.push(bytes);
-    connection.pendingBytes += bytes.length;
+    connection.hold(bytes);
     this.markDirty(connection);
   }
 
   /** Drops what was queued and destroys the socket (`reason` is what the metrics count it under); its stream reports the error and the leave follows. */
   evict(connection: Connection, reason: string, error: Error): void {
-    connection.pending = [];
-    connection.pendingBytes = 0;
+    connection.dropPending();
     connection.closing = true;
     this.members.delete(connection);
     // A socket already destroyed (a reset not yet reported) left on its own.

@@ -124,6 +124,22 @@ describe('TcpTransport', () => {
     h.subscription!.unsubscribe();
   });
 
+  it("reads a last line the peer ended without LF, and an idle socket's events have one listener each", async () => {
+    const h = harness();
+    const alice = h.connect(1000);
+    const bob = h.connect(1001);
+    await nextTurn();
+    // Idle: no splitter, no listener arrays (the fake socket adds no 'end' listener of its own as net's does).
+    expect(listeners(alice)).toMatchObject({ data: 1, end: 0, error: 1, close: 1 });
+
+    alice.push('one\ntwo without LF');
+    alice.push(null);
+    await closed(alice);
+    await nextTurn();
+    expect(bob.text()).toContain('guest: one\nguest: two without LF\n');
+    h.subscription!.unsubscribe();
+  });
+
   it('writes everything delivered to a socket in one event-loop turn with a single write', async () => {
     const h = harness();
     const alice = h.connect(1000);

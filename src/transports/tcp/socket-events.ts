@@ -20,21 +20,50 @@ class SocketReader extends LineSplitter {
   }
 }
 
-type ReadSocket = Socket & { [kReader]?: SocketReader | undefined };
+/**
+ * A connection read by `readWireLines`: its own sink and mute, and the limit its splitter cuts lines
+ * at (undefined: none). It holds the socket's reader slot until its first bytes, when its splitter is made.
+ */
+export interface WireConnection extends LineSink, MuteSwitch {
+  readonly wire: Socket;
+  readonly readerMaxLineBytes: number | undefined;
+}
+
+type ReadSocket = Socket & { [kReader]?: SocketReader | WireConnection | undefined };
+
+/** The socket's splitter, made now for a connection that had sent nothing yet. */
+function readerOf(socket: ReadSocket): SocketReader | undefined {
+  const reader = socket[kReader];
+  if (reader === undefined || reader instanceof SocketReader) return reader;
+  const made = new SocketReader(reader, reader.readerMaxLineBytes, reader);
+  socket[kReader] = made;
+  // Only a splitter can hold an unfinished line for the end: the listener comes with it, so that an
+  // idle socket's 'end' has Node's listener alone, not an array of two.
+  socket.on('end', onEnd);
+  return made;
+}
+
+/** Where the socket's reader reports. */
+function sinkOf(socket: ReadSocket): LineSink | undefined {
+  const reader = socket[kReader];
+  return reader instanceof SocketReader ? reader.sink : reader;
+}
 
 // One set of listeners for every socket: each finds its reader on the socket (`this`), so an idle
 // connection costs no closures of its own.
 function onData(this: ReadSocket, chunk: Buffer): void {
-  this[kReader]?.push(chunk);
+  readerOf(this)?.push(chunk);
 }
 function onEnd(this: ReadSocket): void {
-  this[kReader]?.end();
+  // No splitter yet: nothing was sent, so no unfinished line waits.
+  const reader = this[kReader];
+  if (reader instanceof SocketReader) reader.end();
 }
 function onError(this: ReadSocket, error: Error): void {
-  this[kReader]?.sink.failed(error);
+  sinkOf(this)?.failed(error);
 }
 function onClose(this: ReadSocket): void {
-  this[kReader]?.sink.closed();
+  sinkOf(this)?.closed();
 }
 
 function stopReadingSocket(socket: ReadSocket, keepErrorListener: boolean): void {
@@ -46,14 +75,14 @@ function stopReadingSocket(socket: ReadSocket, keepErrorListener: boolean): void
   socket.off('close', onClose);
 }
 
-function startReadingSocket(socket: ReadSocket, sink: LineSink, maxLineBytes?: number, mute?: MuteSwitch): void {
+function startReadingSocket(socket: ReadSocket, reader: SocketReader | WireConnection, hearClose: boolean): void {
   // A socket is read by one reader at a time.
   stopReadingSocket(socket, true);
-  socket[kReader] = new SocketReader(sink, maxLineBytes, mute);
+  socket[kReader] = reader;
   socket.on('data', onData);
-  socket.on('end', onEnd);
+  if (reader instanceof SocketReader) socket.on('end', onEnd);
   if (!socket.listeners('error').includes(onError)) socket.on('error', onError);
-  socket.on('close', onClose);
+  if (hearClose) socket.on('close', onClose);
 }
 
 /**
@@ -63,8 +92,8 @@ function startReadingSocket(socket: ReadSocket, sink: LineSink, maxLineBytes?: n
  */
 export function readSocketLines(socket: Socket, sink: LineSink, maxLineBytes?: number, mute?: MuteSwitch): StopReading {
   const read = socket as ReadSocket;
-  startReadingSocket(read, sink, maxLineBytes, mute);
-  const reader = read[kReader];
+  const reader = new SocketReader(sink, maxLineBytes, mute);
+  startReadingSocket(read, reader, true);
   return () => {
     if (read[kReader] === reader) stopReadingSocket(read, false);
   };
@@ -81,20 +110,19 @@ export function quietSocketErrors(socket: Socket): void {
 /** The stop of `readWireLines`, one for every connection: it stops reading the connection's `wire`. */
 function stopReadingWire(this: LineSink): void {
   // Only `readWireLines` hands it out, to a sink that has a wire.
-  stopReadingSocket((this as LineSink & { readonly wire: Socket }).wire as ReadSocket, true);
+  stopReadingSocket((this as WireConnection).wire as ReadSocket, true);
 }
 
 /**
- * `readSocketLines` for a connection that reads its own `wire`, whose errors are kept quiet
- * (`quietSocketErrors`): the stop it returns is shared and expects to be called on the connection
- * (`stop.call(connection)`, as `ConnectionEvents` does), and leaves the error listener.
+ * `readSocketLines` for a connection that reads its own `wire`, is its own mute, and whose errors
+ * are kept quiet (`quietSocketErrors`): the stop it returns is shared and expects to be called on
+ * the connection (`stop.call(connection)`, as `ConnectionEvents` does), and leaves the error
+ * listener. It does not listen for the close: the connection's output queue does, and tells it
+ * (`socketClosed`), so that an idle socket has one close listener, not an array of two. Its splitter
+ * is made on its first bytes: an idle connection has none.
  */
-export function readWireLines<C extends LineSink & { readonly wire: Socket }>(
-  connection: C,
-  maxLineBytes?: number,
-  mute?: MuteSwitch,
-): StopReading {
-  startReadingSocket(connection.wire as ReadSocket, connection, maxLineBytes, mute);
+export function readWireLines(connection: WireConnection): StopReading {
+  startReadingSocket(connection.wire as ReadSocket, connection, false);
   return stopReadingWire;
 }
 

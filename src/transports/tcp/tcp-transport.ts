@@ -53,6 +53,15 @@ interface Handshake {
   secured(socket: TLSSocket): void;
 }
 
+/**
+ * Drops the peer address Node caches on a socket once it was read (an object and a string per idle
+ * connection): `connected` carries it, and Node reads it again from the handle if asked.
+ */
+function forgetPeerName(socket: Socket): void {
+  const cached = socket as Socket & { _peername?: unknown };
+  if (cached._peername !== undefined) cached._peername = undefined;
+}
+
 /** Matches a tls.Server's raw socket with the TLS socket made of it: the same peer. */
 const peerKey = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
 
@@ -82,6 +91,9 @@ export class TcpTransport implements ChatTransport {
       ...options,
       end: endSocket,
       maxLineBytes: options.maxLineBytes ?? 0,
+      // `readWireLines` leaves the close to the queue's listener.
+      closedWithSocket: true,
+      readerMaxLineBytes: options.maxLineBytes,
     });
     if (options.connectionEvent === 'secureConnection') {
       // A TLS connection counts from the moment it is accepted, not from the end of its handshake,
@@ -254,7 +266,9 @@ export class TcpTransport implements ChatTransport {
       };
       const onConnection = (socket: Socket) => {
         try {
-          this.open(socket, this.table.newId()).open(shared, remoteOf(socket), this.readLines);
+          const remote = remoteOf(socket);
+          forgetPeerName(socket);
+          this.open(socket, this.table.newId()).open(shared, remote, this.readLines);
         } catch (error) {
           subscriber.error(error);
         }
@@ -278,6 +292,5 @@ export class TcpTransport implements ChatTransport {
   }
 
   /** One reader for every connection: the connection is its own sink and mute. */
-  private readonly readLines = (connection: Connection<Socket>) =>
-    readWireLines(connection, this.options.maxLineBytes, connection);
+  private readonly readLines = (connection: Connection<Socket>) => readWireLines(connection);
 }
