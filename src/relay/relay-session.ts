@@ -100,7 +100,11 @@ export class RelaySession {
     private readonly lifecycle: SessionStart,
   ) {
     this.outbox = new Outbox(settings.maxHeld);
-    this.snapshots = new SnapshotSchedule(settings.snapshotEveryEntries, settings.snapshotMs, settings.maxStreamEntries);
+    this.snapshots = new SnapshotSchedule(
+      settings.snapshotEveryEntries,
+      settings.snapshotMs,
+      settings.maxStreamEntries,
+    );
     this.goneReports = new GoneReports(host.node);
     this.settling = new SettleGate(settings.leaseMs, () => this.flushSoon());
     this.notices = new OutageNotices({
