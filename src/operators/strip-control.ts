@@ -34,5 +34,6 @@ export function stripUnsafe(text: string): string {
  * @see spec/operators/strip-control.spec.ts
  */
 export function stripControl(): ChatOperator {
-  return map((event) => (event.type === 'line' ? { ...event, text: stripUnsafe(event.text) } : event));
+  // Object.assign, not `{ ...event, text }`: V8 is much slower at a spread followed by properties.
+  return map((event) => (event.type === 'line' ? Object.assign({}, event, { text: stripUnsafe(event.text) }) : event));
 }
