@@ -4,7 +4,7 @@
  * servers interleaved (the order rotates each repetition), then prints a table and writes JSON.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -846,6 +846,12 @@ function hostileScenarios(): Scenario[] {
   ];
 }
 
+/** The node flags `npm start` gives the server (package.json's start script): the bench runs rxchat as its users do. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  return pkg.scripts['start']!.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 async function main(): Promise<void> {
   const note = ensureOpenFiles();
   const started = new Date();
@@ -863,7 +869,12 @@ async function main(): Promise<void> {
     plain: baseline('plain', 'plain-server.js'),
     tuned: baseline('tuned', 'tuned-server.js'),
     buffered: baseline('buffered', 'buffered-server.js'),
-    rxchat: { name: 'rxchat', script: rxchatScript, args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM), nodeArgs },
+    rxchat: {
+      name: 'rxchat',
+      script: rxchatScript,
+      args: rxchatFlags(rxchatScript, maxIdle + FD_HEADROOM),
+      nodeArgs: [...startFlags(), ...nodeArgs],
+    },
   };
   const rxchatDefaults: ServerKind = {
     ...kinds.rxchat,
@@ -916,7 +927,7 @@ async function main(): Promise<void> {
   const header = [
     `rxchat benchmark, ${config.mode} run, ${started.toISOString()}: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}`,
     `${config.reps} repetitions per server, interleaved; medians [min-max]; ratios are per repetition, then median [min-max].`,
-    `Servers: plain = net baseline, tuned = batched baseline, buffered = one Buffer per socket per turn (fan-out scenarios), rxchat = dist/cli/server.js ${kinds.rxchat.args.join(' ')}.`,
+    `Servers: plain = net baseline, tuned = batched baseline, buffered = one Buffer per socket per turn (fan-out scenarios), rxchat = node ${kinds.rxchat.nodeArgs?.join(' ') ?? ''} dist/cli/server.js ${kinds.rxchat.args.join(' ')}.`,
     `Every server's stdout goes to /dev/null; rxchat runs with --quiet when it has it (the baselines log nothing). Took ${seconds.toFixed(0)} s.`,
   ];
   if (list.some((s) => s.rxchatDefaults)) {
